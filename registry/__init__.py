@@ -1,0 +1,1 @@
+"""certregistry: the event-sourced registry of CESI-SC-OD13 service certificates."""

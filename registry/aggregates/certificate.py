@@ -1,0 +1,701 @@
+"""The Certificate aggregate: one registration's whole lifecycle under CESI-SC-OD13."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from registry import levels, reasons
+from registry.aggregates.chain import Chained, Stamp
+from registry.clauses import check_clauses, clause_ids
+from registry.dates import ONE_DAY, first_day_of_period_ending, last_day_of_period, local_date
+from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
+from registry.numbers import certificate_no
+from registry.values import Holder, Site, check_text, parse_holder, parse_sites
+
+VALIDITY_MONTHS = 36  # §6.1
+RECERTIFICATION_WINDOW_MONTHS = 6  # §6.1
+FIRST_SURVEILLANCE_MONTHS = 12  # §5.5.2
+
+VALID, SUSPENDED, REVOKED, CANCELLED, EXPIRED = (
+    "valid",
+    "suspended",
+    "revoked",
+    "cancelled",
+    "expired",
+)
+TERMINAL = frozenset({REVOKED, CANCELLED, EXPIRED})
+IN_FORCE = frozenset({VALID, SUSPENDED})
+
+
+@dataclass(frozen=True)
+class Suspension:
+    reason: str
+    details: str
+    since: date
+    restore_deadline: date | None  # None for reason f (§6.3.1.3)
+
+
+@dataclass(frozen=True)
+class Revocation:
+    reason: str
+    details: str
+    date: date
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class Surveillance:
+    date: date
+    clauses: frozenset[str]
+    characteristic_evaluation: bool
+
+
+class Revision(NamedTuple):
+    number: int  # RR of the printed certificate
+    since: date
+
+
+class Lapse(NamedTuple):
+    """A time-driven ending: due by the calendar, recorded later by the sweeper."""
+
+    status: str  # EXPIRED or REVOKED
+    since: date
+
+
+class Certificate(Chained):
+    """A registration (CESI{YYYY}EV/IMG1{NNNN}) and every printed revision of it."""
+
+    if TYPE_CHECKING:  # state set by the events; annotations here would make a dataclass
+        registration_no: str
+        holder: Holder
+        level: int
+        sites: tuple[Site, ...]
+        decision_date: date
+        issue_date: date
+        valid_until: date
+        revisions: list[Revision]
+        status: str
+        status_since: date
+        suspension: Suspension | None
+        revocation: Revocation | None
+        cycle_start: date
+        cycle_surveillances: list[Surveillance]
+        last_surveillance_date: date | None
+        corrective_deadline: date | None
+        last_effective_date: date
+
+    @staticmethod
+    def create_id(registration_no: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/certregistry/certificates/{registration_no}")
+
+    # Commands: guard, then record. ------------------------------------------------------
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        registration_no: str,
+        holder: Mapping[str, Any],
+        level: int,
+        sites: Sequence[Mapping[str, Any]],
+        decision_date: date,
+        issue_date: date | None,
+        person_days: float,
+        evaluation: Mapping[str, Any],
+        stamp: Stamp,
+    ) -> "Certificate":
+        level = levels.check_level(level)
+        checked_holder = parse_holder(holder)
+        checked_sites = parse_sites(sites)
+        checked_evaluation = levels.parse_evaluation(evaluation)
+        issue_date = decision_date if issue_date is None else issue_date
+        today = local_date(stamp.at)
+        _check_not_future(decision_date, today, "decision_date")
+        _check_not_future(issue_date, today, "issue_date")
+        if issue_date < decision_date:
+            raise InvalidInput(
+                "the certificate cannot be issued before the certification decision",
+                section="§5.4",
+                field="issue_date",
+            )
+        levels.check_evaluation_supports(level, checked_evaluation)
+        person_days = levels.check_initial_person_days(level, person_days)
+        return cls._begin(
+            cls.Issued,
+            id=cls.create_id(registration_no),
+            stamp=stamp,
+            effective_date=issue_date,
+            registration_no=registration_no,
+            certificate_no=certificate_no(registration_no, 0),
+            holder=checked_holder.to_dict(),
+            level=level,
+            sites=[s.to_dict() for s in checked_sites],
+            decision_date=decision_date,
+            issue_date=issue_date,
+            valid_until=last_day_of_period(issue_date, months=VALIDITY_MONTHS),
+            person_days=person_days,
+            evaluation=checked_evaluation.to_dict() if checked_evaluation else None,
+        )
+
+    def surveil(
+        self,
+        *,
+        date: date,
+        person_days: float,
+        management_audit: bool,
+        characteristic_evaluation: bool,
+        clauses: list[str],
+        outcome: str,
+        corrective_deadline: date | None,
+        report_ref: str,
+        stamp: Stamp,
+    ) -> None:
+        self._check_effective(date, stamp, IN_FORCE, "record a surveillance")
+        person_days = levels.check_surveillance_person_days(self.level, person_days)
+        if management_audit is not True:
+            raise RuleViolation(
+                "every surveillance includes a service management audit",
+                section="§5.5.3",
+                field="management_audit",
+            )
+        sampled = check_clauses(clauses)
+        basis = clause_ids()
+        if 2 * len(sampled) < len(basis):
+            raise RuleViolation(
+                f"a surveillance samples at least half of the {len(basis)} basis clauses, "
+                f"not {len(sampled)}",
+                section="§5.5.3",
+                field="clauses",
+            )
+        if len(self.cycle_surveillances) == 1:  # the second of the cycle completes it
+            first = self.cycle_surveillances[0]
+            missing = basis - first.clauses - sampled
+            if missing:
+                raise RuleViolation(
+                    f"the two surveillances of a cycle cover every basis clause; "
+                    f"{len(missing)} not covered, e.g. {min(missing)}",
+                    section="§5.5.3",
+                    field="clauses",
+                )
+            if not (first.characteristic_evaluation or characteristic_evaluation):
+                raise RuleViolation(
+                    "a certification cycle includes at least one characteristic evaluation",
+                    section="§5.5.3",
+                    field="characteristic_evaluation",
+                )
+        if not isinstance(characteristic_evaluation, bool):
+            raise InvalidInput(
+                "characteristic_evaluation must be true or false", field="characteristic_evaluation"
+            )
+        if outcome not in ("conforming", "nonconforming"):
+            raise InvalidInput(
+                "outcome is 'conforming' or 'nonconforming'", section="§5.5.4", field="outcome"
+            )
+        if outcome == "nonconforming":
+            if corrective_deadline is None or corrective_deadline <= date:
+                raise InvalidInput(
+                    "nonconformities need a corrective deadline after the surveillance",
+                    section="§5.5.4",
+                    field="corrective_deadline",
+                )
+        elif corrective_deadline is not None:
+            raise InvalidInput(
+                "a conforming surveillance has no corrective deadline",
+                field="corrective_deadline",
+            )
+        self._record(
+            self.Surveilled,
+            stamp=stamp,
+            effective_date=date,
+            person_days=person_days,
+            management_audit=True,
+            characteristic_evaluation=bool(characteristic_evaluation),
+            clauses=sorted(sampled),
+            outcome=outcome,
+            corrective_deadline=corrective_deadline,
+            report_ref=check_text(report_ref, "report_ref"),
+        )
+
+    def narrow_scope(
+        self,
+        *,
+        reason: str,
+        remove_sites: list[str],
+        remove_activities: list[dict[str, str]],
+        approval_ref: str,
+        effective_date: date,
+        stamp: Stamp,
+    ) -> None:
+        self._check_effective(effective_date, stamp, IN_FORCE, "narrow the scope")
+        reason = reasons.check_narrowing_reason(reason)
+        remaining = narrowed(self.sites, remove_sites, remove_activities)
+        self._record(
+            self.ScopeNarrowed,
+            stamp=stamp,
+            effective_date=effective_date,
+            certificate_no=self._next_certificate_no(),
+            reason=reason,
+            remove_sites=list(remove_sites),
+            remove_activities=[dict(r) for r in remove_activities],
+            approval_ref=check_text(approval_ref, "approval_ref"),
+            sites=[s.to_dict() for s in remaining],
+        )
+
+    def extend_scope(
+        self,
+        *,
+        add_sites: Sequence[Mapping[str, Any]],
+        evaluation_ref: str,
+        effective_date: date,
+        stamp: Stamp,
+    ) -> None:
+        self._check_effective(effective_date, stamp, frozenset({VALID}), "extend the scope")
+        additions = parse_sites(add_sites, "add_sites")
+        extended_sites = extended(self.sites, additions)
+        self._record(
+            self.ScopeExtended,
+            stamp=stamp,
+            effective_date=effective_date,
+            certificate_no=self._next_certificate_no(),
+            add_sites=[s.to_dict() for s in additions],
+            evaluation_ref=check_text(evaluation_ref, "evaluation_ref"),
+            sites=[s.to_dict() for s in extended_sites],
+        )
+
+    def change_holder(
+        self,
+        *,
+        name: str | None,
+        name_en: str | None,
+        address: str | None,
+        effective_date: date,
+        stamp: Stamp,
+    ) -> None:
+        self._check_effective(effective_date, stamp, IN_FORCE, "change the holder's details")
+        current = self.holder
+        changed = parse_holder(
+            {
+                "name": current.name if name is None else name,
+                "name_en": current.name_en if name_en is None else name_en,
+                "address": current.address if address is None else address,
+                "uscc": current.uscc,
+            }
+        )
+        if changed == current:
+            raise InvalidInput("the holder's details are unchanged", section="§6.2")
+        self._record(
+            self.HolderDetailsChanged,
+            stamp=stamp,
+            effective_date=effective_date,
+            certificate_no=self._next_certificate_no(),
+            holder=changed.to_dict(),
+        )
+
+    def change_level(
+        self,
+        *,
+        level: int,
+        evaluation: Mapping[str, Any] | None,
+        person_days: float | None,
+        decision_date: date,
+        stamp: Stamp,
+    ) -> None:
+        self._check_effective(decision_date, stamp, frozenset({VALID}), "change the level")
+        level = levels.check_level(level)
+        checked = levels.parse_evaluation(evaluation)
+        if level == self.level:
+            raise InvalidInput(f"the certificate is already level {level}", field="level")
+        raising = level > self.level
+        if raising or checked is not None:
+            levels.check_evaluation_supports(level, checked)
+        if raising:  # §5.5.6: raising a level follows the initial certification
+            person_days = levels.check_initial_person_days(level, person_days)
+        elif person_days is not None:
+            person_days = levels.check_person_days(person_days, 0.0, "", "§5.3.1")
+        self._record(
+            self.LevelChanged,
+            stamp=stamp,
+            effective_date=decision_date,
+            certificate_no=self._next_certificate_no(),
+            level=level,
+            evaluation=None if checked is None else checked.to_dict(),
+            person_days=person_days,
+            issue_date=decision_date if raising else self.issue_date,
+            valid_until=(
+                last_day_of_period(decision_date, months=VALIDITY_MONTHS)
+                if raising
+                else self.valid_until
+            ),
+            new_cycle=raising,
+        )
+
+    def suspend(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
+        self._check_effective(effective_date, stamp, frozenset({VALID}), "suspend")
+        reason = reasons.check_suspension_reason(reason)
+        deadline = (
+            None
+            if reason == reasons.OPEN_ENDED_SUSPENSION
+            else last_day_of_period(effective_date, months=reasons.SUSPENSION_MONTHS)
+        )
+        self._record(
+            self.Suspended,
+            stamp=stamp,
+            effective_date=effective_date,
+            reason=reason,
+            details=check_text(details, "details", limit=2000),
+            restore_deadline=deadline,
+        )
+
+    def restore(self, *, effective_date: date, verification_ref: str, stamp: Stamp) -> None:
+        self._check_effective(effective_date, stamp, frozenset({SUSPENDED}), "restore")
+        self._record(
+            self.Restored,
+            stamp=stamp,
+            effective_date=effective_date,
+            verification_ref=check_text(verification_ref, "verification_ref"),
+        )
+
+    def revoke(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
+        self._check_effective(effective_date, stamp, IN_FORCE, "revoke")
+        reason = reasons.check_revocation_reason(reason)
+        if reason == reasons.LAPSED_SUSPENSION and self.status != SUSPENDED:
+            raise LifecycleConflict(
+                "reason d revokes a suspended certificate; this one is not suspended",
+                section="§6.3.2.1 d",
+            )
+        self._record(
+            self.Revoked,
+            stamp=stamp,
+            effective_date=effective_date,
+            reason=reason,
+            details=check_text(details, "details", limit=2000),
+            automatic=False,
+        )
+
+    def cancel(self, *, effective_date: date, request_ref: str, stamp: Stamp) -> None:
+        self._check_effective(effective_date, stamp, IN_FORCE, "cancel")
+        self._record(
+            self.Cancelled,
+            stamp=stamp,
+            effective_date=effective_date,
+            request_ref=check_text(request_ref, "request_ref"),
+        )
+
+    def recertify(
+        self,
+        *,
+        decision_date: date,
+        person_days: float,
+        evaluation: Mapping[str, Any],
+        stamp: Stamp,
+    ) -> None:
+        self._check_effective(decision_date, stamp, frozenset({VALID}), "recertify")
+        opens = first_day_of_period_ending(self.valid_until, months=RECERTIFICATION_WINDOW_MONTHS)
+        if decision_date < opens:
+            raise LifecycleConflict(
+                f"recertification opens 6 months before expiry, on {opens.isoformat()}",
+                section="§6.1",
+            )
+        checked = levels.parse_evaluation(evaluation)
+        levels.check_evaluation_supports(self.level, checked)
+        person_days = levels.check_initial_person_days(self.level, person_days)
+        self._record(
+            self.Recertified,
+            stamp=stamp,
+            effective_date=decision_date,
+            certificate_no=self._next_certificate_no(),
+            person_days=person_days,
+            evaluation=checked.to_dict() if checked else None,
+            issue_date=decision_date,
+            # §5.6: the new cycle continues the old one without a gap.
+            valid_until=last_day_of_period(self.valid_until + ONE_DAY, months=VALIDITY_MONTHS),
+        )
+
+    def record_lapse(self, *, as_of: date, stamp: Stamp) -> bool:
+        """Record the expiry or automatic revocation due by `as_of`; False when none is due."""
+        lapse = self.lapse_on(as_of)
+        if lapse is None:
+            return False
+        if lapse.status == EXPIRED:
+            self._record(self.Expired, stamp=stamp, effective_date=lapse.since)
+        else:  # §6.3.1.5: a suspension past its deadline ends in revocation, reason d
+            self._record(
+                self.Revoked,
+                stamp=stamp,
+                effective_date=lapse.since,
+                reason=reasons.LAPSED_SUSPENSION,
+                details="暂停期满仍未恢复认证资格，认证证书自动撤销 (§6.3.1.5)",
+                automatic=True,
+            )
+        return True
+
+    # Queries: pure functions of the state and a date. ----------------------------------
+
+    @property
+    def revision(self) -> int:
+        return self.revisions[-1].number
+
+    @property
+    def certificate_no(self) -> str:
+        return certificate_no(self.registration_no, self.revision)
+
+    def lapse_on(self, day: date) -> Lapse | None:
+        """The time-driven ending that has come by `day` and is not yet recorded."""
+        if self.status in TERMINAL:
+            return None
+        due = [Lapse(EXPIRED, self.valid_until + ONE_DAY)]
+        if self.suspension is not None and self.suspension.restore_deadline is not None:
+            due.append(Lapse(REVOKED, self.suspension.restore_deadline + ONE_DAY))
+        first = min(due, key=lambda lapse: lapse.since)
+        return first if first.since <= day else None
+
+    def status_on(self, day: date) -> tuple[str, date]:
+        """The status on `day` and the date it began, counting lapses not yet recorded."""
+        lapse = self.lapse_on(day)
+        return (lapse.status, lapse.since) if lapse else (self.status, self.status_since)
+
+    def next_surveillance_due(self) -> date | None:
+        """§5.5.2: first within 12 months of the decision, then once every calendar year."""
+        if self.status in TERMINAL:
+            return None
+        if self.last_surveillance_date is None or self.last_surveillance_date < self.cycle_start:
+            due = last_day_of_period(self.cycle_start, months=FIRST_SURVEILLANCE_MONTHS)
+        else:
+            due = date(self.last_surveillance_date.year + 1, 12, 31)
+        return due if due <= self.valid_until else None
+
+    def _check_effective(
+        self, effective: object, stamp: Stamp, allowed: frozenset[str], action: str
+    ) -> None:
+        if not isinstance(effective, date):
+            raise InvalidInput("the effective date must be a date", field="effective_date")
+        _check_not_future(effective, local_date(stamp.at), "effective_date")
+        if effective < self.last_effective_date:
+            raise LifecycleConflict(
+                f"dates must follow the history: the last event of {self.registration_no} "
+                f"is effective {self.last_effective_date.isoformat()}",
+                field="effective_date",
+            )
+        status, since = self.status_on(effective)
+        if status not in allowed:
+            raise LifecycleConflict(
+                f"cannot {action}: {self.registration_no} is {status} since {since.isoformat()}",
+                section=_SECTIONS.get(status),
+            )
+
+    def _next_certificate_no(self) -> str:
+        return certificate_no(self.registration_no, self.revision + 1)
+
+    # Events: each applies its facts to the state. ---------------------------------------
+
+    class Issued(Chained.Created):
+        registration_no: str
+        certificate_no: str
+        holder: dict[str, str]
+        level: int
+        sites: list[dict[str, Any]]
+        decision_date: date
+        issue_date: date
+        valid_until: date
+        person_days: float
+        evaluation: dict[str, Any] | None
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.registration_no = self.registration_no
+            cert.holder = Holder.from_dict(self.holder)
+            cert.level = self.level
+            cert.sites = tuple(Site.from_dict(s) for s in self.sites)
+            cert.decision_date = self.decision_date
+            cert.issue_date = self.issue_date
+            cert.valid_until = self.valid_until
+            cert.revisions = [Revision(0, self.issue_date)]
+            cert.status, cert.status_since = VALID, self.issue_date
+            cert.suspension = cert.revocation = None
+            cert.cycle_start = self.decision_date
+            cert.cycle_surveillances = []
+            cert.last_surveillance_date = cert.corrective_deadline = None
+            cert.last_effective_date = self.issue_date
+
+    class Event(Chained.Event):
+        effective_date: date  # every certificate event takes effect on a business date
+
+        def mutate(self, aggregate: Any) -> Any:
+            aggregate = super().mutate(aggregate)
+            aggregate.last_effective_date = self.effective_date
+            return aggregate
+
+    class Reissued(Event):
+        """An event after which a new paper certificate is printed (RR + 1)."""
+
+        certificate_no: str
+
+        def mutate(self, aggregate: Any) -> Any:
+            aggregate = super().mutate(aggregate)
+            aggregate.revisions.append(Revision(aggregate.revision + 1, self.effective_date))
+            return aggregate
+
+    class Surveilled(Event):
+        person_days: float
+        management_audit: bool
+        characteristic_evaluation: bool
+        clauses: list[str]
+        outcome: str
+        corrective_deadline: date | None
+        report_ref: str
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.cycle_surveillances.append(
+                Surveillance(
+                    self.effective_date, frozenset(self.clauses), self.characteristic_evaluation
+                )
+            )
+            cert.last_surveillance_date = self.effective_date
+            cert.corrective_deadline = self.corrective_deadline
+
+    class ScopeNarrowed(Reissued):
+        reason: str
+        remove_sites: list[str]
+        remove_activities: list[dict[str, str]]
+        approval_ref: str
+        sites: list[dict[str, Any]]
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.sites = tuple(Site.from_dict(s) for s in self.sites)
+
+    class ScopeExtended(Reissued):
+        add_sites: list[dict[str, Any]]
+        evaluation_ref: str
+        sites: list[dict[str, Any]]
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.sites = tuple(Site.from_dict(s) for s in self.sites)
+
+    class HolderDetailsChanged(Reissued):
+        holder: dict[str, str]
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.holder = Holder.from_dict(self.holder)
+
+    class LevelChanged(Reissued):
+        level: int
+        evaluation: dict[str, Any] | None
+        person_days: float | None
+        issue_date: date
+        valid_until: date
+        new_cycle: bool
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.level = self.level
+            cert.issue_date, cert.valid_until = self.issue_date, self.valid_until
+            if self.new_cycle:
+                    cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
+
+    class Suspended(Event):
+        reason: str
+        details: str
+        restore_deadline: date | None
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.status, cert.status_since = SUSPENDED, self.effective_date
+            cert.suspension = Suspension(
+                self.reason, self.details, self.effective_date, self.restore_deadline
+            )
+
+    class Restored(Event):
+        verification_ref: str
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.status, cert.status_since = VALID, self.effective_date
+            cert.suspension = None
+
+    class Revoked(Event):
+        reason: str
+        details: str
+        automatic: bool
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.status, cert.status_since = REVOKED, self.effective_date
+            cert.revocation = Revocation(
+                self.reason, self.details, self.effective_date, self.automatic
+            )
+
+    class Cancelled(Event):
+        request_ref: str
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.status, cert.status_since = CANCELLED, self.effective_date
+
+    class Recertified(Reissued):
+        person_days: float
+        evaluation: dict[str, Any] | None
+        issue_date: date
+        valid_until: date
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.issue_date, cert.valid_until = self.issue_date, self.valid_until
+            cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
+
+    class Expired(Event):
+        def apply(self, cert: "Certificate") -> None:
+            cert.status, cert.status_since = EXPIRED, self.effective_date
+
+
+_SECTIONS = {
+    SUSPENDED: "§6.3.1",
+    REVOKED: "§6.3.2",
+    CANCELLED: "§6.3",
+    EXPIRED: "§6.1",
+    VALID: "§6.3.1.4",
+}
+
+
+def _check_not_future(day: object, today: date, field: str) -> None:
+    if not isinstance(day, date):
+        raise InvalidInput(f"{field} must be a date", field=field)
+    if day > today:
+        raise InvalidInput(
+            f"{field} {day.isoformat()} is in the future (today is {today.isoformat()})",
+            field=field,
+        )
+
+
+def narrowed(
+    sites: tuple[Site, ...], remove_sites: list[str], remove_activities: list[dict[str, str]]
+) -> tuple[Site, ...]:
+    """The scope left after §5.5.8; a site whose last activity goes, goes with it."""
+    if not remove_sites and not remove_activities:
+        raise InvalidInput("a narrowing removes at least one site or activity", section="§5.5.8")
+    by_address = {s.address: list(s.activities) for s in sites}
+    for address in remove_sites:
+        if by_address.pop(address, None) is None:
+            raise InvalidInput(f"no site at {address!r} in the scope", field="remove_sites")
+    for item in remove_activities:
+        address, activity = item.get("address", ""), item.get("activity", "")
+        if address not in by_address or activity not in by_address[address]:
+            raise InvalidInput(
+                f"no activity {activity!r} at {address!r} in the scope", field="remove_activities"
+            )
+        by_address[address].remove(activity)
+    remaining = tuple(Site(a, tuple(acts)) for a, acts in by_address.items() if acts)
+    if not remaining:
+        raise LifecycleConflict(
+            "a narrowing cannot remove the whole scope; cancel or revoke instead",
+            section="§5.5.8",
+        )
+    return remaining
+
+
+def extended(sites: tuple[Site, ...], additions: tuple[Site, ...]) -> tuple[Site, ...]:
+    """The scope after §5.5.7: new sites, and new activities at existing ones."""
+    by_address = {s.address: list(s.activities) for s in sites}
+    for site in additions:
+        current = by_address.setdefault(site.address, [])
+        new = [a for a in site.activities if a not in current]
+        if not new:
+            raise InvalidInput(
+                f"{site.address!r} already has every activity given", field="add_sites"
+            )
+        current.extend(new)
+    return tuple(Site(a, tuple(acts)) for a, acts in by_address.items())

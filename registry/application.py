@@ -1,0 +1,344 @@
+"""The registry's use cases: load a certificate, run one command, save its events."""
+
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.utils import get_topic
+
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Stamp, jsonable
+from registry.aggregates.command_record import CommandRecord, request_fingerprint
+from registry.answers import answer
+from registry.dates import local_date
+from registry.errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+)
+from registry.numbers import (
+    MAX_SEQUENCE,
+    CertificateRef,
+    parse_number,
+    parse_oid,
+    registration_no,
+)
+from registry.settings import Settings, ensure_postgres_schema, storage_env
+
+Clock = Callable[[], datetime]
+Answer = dict[str, Any]
+
+ISSUE_ATTEMPTS = 5  # a number taken by a concurrent issuer is retried with the next one
+MAX_KEY_LENGTH = 200
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"  # the stored tag: never change it
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class Registry(Application[UUID]):
+    """The certification body's registry: every certificate decision, as events."""
+
+    env: ClassVar[dict[str, str]] = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": "var/registry.sqlite",
+    }
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now):
+        self.clock = clock
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def today(self) -> date:
+        return local_date(self.clock())
+
+    # Commands -------------------------------------------------------------------------
+
+    def issue(
+        self,
+        *,
+        actor: str,
+        holder: Mapping[str, Any],
+        level: int,
+        scope: Mapping[str, Any],
+        decision_date: date,
+        person_days: float,
+        evaluation: Mapping[str, Any] | None,
+        issue_date: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> Answer:
+        if not isinstance(scope, Mapping):
+            raise InvalidInput("scope must be {sites: [...]}", field="scope")
+        if not isinstance(decision_date, date):
+            raise InvalidInput("decision_date must be a date", field="decision_date")
+
+        def run(stamp: Stamp) -> Certificate:
+            return Certificate.issue(
+                registration_no=self._next_registration_no(decision_date.year),
+                holder=holder,
+                level=level,
+                sites=scope.get("sites"),  # type: ignore[arg-type]
+                decision_date=decision_date,
+                issue_date=issue_date,
+                person_days=person_days,
+                evaluation=evaluation,  # type: ignore[arg-type]
+                stamp=stamp,
+            )
+
+        arguments = {
+            "holder": holder,
+            "level": level,
+            "scope": scope,
+            "decision_date": decision_date,
+            "issue_date": issue_date,
+            "person_days": person_days,
+            "evaluation": evaluation,
+        }
+        return self._execute("issue", None, arguments, actor, idempotency_key, run)
+
+    def surveil(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("surveil", number, arguments, actor, idempotency_key)
+
+    def narrow_scope(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("narrow_scope", number, arguments, actor, idempotency_key)
+
+    def extend_scope(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("extend_scope", number, arguments, actor, idempotency_key)
+
+    def change_holder(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("change_holder", number, arguments, actor, idempotency_key)
+
+    def change_level(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("change_level", number, arguments, actor, idempotency_key)
+
+    def suspend(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("suspend", number, arguments, actor, idempotency_key)
+
+    def restore(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("restore", number, arguments, actor, idempotency_key)
+
+    def revoke(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("revoke", number, arguments, actor, idempotency_key)
+
+    def cancel(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("cancel", number, arguments, actor, idempotency_key)
+
+    def recertify(
+        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    ) -> Answer:
+        return self._command("recertify", number, arguments, actor, idempotency_key)
+
+    def sweep(self, as_of: date | None = None, *, actor: str = "sweeper") -> list[str]:
+        """Record every expiry and automatic revocation due by `as_of` (§6.1, §6.3.1.5).
+
+        Idempotent: what is recorded once is not due again. Returns the registrations changed.
+        """
+        today = self.today()
+        as_of = today if as_of is None else as_of
+        if as_of > today:
+            raise InvalidInput(
+                f"cannot sweep as of {as_of.isoformat()}, after today", field="as_of"
+            )
+        changed = []
+        for certificate_id in self._certificate_ids():
+            for _attempt in range(3):
+                cert = self._get(certificate_id)
+                if not cert.record_lapse(as_of=as_of, stamp=Stamp(actor, self.clock())):
+                    break
+                try:
+                    self.save(cert)
+                except IntegrityError:
+                    continue  # changed meanwhile: look again
+                changed.append(cert.registration_no)
+                break
+        return changed
+
+    # Queries --------------------------------------------------------------------------
+
+    def verify(
+        self, *, number: str | None = None, oid: str | None = None, as_of: date | None = None
+    ) -> Answer:
+        """The verification answer for a registration, certificate number or OID."""
+        if (number is None) == (oid is None):
+            raise InvalidInput("give a certificate number or an OID", field="number")
+        ref = parse_number(number) if number is not None else parse_oid(cast(str, oid))
+        day = self.today() if as_of is None else as_of
+        cert = self.certificate_as_of(ref.registration_no, day)
+        if cert is None or (ref.revision is not None and ref.revision > cert.revision):
+            raise NotFound(f"no certificate {number or oid} on {day.isoformat()}")
+        return answer(cert, day, ref.revision)
+
+    def certificate_as_of(self, registration: str, day: date) -> Certificate | None:
+        """The certificate folded from the events effective on or before `day`."""
+        cert: Certificate | None = None
+        for event in self.events.get(Certificate.create_id(registration)):
+            certificate_event = cast(Certificate.Event, event)
+            if certificate_event.effective_date > day:
+                break
+            cert = certificate_event.mutate(cert)
+        return cert
+
+    # Internals ------------------------------------------------------------------------
+
+    def _command(
+        self, command: str, number: str, arguments: dict[str, Any], actor: str, key: str | None
+    ) -> Answer:
+        ref = self._ref(number)
+
+        def run(stamp: Stamp) -> Certificate:
+            cert = self._get(Certificate.create_id(ref.registration_no))
+            method = getattr(cert, command)
+            try:
+                inspect.signature(method).bind(**arguments, stamp=stamp)
+            except TypeError as error:  # a missing or unexpected field
+                raise InvalidInput(f"{command}: {error}") from None
+            method(**arguments, stamp=stamp)
+            return cert
+
+        return self._execute(command, ref.registration_no, arguments, actor, key, run)
+
+    def _execute(
+        self,
+        command: str,
+        target: str | None,
+        arguments: dict[str, Any],
+        actor: str,
+        key: str | None,
+        run: Callable[[Stamp], Certificate],
+    ) -> Answer:
+        if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
+            raise InvalidInput(
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
+            )
+        fingerprint = request_fingerprint(command, target, jsonable(arguments))
+        if key is not None and (first := self._replay(actor, key, fingerprint)) is not None:
+            return first
+        attempts = ISSUE_ATTEMPTS if target is None else 1
+        for attempt in range(1, attempts + 1):
+            stamp = Stamp(actor, self.clock())
+            today = local_date(stamp.at)
+            cert = run(stamp)
+            pending: list[Certificate | CommandRecord] = [cert]
+            if key is not None:
+                pending.append(
+                    CommandRecord.accept(
+                        key=key,
+                        fingerprint=fingerprint,
+                        registration_no=cert.registration_no,
+                        version=cert.version,
+                        answered_on=today,
+                        stamp=stamp,
+                    )
+                )
+            try:
+                self.save(*pending)
+            except IntegrityError:
+                if key is not None and (first := self._replay(actor, key, fingerprint)) is not None:
+                    return first
+                if attempt < attempts:
+                    continue
+                raise ConcurrencyConflict(
+                    f"{target or 'the registry'} was changed by another request; "
+                    "reload it and decide again"
+                ) from None
+            return answer(cert, today)
+        raise AssertionError("unreachable")
+
+    def _replay(self, actor: str, key: str, fingerprint: str) -> Answer | None:
+        """The first answer to a request retried with the same Idempotency-Key."""
+        try:
+            record = cast(CommandRecord, self.repository.get(CommandRecord.create_id(actor, key)))
+        except AggregateNotFoundError:
+            return None
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used for a different request", field="Idempotency-Key"
+            )
+        cert = cast(
+            Certificate,
+            self.repository.get(
+                Certificate.create_id(record.registration_no), version=record.version
+            ),
+        )
+        return answer(cert, record.answered_on)
+
+    def _ref(self, number: str) -> CertificateRef:
+        ref = parse_number(number)
+        if ref.revision is not None:
+            cert = self._get(Certificate.create_id(ref.registration_no))
+            if ref.revision > cert.revision:
+                raise NotFound(f"no certificate {number}")
+        return ref
+
+    def _get(self, certificate_id: UUID) -> Certificate:
+        try:
+            return cast(Certificate, self.repository.get(certificate_id))
+        except AggregateNotFoundError:
+            raise NotFound("no such certificate") from None
+
+    def _exists(self, year: int, sequence: int) -> bool:
+        return Certificate.create_id(registration_no(year, sequence)) in self.repository
+
+    def _next_registration_no(self, year: int) -> str:
+        """The number after the year's last, found by bisection: numbers are gapless."""
+        low, high = 0, MAX_SEQUENCE + 1  # low is taken (or 0), high is free
+        while high - low > 1:
+            middle = (low + high) // 2
+            if self._exists(year, middle):
+                low = middle
+            else:
+                high = middle
+        return registration_no(year, low + 1)
+
+    def _certificate_ids(self) -> Iterator[UUID]:
+        issued = [get_topic(Certificate.Issued)]
+        last = 0
+        while notifications := self.recorder.select_notifications(
+            start=last, limit=500, topics=issued, inclusive_of_start=False
+        ):
+            for notification in notifications:
+                yield cast(UUID, notification.originator_id)
+            last = notifications[-1].id
+
+
+def open_registry(settings: Settings | None = None, *, clock: Clock = utc_now) -> Registry:
+    env = storage_env((settings or Settings()).database_url)
+    ensure_postgres_schema(env)
+    return Registry(env, clock=clock)

@@ -1,0 +1,45 @@
+"""The clause catalogue: the items of Appendix A (characteristics) and B (management)."""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+from registry.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str  # "A.6.04": appendix, function (1–8, P for the platform), item; stable forever
+    appendix: str
+    function: str
+    text: str
+
+
+@cache
+def catalogue() -> tuple[Clause, ...]:
+    rows = json.loads(files("registry").joinpath("data/clauses.json").read_text("utf-8"))
+    return tuple(Clause(**row) for row in rows)
+
+
+@cache
+def clause_ids() -> frozenset[str]:
+    return frozenset(clause.id for clause in catalogue())
+
+
+def check_clauses(ids: object) -> frozenset[str]:
+    """The sampled clause ids, each one of the catalogue's, none repeated."""
+    if not isinstance(ids, list | tuple) or not all(isinstance(i, str) for i in ids):
+        raise InvalidInput("clauses must be a list of clause ids", field="clauses")
+    if len(ids) > len(clause_ids()):
+        raise InvalidInput(
+            f"{len(ids)} clauses given; the catalogue has {len(clause_ids())}", field="clauses"
+        )
+    unknown = sorted(set(ids) - clause_ids())
+    if unknown:
+        raise InvalidInput(
+            f"unknown clause id {unknown[0][:20]!r} (see GET /api/v1/clauses)", field="clauses"
+        )
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("a clause id is listed twice", field="clauses")
+    return frozenset(ids)

@@ -1,0 +1,104 @@
+"""The certificate's value objects, holder and scope (§6 a, d), and the checks that make them."""
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from registry.errors import InvalidInput
+from registry.uscc import check_uscc
+
+MAX_TEXT = 300
+MAX_SITES = 200
+MAX_ACTIVITIES = 200
+
+
+@dataclass(frozen=True)
+class Holder:
+    name: str
+    uscc: str
+    address: str
+    name_en: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> "Holder":
+        """Rebuild from a stored event: no checks, the past stays loadable."""
+        return cls(data["name"], data["uscc"], data["address"], data.get("name_en", ""))
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "name_en": self.name_en,
+            "uscc": self.uscc,
+            "address": self.address,
+        }
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place where the service is provided, with the activities certified there (§5.1.2)."""
+
+    address: str
+    activities: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Site":
+        return cls(data["address"], tuple(data["activities"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "activities": list(self.activities)}
+
+
+def check_text(value: object, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    """A single line of printable text, trimmed: what may be printed on a certificate."""
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text", field=field)
+    text = value.strip()
+    if required and not text:
+        raise InvalidInput(f"{field} must not be empty", field=field)
+    if len(text) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in text):
+        raise InvalidInput(f"{field} contains control or unassigned characters", field=field)
+    return text
+
+
+def parse_holder(data: object) -> Holder:
+    if not isinstance(data, Mapping):
+        raise InvalidInput("holder must be {name, uscc, address, name_en?}", field="holder")
+    return Holder(
+        name=check_text(data.get("name"), "holder.name"),
+        uscc=check_uscc(data.get("uscc")),
+        address=check_text(data.get("address"), "holder.address"),
+        name_en=check_text(data.get("name_en"), "holder.name_en", required=False),
+    )
+
+
+def parse_site(data: object, field: str) -> Site:
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"each of {field} must be a site {{address, activities}}", field=field)
+    activities = data.get("activities")
+    if isinstance(activities, str) or not isinstance(activities, Sequence):
+        raise InvalidInput("site activities must be a list of texts", field=f"{field}.activities")
+    if not activities or len(activities) > MAX_ACTIVITIES:
+        raise InvalidInput(
+            f"a site needs 1 to {MAX_ACTIVITIES} activities", field=f"{field}.activities"
+        )
+    checked = tuple(check_text(a, f"{field}.activities") for a in activities)
+    if len(set(checked)) != len(checked):
+        raise InvalidInput("an activity is listed twice at one site", field=f"{field}.activities")
+    return Site(check_text(data.get("address"), f"{field}.address"), checked)
+
+
+def parse_sites(data: object, field: str = "scope.sites") -> tuple[Site, ...]:
+    if isinstance(data, str) or not isinstance(data, Sequence):
+        raise InvalidInput(f"{field} must be a list of sites", field=field)
+    if not data or len(data) > MAX_SITES:
+        raise InvalidInput(f"{field} needs 1 to {MAX_SITES} sites", field=field)
+    sites = tuple(s if isinstance(s, Site) else parse_site(s, field) for s in data)
+    addresses = [s.address for s in sites]
+    if len(set(addresses)) != len(addresses):
+        raise InvalidInput("a site address is listed twice", field=field)
+    return sites
