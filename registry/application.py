@@ -1,6 +1,8 @@
 """The registry's use cases: load a certificate, run one command, save its events."""
 
 import inspect
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
@@ -28,12 +30,12 @@ from registry.numbers import (
     parse_oid,
     registration_no,
 )
-from registry.settings import Settings, ensure_postgres_schema, storage_env
+from registry.settings import Settings, storage_env, storage_setup
 
 Clock = Callable[[], datetime]
 Answer = dict[str, Any]
 
-ISSUE_ATTEMPTS = 5  # a number taken by a concurrent issuer is retried with the next one
+ISSUE_ATTEMPTS = 30  # a number taken by a concurrent issuer is retried with the next one
 MAX_KEY_LENGTH = 200
 
 
@@ -100,7 +102,7 @@ class Registry(Application[UUID]):
                 decision_date=decision_date,
                 issue_date=issue_date,
                 person_days=person_days,
-                evaluation=evaluation,  # type: ignore[arg-type]
+                evaluation=evaluation,
                 stamp=stamp,
             )
 
@@ -273,6 +275,7 @@ class Registry(Application[UUID]):
                 if key is not None and (first := self._replay(actor, key, fingerprint)) is not None:
                     return first
                 if attempt < attempts:
+                    time.sleep(random.uniform(0, 0.005 * attempt))  # let the racers spread out
                     continue
                 raise ConcurrencyConflict(
                     f"{target or 'the registry'} was changed by another request; "
@@ -340,5 +343,5 @@ class Registry(Application[UUID]):
 
 def open_registry(settings: Settings | None = None, *, clock: Clock = utc_now) -> Registry:
     env = storage_env((settings or Settings()).database_url)
-    ensure_postgres_schema(env)
-    return Registry(env, clock=clock)
+    with storage_setup(env):
+        return Registry(env, clock=clock)

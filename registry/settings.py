@@ -1,5 +1,7 @@
 """Configuration from the environment (REGISTRY_*), and the store a database URL names."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -59,10 +61,16 @@ def storage_env(database_url: str) -> dict[str, str]:
     )
 
 
-def ensure_postgres_schema(env: dict[str, str]) -> None:
-    """Create the URL's schema if it is missing, so a fresh database just works."""
-    schema = env.get("POSTGRES_SCHEMA")
-    if not schema:
+SETUP_LOCK = 0x63657274  # "cert": one advisory lock serialises the registry's DDL
+
+
+@contextmanager
+def storage_setup(env: dict[str, str]) -> Iterator[None]:
+    """Hold while the library creates its tables: several processes starting at once on
+    PostgreSQL would otherwise race on CREATE ... IF NOT EXISTS ("tuple concurrently updated").
+    Also creates the URL's schema if it is missing, so a fresh database just works."""
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        yield
         return
     with psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
@@ -70,6 +78,10 @@ def ensure_postgres_schema(env: dict[str, str]) -> None:
         port=int(env["POSTGRES_PORT"]),
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
     ) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        if schema := env.get("POSTGRES_SCHEMA"):
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        yield

@@ -103,7 +103,7 @@ class Certificate(Chained):
         decision_date: date,
         issue_date: date | None,
         person_days: float,
-        evaluation: Mapping[str, Any],
+        evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
     ) -> "Certificate":
         level = levels.check_level(level)
@@ -388,7 +388,7 @@ class Certificate(Chained):
         *,
         decision_date: date,
         person_days: float,
-        evaluation: Mapping[str, Any],
+        evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
     ) -> None:
         self._check_effective(decision_date, stamp, frozenset({VALID}), "recertify")
@@ -590,7 +590,7 @@ class Certificate(Chained):
             cert.level = self.level
             cert.issue_date, cert.valid_until = self.issue_date, self.valid_until
             if self.new_cycle:
-                    cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
+                cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
 
     class Suspended(Event):
         reason: str

@@ -1,0 +1,450 @@
+"""The Certificate aggregate: each command against the rule, checked on the events it records."""
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from registry.aggregates.certificate import Certificate
+from registry.errors import InvalidInput, LifecycleConflict, RegistryError, RuleViolation
+from tests.examples import (
+    CLAUSE_IDS,
+    EVALUATIONS,
+    FIRST_HALF,
+    SECOND_HALF,
+    STAMP,
+    new_certificate,
+    surveillance,
+)
+
+ISSUED_ON = date(2026, 5, 11)
+
+
+def recorded(cert: Certificate) -> list[str]:
+    return [type(e).__name__ for e in cert.collect_events()]
+
+
+def refused(cert: Certificate, command: str, error: type[RegistryError], **args: Any) -> str:
+    """Run a command that must be refused; check it appended nothing; return the message."""
+    before = cert.version
+    with pytest.raises(error) as raised:
+        getattr(cert, command)(**args, stamp=STAMP)
+    assert cert.version == before
+    return str(raised.value)
+
+
+@pytest.fixture
+def cert() -> Certificate:
+    certificate = new_certificate()
+    certificate.collect_events()
+    return certificate
+
+
+# Issue ---------------------------------------------------------------------------------
+
+
+def test_issued_certificate_is_valid_for_three_years_as_revision_00() -> None:
+    cert = new_certificate()
+
+    assert (cert.status, cert.valid_until) == ("valid", date(2029, 5, 10))
+    assert cert.certificate_no == "CESI2026EV/IMG10007R00"
+    assert recorded(cert) == ["Issued"]
+
+
+def test_issue_with_an_evaluation_below_table_1_is_refused() -> None:
+    weak = {"not_met": 2, "partially_met": 20, "fully_met": 84, "report_ref": "TR"}
+
+    with pytest.raises(RuleViolation, match=r"§5.3.5"):
+        new_certificate(level=3, evaluation=weak)
+
+
+def test_issue_with_too_few_person_days_is_refused() -> None:
+    with pytest.raises(RuleViolation, match=r"at least 6 on-site person-days"):
+        new_certificate(level=5, person_days=5.5)
+
+
+def test_issue_with_a_bad_credit_code_names_the_field() -> None:
+    holder = {"name": "某公司", "uscc": "91440300708461136U", "address": "深圳"}
+
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(holder=holder)
+
+    assert raised.value.field == "holder.uscc"
+
+
+def test_issue_decided_in_the_future_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="in the future"):
+        new_certificate(decision_date=date(2026, 11, 26))
+
+
+def test_certificate_cannot_be_issued_before_the_decision() -> None:
+    with pytest.raises(InvalidInput, match="before the certification decision"):
+        new_certificate(issue_date=date(2026, 5, 10))
+
+
+def test_the_same_site_twice_is_refused() -> None:
+    site = {"address": "深圳", "activities": ["定制"]}
+
+    with pytest.raises(InvalidInput, match="listed twice"):
+        new_certificate(scope={"sites": [site, site]})
+
+
+# Surveillance (§5.5.2, §5.5.3) ---------------------------------------------------------
+
+
+def test_first_surveillance_is_due_within_twelve_months_of_the_decision(cert: Certificate) -> None:
+    assert cert.next_surveillance_due() == date(2027, 5, 10)
+
+
+def test_after_a_surveillance_the_next_is_due_by_the_end_of_the_next_calendar_year(
+    cert: Certificate,
+) -> None:
+    cert.surveil(**surveillance(), stamp=STAMP)
+
+    assert cert.next_surveillance_due() == date(2027, 12, 31)
+    assert recorded(cert) == ["Surveilled"]
+
+
+def test_surveillance_without_a_management_audit_is_refused(cert: Certificate) -> None:
+    message = refused(cert, "surveil", RuleViolation, **surveillance(management_audit=False))
+
+    assert "§5.5.3" in message
+
+
+def test_surveillance_sampling_fewer_than_half_the_clauses_is_refused(cert: Certificate) -> None:
+    too_few = CLAUSE_IDS[: len(CLAUSE_IDS) // 2 - 1]
+
+    refused(cert, "surveil", RuleViolation, **surveillance(clauses=too_few))
+
+
+def test_the_two_surveillances_of_a_cycle_must_cover_every_clause(cert: Certificate) -> None:
+    cert.surveil(**surveillance(clauses=FIRST_HALF), stamp=STAMP)
+
+    message = refused(
+        cert, "surveil", RuleViolation, **surveillance(clauses=FIRST_HALF, date=date(2026, 11, 20))
+    )
+    assert "cover every basis clause" in message
+
+
+def test_second_surveillance_covering_the_rest_is_accepted(cert: Certificate) -> None:
+    cert.surveil(**surveillance(clauses=FIRST_HALF), stamp=STAMP)
+
+    cert.surveil(**surveillance(clauses=SECOND_HALF, date=date(2026, 11, 20)), stamp=STAMP)
+
+    assert recorded(cert) == ["Surveilled", "Surveilled"]
+
+
+def test_a_cycle_without_any_characteristic_evaluation_is_refused(cert: Certificate) -> None:
+    cert.surveil(**surveillance(characteristic_evaluation=False), stamp=STAMP)
+
+    second = surveillance(
+        clauses=SECOND_HALF, date=date(2026, 11, 20), characteristic_evaluation=False
+    )
+    message = refused(cert, "surveil", RuleViolation, **second)
+    assert "characteristic evaluation" in message
+
+
+def test_surveillance_with_too_few_person_days_for_the_level_is_refused(cert: Certificate) -> None:
+    refused(cert, "surveil", RuleViolation, **surveillance(person_days=2))
+
+
+def test_nonconformities_need_a_corrective_deadline(cert: Certificate) -> None:
+    refused(cert, "surveil", InvalidInput, **surveillance(outcome="nonconforming"))
+
+
+# Suspension, restoration, revocation (§6.3) -------------------------------------------
+
+
+def suspend(cert: Certificate, reason: str = "b", on: date = date(2026, 6, 1)) -> None:
+    cert.suspend(reason=reason, details="服务持续不满足要求", effective_date=on, stamp=STAMP)
+
+
+def test_suspension_lasts_at_most_six_months(cert: Certificate) -> None:
+    suspend(cert)
+
+    assert cert.suspension is not None
+    assert cert.suspension.restore_deadline == date(2026, 11, 30)
+
+
+def test_suspension_for_a_pending_licence_has_no_deadline(cert: Certificate) -> None:
+    suspend(cert, reason="f")
+
+    assert cert.suspension is not None
+    assert cert.suspension.restore_deadline is None
+    assert cert.status_on(date(2029, 1, 1)) == ("suspended", date(2026, 6, 1))
+
+
+def test_suspending_a_suspended_certificate_is_refused(cert: Certificate) -> None:
+    suspend(cert)
+
+    message = refused(
+        cert, "suspend", LifecycleConflict, reason="c", details="x", effective_date=date(2026, 7, 1)
+    )
+    assert "is suspended since 2026-06-01" in message
+
+
+@pytest.mark.parametrize("reason", ["n", "", "B", None])
+def test_suspension_reason_outside_a_to_m_is_refused(cert: Certificate, reason: object) -> None:
+    refused(
+        cert, "suspend", InvalidInput, reason=reason, details="x", effective_date=date(2026, 6, 1)
+    )
+
+
+def test_restoring_on_the_deadline_is_accepted(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 5, 20))  # deadline 2026-11-19
+
+    cert.restore(effective_date=date(2026, 11, 19), verification_ref="VR-1", stamp=STAMP)
+
+    assert cert.status == "valid"
+
+
+def test_restoring_after_the_deadline_is_refused(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 5, 20))  # deadline 2026-11-19
+
+    message = refused(
+        cert, "restore", LifecycleConflict, effective_date=date(2026, 11, 20), verification_ref="VR"
+    )
+    assert "is revoked since 2026-11-20" in message
+
+
+def test_restoring_a_valid_certificate_is_refused(cert: Certificate) -> None:
+    refused(
+        cert, "restore", LifecycleConflict, effective_date=date(2026, 6, 1), verification_ref="VR"
+    )
+
+
+def test_suspension_past_six_months_revokes_automatically(cert: Certificate) -> None:
+    suspend(cert)
+
+    assert cert.status_on(date(2026, 11, 30)) == ("suspended", date(2026, 6, 1))
+    assert cert.status_on(date(2026, 12, 1)) == ("revoked", date(2026, 12, 1))
+
+
+def test_sweeper_records_the_automatic_revocation_with_reason_d(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 5, 20))
+    cert.collect_events()
+
+    assert cert.record_lapse(as_of=date(2026, 11, 25), stamp=STAMP)
+
+    (revoked,) = cert.collect_events()
+    assert type(revoked).__name__ == "Revoked"
+    assert (revoked.reason, revoked.automatic) == ("d", True)  # type: ignore[attr-defined]
+    assert revoked.effective_date == date(2026, 11, 20)  # type: ignore[attr-defined]
+
+
+def test_sweeping_twice_records_nothing_more(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 5, 20))
+    cert.record_lapse(as_of=date(2026, 11, 25), stamp=STAMP)
+
+    assert not cert.record_lapse(as_of=date(2026, 11, 25), stamp=STAMP)
+
+
+def test_revoked_certificate_cannot_be_restored(cert: Certificate) -> None:
+    cert.revoke(reason="g", details="停业", effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    refused(
+        cert, "restore", LifecycleConflict, effective_date=date(2026, 6, 2), verification_ref="V"
+    )
+
+
+def test_revocation_for_reason_d_needs_a_suspension(cert: Certificate) -> None:
+    message = refused(
+        cert, "revoke", LifecycleConflict, reason="d", details="x", effective_date=date(2026, 6, 1)
+    )
+    assert "§6.3.2.1 d" in message
+
+
+def test_cancelled_certificate_cannot_be_surveilled(cert: Certificate) -> None:
+    cert.cancel(effective_date=date(2026, 6, 1), request_ref="申请-1", stamp=STAMP)
+
+    refused(cert, "surveil", LifecycleConflict, **surveillance())
+
+
+# Time ----------------------------------------------------------------------------------
+
+
+def test_certificate_expires_the_day_after_valid_until(cert: Certificate) -> None:
+    assert cert.status_on(date(2029, 5, 10)) == ("valid", date(2026, 5, 11))
+    assert cert.status_on(date(2029, 5, 11)) == ("expired", date(2029, 5, 11))
+
+
+def test_events_dated_before_the_last_one_are_refused(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 7, 1))
+
+    refused(
+        cert, "restore", LifecycleConflict, effective_date=date(2026, 6, 30), verification_ref="V"
+    )
+
+
+def test_effective_dates_in_the_future_are_refused(cert: Certificate) -> None:
+    refused(
+        cert, "suspend", InvalidInput, reason="b", details="x", effective_date=date(2026, 11, 26)
+    )
+
+
+# Re-issues: scope, holder, level, recertification -------------------------------------
+
+
+def test_narrowing_reissues_with_the_same_registration_and_validity(cert: Certificate) -> None:
+    cert.narrow_scope(
+        reason="b",
+        remove_sites=["广东省东莞市松山湖 8 号"],
+        remove_activities=[],
+        approval_ref="技委-2026-9",
+        effective_date=date(2026, 7, 1),
+        stamp=STAMP,
+    )
+
+    assert cert.certificate_no == "CESI2026EV/IMG10007R01"
+    assert cert.valid_until == date(2029, 5, 10)
+    assert [s.address for s in cert.sites] == ["广东省深圳市南山区科技园南区 1 号"]
+
+
+def test_narrowing_away_the_whole_scope_is_refused(cert: Certificate) -> None:
+    refused(
+        cert,
+        "narrow_scope",
+        LifecycleConflict,
+        reason="a",
+        remove_sites=[s.address for s in cert.sites],
+        remove_activities=[],
+        approval_ref="x",
+        effective_date=date(2026, 7, 1),
+    )
+
+
+def test_narrowing_a_site_not_in_scope_is_refused(cert: Certificate) -> None:
+    refused(
+        cert,
+        "narrow_scope",
+        InvalidInput,
+        reason="a",
+        remove_sites=["北京"],
+        remove_activities=[],
+        approval_ref="x",
+        effective_date=date(2026, 7, 1),
+    )
+
+
+def test_removing_the_last_activity_of_a_site_removes_the_site(cert: Certificate) -> None:
+    cert.narrow_scope(
+        reason="a",
+        remove_sites=[],
+        remove_activities=[
+            {"address": "广东省深圳市南山区科技园南区 1 号", "activity": "全屋定制家具的设计与交付"}
+        ],
+        approval_ref="x",
+        effective_date=date(2026, 7, 1),
+        stamp=STAMP,
+    )
+
+    assert [s.address for s in cert.sites] == ["广东省东莞市松山湖 8 号"]
+
+
+def test_extension_adds_sites_and_reissues(cert: Certificate) -> None:
+    cert.extend_scope(
+        add_sites=[{"address": "江苏省苏州市工业园区", "activities": ["定制家具生产制造"]}],
+        evaluation_ref="EXT-1",
+        effective_date=date(2026, 8, 1),
+        stamp=STAMP,
+    )
+
+    assert len(cert.sites) == 3
+    assert cert.revision == 1
+
+
+def test_extension_that_adds_nothing_new_is_refused(cert: Certificate) -> None:
+    refused(
+        cert,
+        "extend_scope",
+        InvalidInput,
+        add_sites=[{"address": "广东省东莞市松山湖 8 号", "activities": ["物流配送"]}],
+        evaluation_ref="x",
+        effective_date=date(2026, 8, 1),
+    )
+
+
+def test_holder_rename_reissues_keeping_validity(cert: Certificate) -> None:
+    cert.change_holder(
+        name="深圳市新定制家居有限公司",
+        name_en=None,
+        address=None,
+        effective_date=date(2026, 9, 1),
+        stamp=STAMP,
+    )
+
+    assert cert.holder.name == "深圳市新定制家居有限公司"
+    assert (cert.revision, cert.valid_until) == (1, date(2029, 5, 10))
+
+
+def test_raising_the_level_follows_the_initial_procedure_with_new_validity(
+    cert: Certificate,
+) -> None:
+    cert.change_level(
+        level=4,
+        evaluation=EVALUATIONS[4],
+        person_days=5,
+        decision_date=date(2026, 9, 1),
+        stamp=STAMP,
+    )
+
+    assert (cert.level, cert.valid_until, cert.revision) == (4, date(2029, 8, 31), 1)
+
+
+def test_raising_the_level_without_a_supporting_evaluation_is_refused(cert: Certificate) -> None:
+    refused(
+        cert,
+        "change_level",
+        RuleViolation,
+        level=4,
+        evaluation=EVALUATIONS[3],
+        person_days=5,
+        decision_date=date(2026, 9, 1),
+    )
+
+
+def test_lowering_the_level_keeps_validity(cert: Certificate) -> None:
+    cert.change_level(
+        level=2, evaluation=None, person_days=None, decision_date=date(2026, 9, 1), stamp=STAMP
+    )
+
+    assert (cert.level, cert.valid_until) == (2, date(2029, 5, 10))
+
+
+def test_recertification_before_the_six_month_window_is_refused() -> None:
+    cert = new_certificate(decision_date=date(2024, 1, 10))  # valid until 2027-01-09
+
+    message = refused(
+        cert,
+        "recertify",
+        LifecycleConflict,
+        decision_date=date(2026, 7, 9),
+        person_days=5,
+        evaluation=EVALUATIONS[3],
+    )
+    assert "opens 6 months before expiry, on 2026-07-10" in message
+
+
+def test_recertifying_an_expired_certificate_is_refused() -> None:
+    cert = new_certificate(decision_date=date(2023, 11, 20))  # valid until 2026-11-19
+
+    refused(
+        cert,
+        "recertify",
+        LifecycleConflict,
+        decision_date=date(2026, 11, 20),
+        person_days=5,
+        evaluation=EVALUATIONS[3],
+    )
+
+
+def test_recertification_in_the_window_continues_validity_without_a_gap() -> None:
+    cert = new_certificate(decision_date=date(2024, 1, 10))
+
+    cert.recertify(
+        decision_date=date(2026, 7, 10), person_days=5, evaluation=EVALUATIONS[3], stamp=STAMP
+    )
+
+    assert cert.valid_until == date(2030, 1, 9)
+    assert cert.issue_date == date(2026, 7, 10)
+    assert cert.certificate_no == "CESI2026EV/IMG10007R01"

@@ -1,0 +1,91 @@
+"""Backends for the tests: in-memory, a SQLite file, and a fresh PostgreSQL database per run."""
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from registry.application import Registry, open_registry
+from registry.settings import Settings
+from tests.examples import NOW
+
+ADMIN_URL = os.environ.get(
+    "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class Clock:
+    """A clock the test moves by hand: the domain never reads the wall clock."""
+
+    def __init__(self, now: datetime = NOW):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this run's own, dropped at the end; CI fails without the server."""
+    try:
+        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        if IN_CI:
+            pytest.fail(f"CI=true but PostgreSQL is unreachable at {ADMIN_URL}: {error}")
+        pytest.skip(f"PostgreSQL unreachable at {ADMIN_URL}")
+    name = f"certregistry_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+BACKENDS = [
+    pytest.param("memory", id="memory"),
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+DURABLE_BACKENDS = BACKENDS[1:]
+
+
+def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path: object) -> str:
+    if backend == "memory":
+        return "memory:"
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/registry.sqlite"
+    base = request.getfixturevalue("postgres_url")
+    return f"{base}?schema=t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    return _database_url(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=DURABLE_BACKENDS)
+def durable_database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    return _database_url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def registry(database_url: str, clock: Clock) -> Iterator[Registry]:
+    app = open_registry(Settings(database_url=database_url), clock=clock)
+    yield app
+    app.close()

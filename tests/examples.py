@@ -1,0 +1,77 @@
+"""Shared sample data: a level 3 holder in Shenzhen, and the clock's today."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Stamp
+from registry.clauses import catalogue
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+TODAY = date(2026, 11, 25)
+DECISION = date(2026, 5, 11)
+STAMP = Stamp("registrar-alice", NOW)
+
+HOLDER = {
+    "name": "深圳市定制家居科技有限公司",
+    "name_en": "Shenzhen Custom Home Technology Co., Ltd.",
+    "uscc": "91440300708461136T",
+    "address": "广东省深圳市南山区科技园南区 1 号",
+}
+SITES = [
+    {"address": "广东省深圳市南山区科技园南区 1 号", "activities": ["全屋定制家具的设计与交付"]},
+    {"address": "广东省东莞市松山湖 8 号", "activities": ["定制家具生产制造", "物流配送"]},
+]
+EVALUATIONS: dict[int, dict[str, Any] | None] = {
+    1: None,
+    2: {"not_met": 2, "partially_met": 10, "fully_met": 51, "report_ref": "TR-2"},
+    3: {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-3"},
+    4: {"not_met": 0, "partially_met": 16, "fully_met": 89, "report_ref": "TR-4"},
+    5: {"not_met": 0, "partially_met": 10, "fully_met": 95, "report_ref": "TR-5"},
+}
+INITIAL_DAYS = {1: 4, 2: 4, 3: 5, 4: 5, 5: 6}
+
+CLAUSE_IDS = [c.id for c in catalogue()]
+FIRST_HALF = CLAUSE_IDS[: len(CLAUSE_IDS) // 2]
+SECOND_HALF = CLAUSE_IDS[len(CLAUSE_IDS) // 2 :]
+
+
+def issue_request(level: int = 3, **overrides: Any) -> dict[str, Any]:
+    """The body of an issue command, as CONTRACT.md shows it."""
+    request: dict[str, Any] = {
+        "holder": dict(HOLDER),
+        "level": level,
+        "scope": {"sites": [dict(s) for s in SITES]},
+        "decision_date": DECISION,
+        "person_days": INITIAL_DAYS[level],
+        "evaluation": EVALUATIONS[level],
+    }
+    request.update(overrides)
+    return request
+
+
+def new_certificate(level: int = 3, stamp: Stamp = STAMP, **overrides: Any) -> Certificate:
+    request = issue_request(level, **overrides)
+    scope = request.pop("scope")
+    return Certificate.issue(
+        registration_no="CESI2026EV/IMG10007",
+        sites=scope["sites"],
+        issue_date=request.pop("issue_date", None),
+        stamp=stamp,
+        **request,
+    )
+
+
+def surveillance(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "date": date(2026, 11, 2),
+        "person_days": 2.5,
+        "management_audit": True,
+        "characteristic_evaluation": True,
+        "clauses": FIRST_HALF,
+        "outcome": "conforming",
+        "corrective_deadline": None,
+        "report_ref": "SR-2026-01",
+    }
+    body.update(overrides)
+    return body
