@@ -1,0 +1,83 @@
+"""The `registry` command line: serve, sweep and verify."""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from registry.application import open_registry
+from registry.errors import RegistryError
+from registry.settings import Settings
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+    )
+    return 0
+
+
+def sweep(args: argparse.Namespace) -> int:
+    with open_registry(Settings()) as registry:
+        changed = registry.sweep(args.as_of)
+    for registration in changed:
+        print(registration)
+    print(f"{len(changed)} certificate(s) lapsed and recorded", file=sys.stderr)
+    return 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    with open_registry(Settings()) as registry:
+        answer = registry.verify(number=args.number, as_of=args.as_of)
+    print(json.dumps(answer, ensure_ascii=False, indent=2))
+    return 0 if answer["status"] == "valid" else 3
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="registry", description=__doc__)
+    commands = main.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="serve the HTTP API and pages")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(run=serve)
+
+    p = commands.add_parser("sweep", help="record expiries and automatic revocations now due")
+    p.add_argument("--as-of", type=_date, default=None, help="sweep as of this date (not future)")
+    p.set_defaults(run=sweep)
+
+    p = commands.add_parser("verify", help="print the verification answer of a certificate")
+    p.add_argument("number", help="registration or printed certificate number")
+    p.add_argument("--as-of", type=_date, default=None)
+    p.set_defaults(run=verify)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except RegistryError as error:
+        print(f"registry: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
