@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install run test lint unit clean
 
 install: $(STAMP)
 
@@ -18,17 +18,14 @@ run: install
 	$(BIN)/registry serve --host 127.0.0.1 --port 8000
 
 lint: install
-	$(BIN)/ruff check registry api tests bench
-	$(BIN)/ruff format --check registry api tests bench
+	$(BIN)/ruff check registry api tests
+	$(BIN)/ruff format --check registry api tests
 	$(BIN)/mypy
 
 unit: install
 	$(BIN)/pytest -q
 
 test: lint unit
-
-bench: install
-	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
