@@ -15,7 +15,7 @@ from eventsourcing.utils import get_topic
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import answer
+from registry.answers import answer, facts
 from registry.dates import local_date
 from registry.errors import (
     ConcurrencyConflict,
@@ -205,7 +205,7 @@ class Registry(Application[UUID]):
         cert = self.certificate_as_of(ref.registration_no, day)
         if cert is None or (ref.revision is not None and ref.revision > cert.revision):
             raise NotFound(f"no certificate {number or oid} on {day.isoformat()}")
-        return answer(cert, day, ref.revision)
+        return answer(facts(cert), day, ref.revision)
 
     def certificate_as_of(self, registration: str, day: date) -> Certificate | None:
         """The certificate folded from the events effective on or before `day`."""
@@ -281,7 +281,7 @@ class Registry(Application[UUID]):
                     f"{target or 'the registry'} was changed by another request; "
                     "reload it and decide again"
                 ) from None
-            return answer(cert, today)
+            return answer(facts(cert), today)
         raise AssertionError("unreachable")
 
     def _replay(self, actor: str, key: str, fingerprint: str) -> Answer | None:
@@ -300,7 +300,7 @@ class Registry(Application[UUID]):
                 Certificate.create_id(record.registration_no), version=record.version
             ),
         )
-        return answer(cert, record.answered_on)
+        return answer(facts(cert), record.answered_on)
 
     def _ref(self, number: str) -> CertificateRef:
         ref = parse_number(number)

@@ -443,13 +443,8 @@ class Certificate(Chained):
 
     def lapse_on(self, day: date) -> Lapse | None:
         """The time-driven ending that has come by `day` and is not yet recorded."""
-        if self.status in TERMINAL:
-            return None
-        due = [Lapse(EXPIRED, self.valid_until + ONE_DAY)]
-        if self.suspension is not None and self.suspension.restore_deadline is not None:
-            due.append(Lapse(REVOKED, self.suspension.restore_deadline + ONE_DAY))
-        first = min(due, key=lambda lapse: lapse.since)
-        return first if first.since <= day else None
+        deadline = None if self.suspension is None else self.suspension.restore_deadline
+        return lapse_on(day, self.status, self.valid_until, deadline)
 
     def status_on(self, day: date) -> tuple[str, date]:
         """The status on `day` and the date it began, counting lapses not yet recorded."""
@@ -649,6 +644,19 @@ _SECTIONS = {
     EXPIRED: "§6.1",
     VALID: "§6.3.1.4",
 }
+
+
+def lapse_on(
+    day: date, status: str, valid_until: date, restore_deadline: date | None
+) -> Lapse | None:
+    """Expiry the day after validity (§6.1), or automatic revocation the day after the
+    suspension deadline (§6.3.1.5): whichever comes first, once `day` has reached it."""
+    if status in TERMINAL:
+        return None
+    due = Lapse(EXPIRED, valid_until + ONE_DAY)
+    if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
+        due = Lapse(REVOKED, restore_deadline + ONE_DAY)
+    return due if due.since <= day else None
 
 
 def _check_not_future(day: object, today: date, field: str) -> None:
