@@ -3,19 +3,18 @@
 import inspect
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
-from eventsourcing.utils import get_topic
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import answer, facts
+from registry.answers import Facts, answer, facts
 from registry.dates import local_date
 from registry.errors import (
     ConcurrencyConflict,
@@ -30,6 +29,9 @@ from registry.numbers import (
     parse_oid,
     registration_no,
 )
+from registry.projections.certificates import CertificateQueries
+from registry.projections.runner import Projector
+from registry.projections.store import ViewStore
 from registry.settings import Settings, storage_env, storage_setup
 
 Clock = Callable[[], datetime]
@@ -62,9 +64,30 @@ class Registry(Application[UUID]):
         "SQLITE_DBNAME": "var/registry.sqlite",
     }
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now):
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Clock = utc_now,
+        projector: str = "inline",
+    ):
+        """`projector` "inline" projects after each command in this process; "external"
+        leaves it to `registry project` and waits for it to catch up (read-your-writes)."""
+        if projector not in ("inline", "external"):
+            raise InvalidInput(f"the projector is 'inline' or 'external', not {projector!r}")
         self.clock = clock
+        self.inline_projection = projector == "inline"
         super().__init__(env)
+        self.views = ViewStore(self.env)
+        self.certificates = CertificateQueries(self.views)
+        self.projector = Projector(self, self.views)
+        self.projector.create_tables()
+        if self.inline_projection:
+            self.projector.catch_up()
+
+    def close(self) -> None:
+        super().close()
+        self.views.close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -179,7 +202,9 @@ class Registry(Application[UUID]):
                 f"cannot sweep as of {as_of.isoformat()}, after today", field="as_of"
             )
         changed = []
-        for certificate_id in self._certificate_ids():
+        self.projector.catch_up()
+        for registration in self.certificates.lapsing(as_of):
+            certificate_id = Certificate.create_id(registration)
             for _attempt in range(3):
                 cert = self._get(certificate_id)
                 if not cert.record_lapse(as_of=as_of, stamp=Stamp(actor, self.clock())):
@@ -201,11 +226,17 @@ class Registry(Application[UUID]):
         if (number is None) == (oid is None):
             raise InvalidInput("give a certificate number or an OID", field="number")
         ref = parse_number(number) if number is not None else parse_oid(cast(str, oid))
-        day = self.today() if as_of is None else as_of
-        cert = self.certificate_as_of(ref.registration_no, day)
-        if cert is None or (ref.revision is not None and ref.revision > cert.revision):
+        today = self.today()
+        day = today if as_of is None else as_of
+        found: Facts | None = None
+        if day >= today:  # the read model holds the latest facts
+            found = self.certificates.facts(ref.registration_no)
+        if found is None:  # a past day, or a certificate the projector has not reached yet
+            cert = self.certificate_as_of(ref.registration_no, day)
+            found = None if cert is None else facts(cert)
+        if found is None or (ref.revision is not None and ref.revision >= len(found["revisions"])):
             raise NotFound(f"no certificate {number or oid} on {day.isoformat()}")
-        return answer(facts(cert), day, ref.revision)
+        return answer(found, day, ref.revision)
 
     def certificate_as_of(self, registration: str, day: date) -> Certificate | None:
         """The certificate folded from the events effective on or before `day`."""
@@ -270,7 +301,7 @@ class Registry(Application[UUID]):
                     )
                 )
             try:
-                self.save(*pending)
+                recordings = self.save(*pending)
             except IntegrityError:
                 if key is not None and (first := self._replay(actor, key, fingerprint)) is not None:
                     return first
@@ -281,8 +312,16 @@ class Registry(Application[UUID]):
                     f"{target or 'the registry'} was changed by another request; "
                     "reload it and decide again"
                 ) from None
+            self.project(recordings[-1].notification.id)
             return answer(facts(cert), today)
         raise AssertionError("unreachable")
+
+    def project(self, position: int) -> None:
+        """Read-your-writes: return once the read models include `position` (bounded)."""
+        if self.inline_projection:
+            self.projector.catch_up(until=position)
+        else:
+            self.projector.wait(position)
 
     def _replay(self, actor: str, key: str, fingerprint: str) -> Answer | None:
         """The first answer to a request retried with the same Idempotency-Key."""
@@ -330,18 +369,9 @@ class Registry(Application[UUID]):
                 high = middle
         return registration_no(year, low + 1)
 
-    def _certificate_ids(self) -> Iterator[UUID]:
-        issued = [get_topic(Certificate.Issued)]
-        last = 0
-        while notifications := self.recorder.select_notifications(
-            start=last, limit=500, topics=issued, inclusive_of_start=False
-        ):
-            for notification in notifications:
-                yield cast(UUID, notification.originator_id)
-            last = notifications[-1].id
-
 
 def open_registry(settings: Settings | None = None, *, clock: Clock = utc_now) -> Registry:
-    env = storage_env((settings or Settings()).database_url)
+    settings = settings or Settings()
+    env = storage_env(settings.database_url)
     with storage_setup(env):
-        return Registry(env, clock=clock)
+        return Registry(env, clock=clock, projector=settings.projector)

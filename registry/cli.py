@@ -2,12 +2,14 @@
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import date
 
 from registry.application import open_registry
-from registry.errors import RegistryError
+from registry.errors import InvalidInput, RegistryError
 from registry.settings import Settings
 
 
@@ -48,6 +50,33 @@ def verify(args: argparse.Namespace) -> int:
     return 0 if answer["status"] == "valid" else 3
 
 
+def project(args: argparse.Namespace) -> int:
+    """Run the projector until SIGTERM or SIGINT: for deployments with several API processes."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with open_registry(Settings()) as registry:
+        print("projecting; stop with SIGTERM", file=sys.stderr)
+        registry.projector.batch_size = args.batch
+        registry.projector.run_forever(stop, interval=args.interval)
+    return 0
+
+
+def projections(args: argparse.Namespace) -> int:
+    with open_registry(Settings(projector="external")) as registry:
+        if args.action == "rebuild":
+            try:
+                registry.projector.rebuild(args.name)
+            except ValueError as error:
+                raise InvalidInput(str(error)) from None
+        for status in registry.projector.status():
+            print(
+                f"{status.name:16} position {status.position:>10}  head {status.head:>10}  "
+                f"lag {status.lag}"
+            )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="registry", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -61,6 +90,18 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("sweep", help="record expiries and automatic revocations now due")
     p.add_argument("--as-of", type=_date, default=None, help="sweep as of this date (not future)")
     p.set_defaults(run=sweep)
+
+    p = commands.add_parser("project", help="run the projector (multi-process deployments)")
+    p.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
+    p.add_argument("--batch", type=int, default=500, help="events per transaction")
+    p.set_defaults(run=project)
+
+    p = commands.add_parser("projections", help="status or rebuild of the read models")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("status", help="each projection's position, the head and the lag")
+    rebuild = actions.add_parser("rebuild", help="empty and project again from zero")
+    rebuild.add_argument("name", nargs="?", help="certificates, regulator_feed or audit (all)")
+    p.set_defaults(run=projections)
 
     p = commands.add_parser("verify", help="print the verification answer of a certificate")
     p.add_argument("number", help="registration or printed certificate number")

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
@@ -21,6 +22,7 @@ class Settings(BaseSettings):
     key_passphrase: SecretStr | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     rate_limit: int = 120  # public requests per minute per client address; 0 turns it off
+    projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
 
 
 def storage_env(database_url: str) -> dict[str, str]:

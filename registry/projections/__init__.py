@@ -1,0 +1,1 @@
+"""The read side: projections of the event store, each exactly once and rebuildable."""

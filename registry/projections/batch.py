@@ -1,0 +1,50 @@
+"""A batch of stored events as the projections receive it, in position order."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Chained, event_data, jsonable
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The certificate an event concerns, as it stood right after the event."""
+
+    registration_no: str | None
+    certificate_no: str | None = None
+    holder_name: str | None = None
+    uscc: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    position: int
+    event: Chained.Event
+    subject: Subject
+
+    @property
+    def type(self) -> str:
+        return type(self.event).__name__
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The event's own fields, JSON-ready (what the audit trail shows as `data`)."""
+        return jsonable(event_data(self.event))  # type: ignore[no-any-return]
+
+
+@dataclass
+class Batch:
+    items: list[Item] = field(default_factory=list)
+    certificates: dict[str, Certificate] = field(default_factory=dict)  # last state in the batch
+
+    @property
+    def last_position(self) -> int:
+        return self.items[-1].position
+
+    def after(self, position: int) -> "Batch":
+        """The part of the batch a projection at `position` has not seen yet."""
+        items = [item for item in self.items if item.position > position]
+        touched = {item.subject.registration_no for item in items}
+        kept = {k: v for k, v in self.certificates.items() if k in touched}
+        return Batch(items, kept)

@@ -1,0 +1,192 @@
+"""Certificates read model: verification, the §5.4 directory and the registrar's work queues.
+
+One row per registration holds its facts (the JSON an answer is made from) beside the
+columns searched on; one row per printed number (every revision) points to it.
+Time is applied by the reader, from an `as_of`: no row says "valid now".
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from registry.answers import Facts, facts
+from registry.dates import last_day_of_period
+from registry.numbers import certificate_no
+from registry.projections.batch import Batch
+from registry.projections.store import Cursor, ViewStore
+
+PAGE_SIZE = 20
+
+TABLES = (
+    """CREATE TABLE IF NOT EXISTS certificates (
+        registration_no TEXT PRIMARY KEY,
+        certificate_no TEXT NOT NULL,
+        holder_name TEXT NOT NULL,
+        uscc TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        valid_until TEXT NOT NULL,
+        restore_deadline TEXT,
+        next_surveillance_due TEXT,
+        sites TEXT NOT NULL,
+        facts TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS certificates_uscc ON certificates (uscc)",
+    "CREATE INDEX IF NOT EXISTS certificates_status ON certificates (status, valid_until)",
+    """CREATE TABLE IF NOT EXISTS certificate_numbers (
+        number TEXT PRIMARY KEY,
+        registration_no TEXT NOT NULL,
+        revision INTEGER NOT NULL)""",
+)
+
+
+class CertificatesProjection:
+    name = "certificates"
+    tables: tuple[str, ...] = ("certificates", "certificate_numbers")
+    create_statements: tuple[str, ...] = TABLES
+
+    def process(self, cursor: Cursor, batch: Batch) -> None:
+        for cert in batch.certificates.values():
+            document = facts(cert)
+            suspension = document["suspension"]
+            cursor.execute(
+                """INSERT INTO certificates VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (registration_no) DO UPDATE SET
+                    certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
+                    uscc = excluded.uscc, level = excluded.level, status = excluded.status,
+                    valid_until = excluded.valid_until,
+                    restore_deadline = excluded.restore_deadline,
+                    next_surveillance_due = excluded.next_surveillance_due,
+                    sites = excluded.sites, facts = excluded.facts""",
+                (
+                    cert.registration_no,
+                    cert.certificate_no,
+                    cert.holder.name,
+                    cert.holder.uscc,
+                    cert.level,
+                    cert.status,
+                    document["valid_until"],
+                    suspension["restore_deadline"] if suspension else None,
+                    document["next_surveillance_due"],
+                    "\n".join(site.address for site in cert.sites),
+                    json.dumps(document, ensure_ascii=False, sort_keys=True),
+                ),
+            )
+            for revision in cert.revisions:
+                cursor.execute(
+                    "INSERT INTO certificate_numbers VALUES (%s, %s, %s) "
+                    "ON CONFLICT (number) DO NOTHING",
+                    (
+                        certificate_no(cert.registration_no, revision.number),
+                        cert.registration_no,
+                        revision.number,
+                    ),
+                )
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+
+class CertificateQueries:
+    """What the public and the registrar ask of the certificates read model."""
+
+    def __init__(self, store: ViewStore):
+        self.store = store
+
+    def facts(self, registration: str) -> Facts | None:
+        row = self.store.query_one(
+            "SELECT facts FROM certificates WHERE registration_no = %s", (registration,)
+        )
+        return None if row is None else json.loads(row[0])
+
+    def directory(
+        self,
+        today: date,
+        *,
+        q: str = "",
+        uscc: str = "",
+        level: int | None = None,
+        region: str = "",
+        page: int = 1,
+        page_size: int = PAGE_SIZE,
+    ) -> Page:
+        """Certificates valid on `today`, by organisation name, USCC, level and site region."""
+        where = ["status = 'valid'", "valid_until >= %s"]
+        params: list[Any] = [today.isoformat()]
+        if q:
+            where.append("holder_name LIKE %s ESCAPE '\\'")
+            params.append(f"%{_escape_like(q)}%")
+        if uscc:
+            where.append("uscc = %s")
+            params.append(uscc)
+        if level is not None:
+            where.append("level = %s")
+            params.append(level)
+        if region:
+            where.append("sites LIKE %s ESCAPE '\\'")
+            params.append(f"%{_escape_like(region)}%")
+        condition = " AND ".join(where)
+        total_row = self.store.query_one(
+            f"SELECT COUNT(*) FROM certificates WHERE {condition}", params
+        )
+        rows = self.store.query(
+            f"SELECT facts FROM certificates WHERE {condition} "
+            "ORDER BY registration_no LIMIT %s OFFSET %s",
+            [*params, page_size, (page - 1) * page_size],
+        )
+        return Page(
+            [json.loads(row[0]) for row in rows],
+            page,
+            page_size,
+            int(total_row[0]) if total_row else 0,
+        )
+
+    def surveillance_due(self, today: date, *, within_days: int = 60) -> list[Facts]:
+        """§5.5.2: in force, with the next surveillance due by `today` + `within_days`
+        (those already past it are overdue)."""
+        horizon = date.fromordinal(today.toordinal() + within_days)
+        return self._facts(
+            "status IN ('valid', 'suspended') AND valid_until >= %s "
+            "AND next_surveillance_due IS NOT NULL AND next_surveillance_due <= %s "
+            "ORDER BY next_surveillance_due, registration_no",
+            (today.isoformat(), horizon.isoformat()),
+        )
+
+    def suspension_deadlines(self, today: date, *, within_days: int = 30) -> list[Facts]:
+        """§6.3.1.3: suspended, with the restoration deadline within `within_days` or past."""
+        horizon = date.fromordinal(today.toordinal() + within_days)
+        return self._facts(
+            "status = 'suspended' AND restore_deadline IS NOT NULL AND restore_deadline <= %s "
+            "ORDER BY restore_deadline, registration_no",
+            (horizon.isoformat(),),
+        )
+
+    def recertification_window(self, today: date) -> list[Facts]:
+        """§6.1: valid certificates whose last 6 months have begun."""
+        return self._facts(
+            "status = 'valid' AND valid_until >= %s AND valid_until <= %s "
+            "ORDER BY valid_until, registration_no",
+            (today.isoformat(), last_day_of_period(today, months=6).isoformat()),
+        )
+
+    def lapsing(self, as_of: date) -> list[str]:
+        """Registrations in force whose validity or suspension deadline ended before `as_of`."""
+        rows = self.store.query(
+            "SELECT registration_no FROM certificates WHERE status IN ('valid', 'suspended') "
+            "AND (valid_until < %s OR restore_deadline < %s) ORDER BY registration_no",
+            (as_of.isoformat(), as_of.isoformat()),
+        )
+        return [str(row[0]) for row in rows]
+
+    def _facts(self, condition: str, params: tuple[Any, ...]) -> list[Facts]:
+        rows = self.store.query(f"SELECT facts FROM certificates WHERE {condition}", params)
+        return [json.loads(row[0]) for row in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

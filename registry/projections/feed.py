@@ -1,0 +1,90 @@
+"""Regulator feed: every status-relevant event (§6.3.3), paged by position."""
+
+import json
+from typing import Any
+
+from registry.projections.batch import Batch
+from registry.projections.store import Cursor, ViewStore
+from registry.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
+
+FEED_TYPES = frozenset(
+    {
+        "Issued",
+        "Suspended",
+        "Restored",
+        "Revoked",
+        "Cancelled",
+        "Expired",
+        "ScopeNarrowed",
+        "LevelChanged",
+        "HolderDetailsChanged",
+        "Recertified",
+    }
+)
+REASON_TEXTS = {
+    "Suspended": SUSPENSION_REASONS,
+    "Revoked": REVOCATION_REASONS,
+    "ScopeNarrowed": NARROWING_REASONS,
+}
+COLUMNS = (
+    "position, registration_no, certificate_no, type, reason, reason_text, effective_date, "
+    "recorded_at, holder_name, uscc, details"
+)
+
+
+class FeedProjection:
+    name = "regulator_feed"
+    tables: tuple[str, ...] = ("regulator_feed",)
+    create_statements: tuple[str, ...] = (
+        """CREATE TABLE IF NOT EXISTS regulator_feed (
+            position BIGINT PRIMARY KEY,
+            registration_no TEXT NOT NULL,
+            certificate_no TEXT NOT NULL,
+            type TEXT NOT NULL,
+            reason TEXT,
+            reason_text TEXT,
+            effective_date TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            holder_name TEXT NOT NULL,
+            uscc TEXT NOT NULL,
+            details TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS regulator_feed_effective ON regulator_feed (effective_date)",
+    )
+
+    def process(self, cursor: Cursor, batch: Batch) -> None:
+        for item in batch.items:
+            if item.type not in FEED_TYPES:
+                continue
+            data = item.data
+            reason = data.get("reason")
+            texts = REASON_TEXTS.get(item.type, {})
+            cursor.execute(
+                f"INSERT INTO regulator_feed ({COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    item.position,
+                    item.subject.registration_no,
+                    item.subject.certificate_no,
+                    item.type,
+                    reason,
+                    texts.get(reason) if reason else None,
+                    item.event.effective_date.isoformat(),  # type: ignore[union-attr]
+                    item.event.timestamp.isoformat(),
+                    item.subject.holder_name,
+                    item.subject.uscc,
+                    json.dumps(data, ensure_ascii=False, sort_keys=True),
+                ),
+            )
+
+
+def feed_page(store: ViewStore, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Items after the cursor `after`, in position order, and the cursor to pass next."""
+    rows = store.query(
+        f"SELECT {COLUMNS} FROM regulator_feed WHERE position > %s ORDER BY position LIMIT %s",
+        (after, limit),
+    )
+    names = [c.strip() for c in COLUMNS.split(",")]
+    items = [dict(zip(names, row, strict=True)) for row in rows]
+    for item in items:
+        item["details"] = json.loads(item["details"])
+    return items, items[-1]["position"] if items else after

@@ -1,0 +1,191 @@
+"""The projector: a pull loop over the notification log that feeds every projection.
+
+Each projection commits its rows and its position in one transaction, and only moves
+its position forward from where it read it: a crash or a second projector can neither
+lose nor repeat an event. The same loop serves SQLite and PostgreSQL.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Chained
+from registry.projections.audit import AuditProjection
+from registry.projections.batch import Batch, Item, Subject
+from registry.projections.certificates import CertificatesProjection
+from registry.projections.feed import FeedProjection
+from registry.projections.store import Cursor, ViewStore
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+BATCH_SIZE = 500
+CACHE_SIZE = 10_000
+CERTIFICATE_TOPIC_PREFIX = Certificate.__module__ + ":Certificate."
+
+
+class Projection(Protocol):
+    name: str
+    tables: tuple[str, ...]
+    create_statements: tuple[str, ...]
+
+    def process(self, cursor: Cursor, batch: Batch) -> None: ...
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return self.head - self.position
+
+
+class Projector:
+    def __init__(self, registry: "Registry", store: ViewStore):
+        self.registry = registry
+        self.store = store
+        self.projections: list[Projection] = [
+            CertificatesProjection(),
+            FeedProjection(),
+            AuditProjection(),
+        ]
+        self.batch_size = BATCH_SIZE
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
+
+    def create_tables(self) -> None:
+        with self.store.transaction() as cursor:
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS projection_tracking "
+                "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            )
+            for projection in self.projections:
+                for statement in projection.create_statements:
+                    cursor.execute(statement)
+                cursor.execute(
+                    "INSERT INTO projection_tracking VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
+                    (projection.name,),
+                )
+
+    def positions(self) -> dict[str, int]:
+        rows = self.store.query("SELECT name, position FROM projection_tracking")
+        return {str(name): int(position) for name, position in rows}
+
+    def status(self) -> list[Status]:
+        head = self.registry.recorder.max_notification_id() or 0
+        positions = self.positions()
+        return [Status(p.name, positions.get(p.name, 0), head) for p in self.projections]
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Process everything stored (or up to `until`); return the lowest position reached."""
+        with self._lock:
+            while True:
+                positions = self.positions()
+                start = min(positions.get(p.name, 0) for p in self.projections)
+                if until is not None and start >= until:
+                    return start
+                notifications = self.registry.recorder.select_notifications(
+                    start=start, limit=self.batch_size, inclusive_of_start=False
+                )
+                if not notifications:
+                    return start
+                batch = self._batch(notifications)
+                for projection in self.projections:
+                    position = positions.get(projection.name, 0)
+                    if position < batch.last_position:
+                        self._apply(projection, batch.after(position), position)
+
+    def wait(self, position: int, timeout: float = 5.0) -> bool:
+        """Block until every projection has reached `position` (another process projects)."""
+        deadline = time.monotonic() + timeout
+        pause = 0.005
+        while min(self.positions().values(), default=0) < position:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        return True
+
+    def rebuild(self, name: str | None = None) -> None:
+        """Empty the named projection (or all) and project it again from position zero."""
+        chosen = [p for p in self.projections if name in (None, p.name)]
+        if not chosen:
+            known = ", ".join(p.name for p in self.projections)
+            raise ValueError(f"no projection {name!r}; the projections are {known}")
+        with self._lock, self.store.transaction() as cursor:
+            for projection in chosen:
+                for table in projection.tables:
+                    cursor.execute(f"DELETE FROM {table}")
+                cursor.execute(
+                    "UPDATE projection_tracking SET position = 0 WHERE name = %s",
+                    (projection.name,),
+                )
+        self._cache.clear()
+        self.catch_up()
+
+    def run_forever(self, stop: threading.Event, interval: float = 0.2) -> None:
+        while not stop.is_set():
+            self.catch_up()
+            stop.wait(interval)
+
+    def _apply(self, projection: Projection, batch: Batch, expected: int) -> None:
+        """Write the batch and the new position together, if nobody has moved it meanwhile;
+        the tracking row is locked first, so a second projector waits, then skips."""
+        lock = " FOR UPDATE" if self.store.postgres else ""  # SQLite: BEGIN IMMEDIATE locks
+        with self.store.transaction() as cursor:
+            cursor.execute(
+                f"SELECT position FROM projection_tracking WHERE name = %s{lock}",
+                (projection.name,),
+            )
+            row = cursor.fetchone()
+            if row is None or row[0] != expected:
+                return  # another projector got here first; catch_up reads the positions again
+            projection.process(cursor, batch)
+            cursor.execute(
+                "UPDATE projection_tracking SET position = %s WHERE name = %s",
+                (batch.last_position, projection.name),
+            )
+
+    def _batch(self, notifications: Sequence[Notification]) -> Batch:
+        batch = Batch()
+        mapper = self.registry.mapper
+        for notification in notifications:
+            event = cast(Chained.Event, mapper.to_domain_event(notification))
+            if notification.topic.startswith(CERTIFICATE_TOPIC_PREFIX):
+                cert = self._certificate_after(cast(Certificate.Event, event))
+                subject = Subject(
+                    cert.registration_no, cert.certificate_no, cert.holder.name, cert.holder.uscc
+                )
+                batch.certificates[cert.registration_no] = cert
+            else:
+                subject = Subject(getattr(event, "registration_no", None))
+            batch.items.append(Item(notification.id, event, subject))
+        return batch
+
+    def _certificate_after(self, event: Certificate.Event) -> Certificate:
+        """The certificate as the event left it: from the cache, else from the store."""
+        cert = self._cache.pop(event.originator_id, None)
+        if event.originator_version == 1:
+            cert = None
+        elif cert is None or cert.version != event.originator_version - 1:
+            cert = cast(
+                Certificate,
+                self.registry.repository.get(
+                    event.originator_id, version=event.originator_version - 1
+                ),
+            )
+        cert = cast(Certificate, event.mutate(cert))
+        self._cache[event.originator_id] = cert
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return cert

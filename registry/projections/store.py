@@ -1,0 +1,134 @@
+"""SQL access to the read models, in the same database as the events (SQLite or PostgreSQL).
+
+Statements are written once with `%s` placeholders; SQLite gets them as `?`.
+"""
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import ConnectionPool
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def fetchall(self) -> list[Row]: ...
+    def fetchone(self) -> Row | None: ...
+
+
+class ViewStore:
+    """Transactions and queries on the read-model tables."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        self._local = threading.local()
+        self._pool: ConnectionPool | None = None
+        self._keepalive: sqlite3.Connection | None = None
+        if self.postgres:
+            options = (
+                f"-c search_path={env['POSTGRES_SCHEMA']}" if env.get("POSTGRES_SCHEMA") else ""
+            )
+            self._pool = ConnectionPool(
+                make_conninfo(
+                    dbname=env["POSTGRES_DBNAME"],
+                    host=env["POSTGRES_HOST"],
+                    port=env["POSTGRES_PORT"],
+                    user=env["POSTGRES_USER"],
+                    password=env["POSTGRES_PASSWORD"] or None,
+                    connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "10"),
+                    options=options or None,
+                ),
+                min_size=1,
+                max_size=int(env.get("POSTGRES_POOL_SIZE", "2"))
+                + int(env.get("POSTGRES_MAX_OVERFLOW", "8")),
+                open=True,
+            )
+        elif env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            self._sqlite_path, self._sqlite_uri = (
+                env["SQLITE_DBNAME"],
+                env["SQLITE_DBNAME"].startswith("file:"),
+            )
+        else:  # in-memory events: the views live in a private in-memory SQLite database
+            self._sqlite_path = f"file:views-{uuid.uuid4().hex}?mode=memory&cache=shared"
+            self._sqlite_uri = True
+            self._keepalive = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self._sqlite_path,
+            uri=self._sqlite_uri,
+            timeout=30,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=30000")
+        return connection
+
+    def _sqlite(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        if self._pool is not None:
+            with self._pool.connection() as pg, pg.transaction():
+                yield pg.cursor()
+            return
+        lite = self._sqlite()
+        lite.execute("BEGIN IMMEDIATE")
+        try:
+            yield _QmarkCursor(lite.cursor())
+        except BaseException:
+            lite.execute("ROLLBACK")
+            raise
+        lite.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if self._pool is not None:
+            with self._pool.connection() as connection:
+                return connection.execute(sql, params).fetchall()
+        return self._sqlite().execute(sql.replace("%s", "?"), params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        if self._keepalive is not None:
+            self._keepalive.close()
+
+
+class _QmarkCursor:
+    """A SQLite cursor that takes the `%s` placeholders the statements are written with."""
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(sql.replace("%s", "?"), params)
+
+    def fetchall(self) -> list[Row]:
+        return self._cursor.fetchall()
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self._cursor.fetchone()
+        return row

@@ -1,0 +1,161 @@
+"""The read side: exactly once, resumable after kill -9, rebuildable, equal to a replay."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from registry.answers import answer, facts
+from registry.application import Registry, open_registry
+from registry.projections.feed import feed_page
+from registry.settings import Settings
+from tests.conftest import Clock
+from tests.examples import issue_request
+from tests.history import build_history, dump
+
+ACTOR = "registrar-alice"
+
+
+def test_projections_match_a_replay_from_zero(registry: Registry) -> None:
+    build_history(registry, 40)
+
+    registry.projector.catch_up()
+
+    head = registry.recorder.max_notification_id()
+    rows = registry.views.query("SELECT registration_no, facts FROM certificates")
+    assert len(rows) == 40
+    for registration, stored in rows:
+        replayed = registry.certificate_as_of(registration, date(9999, 12, 31))
+        assert replayed is not None
+        assert json.loads(stored) == facts(replayed)
+    positions = [row[0] for row in registry.views.query("SELECT position FROM audit_events")]
+    assert sorted(positions) == list(range(1, (head or 0) + 1))
+
+
+def test_rebuild_gives_identical_rows(registry: Registry) -> None:
+    build_history(registry, 30)
+    registry.projector.catch_up()
+    before = dump(registry)
+
+    registry.projector.rebuild()
+
+    assert dump(registry) == before
+    assert all(status.lag == 0 for status in registry.projector.status())
+
+
+def test_rebuilding_one_projection_leaves_the_others(registry: Registry) -> None:
+    build_history(registry, 10)
+    registry.projector.catch_up()
+    before = dump(registry)
+
+    registry.projector.rebuild("regulator_feed")
+
+    assert dump(registry) == before
+
+
+def test_unknown_projection_cannot_be_rebuilt(registry: Registry) -> None:
+    with pytest.raises(ValueError, match="no projection"):
+        registry.projector.rebuild("nope")
+
+
+def test_command_answers_are_in_the_read_model_when_it_returns(registry: Registry) -> None:
+    answer = registry.issue(actor=ACTOR, **issue_request())
+
+    assert registry.certificates.facts(answer["registration_no"]) is not None
+
+
+def test_external_projector_gives_read_your_writes(durable_database_url: str, clock: Clock) -> None:
+    settings = Settings(database_url=durable_database_url)
+    stop = threading.Event()
+    with open_registry(settings, clock=clock) as projecting:
+        worker = threading.Thread(target=projecting.projector.run_forever, args=(stop, 0.01))
+        worker.start()
+        try:
+            external = Settings(database_url=durable_database_url, projector="external")
+            with open_registry(external, clock=clock) as api:
+                answer = api.issue(actor=ACTOR, **issue_request())
+
+                assert api.certificates.facts(answer["registration_no"]) is not None
+        finally:
+            stop.set()
+            worker.join()
+
+
+def test_today_answer_from_the_read_model_equals_the_replayed_one(registry: Registry) -> None:
+    build_history(registry, 15)
+    registry.projector.catch_up()
+
+    for (registration,) in registry.views.query("SELECT registration_no FROM certificates"):
+        from_view = registry.verify(number=registration)
+        replayed = registry.certificate_as_of(registration, registry.today())
+        assert replayed is not None
+        assert from_view == answer(facts(replayed), registry.today())
+
+
+def test_regulator_feed_pages_never_miss_or_repeat(registry: Registry) -> None:
+    build_history(registry, 12)
+    registry.projector.catch_up()
+    everything, _ = feed_page(registry.views, 0, 1000)
+
+    seen: list[int] = []
+    cursor = 0
+    while True:
+        items, cursor = feed_page(registry.views, cursor, 3)
+        if not items:
+            break
+        seen.extend(item["position"] for item in items)
+
+    assert seen == [item["position"] for item in everything]
+    assert len(set(seen)) == len(seen)
+    assert {item["type"] for item in everything} >= {"Issued", "Suspended", "Restored", "Revoked"}
+    suspended = next(item for item in everything if item["type"] == "Suspended")
+    assert suspended["reason_text"] == "发现获证组织服务持续地或严重地不满足认证要求"
+
+
+def _positions(registry: Registry) -> dict[str, int]:
+    return registry.projector.positions()
+
+
+def test_killing_the_projector_mid_catch_up_loses_and_repeats_nothing(
+    durable_database_url: str, clock: Clock, tmp_path: object
+) -> None:
+    external = Settings(database_url=durable_database_url, projector="external")
+    with open_registry(external, clock=clock) as registry:
+        build_history(registry, 600)
+        head = registry.recorder.max_notification_id() or 0
+        env = {**os.environ, "REGISTRY_DATABASE_URL": durable_database_url}
+        command = [
+            sys.executable,
+            "-m",
+            "registry.cli",
+            "project",
+            "--batch",
+            "20",
+            "--interval",
+            "0.01",
+        ]
+        projector = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not 0 < min(_positions(registry).values()) < head:
+                assert time.monotonic() < deadline, "the projector never started"
+                time.sleep(0.005)
+            os.kill(projector.pid, signal.SIGKILL)
+            projector.wait()
+            killed_at = _positions(registry)
+        finally:
+            projector.kill()
+
+        registry.projector.catch_up()
+        resumed = dump(registry)
+        registry.projector.rebuild()
+
+        assert min(killed_at.values()) < head
+        assert resumed == dump(registry)
+        assert len(resumed["audit_events"]) == head
