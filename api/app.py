@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from api import problems
 from registry.application import Registry, open_registry
 from registry.clauses import catalogue
+from registry.maintenance import Maintenance
 from registry.settings import Settings
 
 
@@ -27,9 +28,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         registry = open_registry(settings)
-        registry.sweep()  # record any expiry or automatic revocation due since the last run
+        maintenance = Maintenance(registry)
+        maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         yield
+        maintenance.stop()
         registry.close()
 
     app = FastAPI(title="certregistry", version="0.1.0", lifespan=lifespan)

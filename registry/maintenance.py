@@ -1,0 +1,46 @@
+"""Keeps a serving process current: projects what other processes stored, sweeps daily."""
+
+import logging
+import threading
+from datetime import date
+
+from registry.application import Registry
+
+log = logging.getLogger("registry.maintenance")
+
+
+class Maintenance:
+    """A daemon thread: a sweep at start and on each new (Beijing) day, and, when this
+    process projects inline, a catch-up every `interval` seconds for other writers' events."""
+
+    def __init__(self, registry: Registry, interval: float = 0.5):
+        self.registry = registry
+        self.interval = interval
+        self.swept_on: date | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="registry-maintenance", daemon=True)
+
+    def start(self) -> None:
+        self.tick()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def tick(self) -> None:
+        if self.registry.inline_projection:
+            self.registry.projector.catch_up()
+        today = self.registry.today()
+        if self.swept_on != today:
+            changed = self.registry.sweep(today)
+            log.info("swept %s: %d certificate(s) lapsed", today, len(changed))
+            self.swept_on = today
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.tick()
+            except Exception:  # keep serving; the next tick tries again
+                log.exception("maintenance failed")
