@@ -2,32 +2,29 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
-from typing import Annotated, Any
+from pathlib import Path
 
-from fastapi import Depends, FastAPI, Query, Request
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api import problems
-from registry.application import Registry, open_registry
-from registry.clauses import catalogue
+from api import pages, problems
+from api.limits import BodyLimit
+from api.routes import commands, oversight, public
+from registry.application import Clock, open_registry, utc_now
 from registry.maintenance import Maintenance
 from registry.settings import Settings
 
-
-def get_registry(request: Request) -> Registry:
-    registry: Registry = request.app.state.registry
-    return registry
+STATIC = Path(__file__).parent / "static"
 
 
-RegistryDep = Annotated[Registry, Depends(get_registry)]
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """The whole app; `clock` lets tests fix today."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        registry = open_registry(settings)
+        registry = open_registry(settings, clock=clock)
         maintenance = Maintenance(registry)
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
@@ -35,22 +32,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         maintenance.stop()
         registry.close()
 
-    app = FastAPI(title="certregistry", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="certregistry",
+        version="0.1.0",
+        summary="The registry of CESI-SC-OD13 service certificates (GB/T 42202-2022)",
+        lifespan=lifespan,
+        docs_url=None,  # served by pages.py from local assets: no CDN
+        redoc_url=None,
+    )
     problems.install(app)
-
-    @app.get("/api/v1/verify", tags=["public"])
-    def verify(
-        registry: RegistryDep,
-        number: str | None = None,
-        oid: str | None = None,
-        as_of: Annotated[date | None, Query()] = None,
-    ) -> dict[str, Any]:
-        """The verification answer for a registration or certificate number, or an OID."""
-        return registry.verify(number=number, oid=oid, as_of=as_of)
-
-    @app.get("/api/v1/clauses", tags=["public"])
-    def clauses() -> list[dict[str, str]]:
-        """The clause catalogue of Appendices A and B, with stable ids."""
-        return [vars(clause) for clause in catalogue()]
-
+    app.include_router(commands.router)
+    app.include_router(public.router)
+    app.include_router(oversight.router)
+    app.include_router(pages.router)
+    app.mount(
+        "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit)
+    pages.install_security_headers(app)
     return app

@@ -1,10 +1,15 @@
-"""RFC 9457 problem responses: one table from domain errors to HTTP statuses."""
+"""RFC 9457 problem responses: one table from errors to HTTP statuses, no stack traces."""
+
+import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from api.auth import Forbidden, Unauthorized
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -17,6 +22,7 @@ from registry.errors import (
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
 MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("api")
 
 STATUS: dict[type[RegistryError], int] = {
     InvalidInput: 422,
@@ -28,10 +34,38 @@ STATUS: dict[type[RegistryError], int] = {
 }
 
 
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    section: str | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
+    for status, description in (
+        (401, "No or bad bearer token"),
+        (403, "The token's role may not do this"),
+        (404, "No such certificate"),
+        (409, "Lifecycle or concurrency conflict: nothing was recorded"),
+        (413, "Request body too large"),
+        (422, "Invalid input, or the rule does not allow it: nothing was recorded"),
+    )
+}
+
+
 def problem(status: int, slug: str, title: str, detail: str, **extra: object) -> JSONResponse:
-    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    body: dict[str, object] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -45,11 +79,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"][1:]) or None
-        return problem(422, "invalid-input", "Invalid input", str(first["msg"]), field=field)
+        location = [str(part) for part in first["loc"]]
+        field = ".".join(location[1:]) or location[0]
+        return problem(
+            422, "invalid-input", "Invalid input", f"{field}: {first['msg']}", field=field
+        )
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, error: Unauthorized) -> JSONResponse:
+        return problem(401, "unauthorized", "Authentication required", error.detail)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
+        return problem(403, "forbidden", "Not allowed for this role", error.detail)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        return problem(
-            error.status_code, f"http-{error.status_code}", str(error.detail), str(error.detail)
-        )
+        detail = str(error.detail)
+        return problem(error.status_code, f"http-{error.status_code}", detail, detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "internal-error", "Internal error", "the registry failed; see its log")

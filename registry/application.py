@@ -15,7 +15,7 @@ from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
 from registry.answers import Facts, answer, facts
-from registry.dates import local_date
+from registry.dates import REGISTRY_TZ, local_date
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -29,7 +29,9 @@ from registry.numbers import (
     parse_oid,
     registration_no,
 )
+from registry.projections.audit import audit_events
 from registry.projections.certificates import CertificateQueries
+from registry.projections.feed import feed_page
 from registry.projections.runner import Projector
 from registry.projections.store import ViewStore
 from registry.settings import Settings, storage_env, storage_setup
@@ -238,6 +240,67 @@ class Registry(Application[UUID]):
             raise NotFound(f"no certificate {number or oid} on {day.isoformat()}")
         return answer(found, day, ref.revision)
 
+    def directory(
+        self, *, q: str, uscc: str, level: int | None, region: str, page: int, page_size: int
+    ) -> dict[str, Any]:
+        today = self.today()
+        found = self.certificates.directory(
+            today, q=q, uscc=uscc, level=level, region=region, page=page, page_size=page_size
+        )
+        return {
+            "items": [answer(f, today) for f in found.items],
+            "page": found.page,
+            "page_size": found.page_size,
+            "total": found.total,
+        }
+
+    def queue(self, name: str, within_days: int) -> list[Answer]:
+        """A registrar's work queue: surveillance, suspensions or recertification."""
+        today = self.today()
+        if name == "surveillance":
+            found = self.certificates.surveillance_due(today, within_days=within_days)
+        elif name == "suspensions":
+            found = self.certificates.suspension_deadlines(today, within_days=within_days)
+        elif name == "recertification":
+            found = self.certificates.recertification_window(today)
+        else:
+            raise NotFound(f"no work queue {name!r}")
+        return [answer(f, today) for f in found]
+
+    def history(self, number: str) -> list[dict[str, Any]]:
+        """Every event of one certificate, in order, as the audit index holds them."""
+        registration = parse_number(number).registration_no
+        events = audit_events(
+            self.views, originator_id=str(Certificate.create_id(registration)), limit=10_000
+        )
+        if not events:
+            raise NotFound(f"no certificate {number}")
+        return events
+
+    def audit_events(
+        self,
+        *,
+        actor: str | None,
+        type: str | None,
+        recorded_from: date | None,
+        recorded_to: date | None,
+        after: int,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        return audit_events(
+            self.views,
+            actor=actor,
+            type=type,
+            recorded_from=_utc_bound(recorded_from),
+            recorded_to=_utc_bound(recorded_to),
+            after=after,
+            limit=limit,
+        )
+
+    def regulator_feed(self, *, after: int, limit: int) -> dict[str, Any]:
+        items, cursor = feed_page(self.views, after, limit)
+        return {"items": items, "next": cursor}
+
     def certificate_as_of(self, registration: str, day: date) -> Certificate | None:
         """The certificate folded from the events effective on or before `day`."""
         cert: Certificate | None = None
@@ -368,6 +431,17 @@ class Registry(Application[UUID]):
             else:
                 high = middle
         return registration_no(year, low + 1)
+
+
+def _utc_bound(moment: date | None) -> str | None:
+    """A day (from its start in Beijing) or an aware time, as the audit index's UTC text."""
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, datetime.min.time(), REGISTRY_TZ)
+    elif moment.tzinfo is None:
+        raise InvalidInput("a time needs its offset, e.g. 2026-11-25T10:00:00+08:00", field="from")
+    return moment.astimezone(UTC).isoformat()
 
 
 def open_registry(settings: Settings | None = None, *, clock: Clock = utc_now) -> Registry:

@@ -8,9 +8,11 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 
+from registry.aggregates.api_token import ROLES
 from registry.application import open_registry
 from registry.errors import InvalidInput, RegistryError
 from registry.settings import Settings
+from registry.tokens import create_token, list_tokens, revoke_tokens
 
 
 def _date(text: str) -> date:
@@ -77,6 +79,20 @@ def projections(args: argparse.Namespace) -> int:
     return 0
 
 
+def token(args: argparse.Namespace) -> int:
+    with open_registry(Settings(projector="external")) as registry:
+        if args.action == "create":
+            print(create_token(registry, name=args.name, role=args.role))
+        elif args.action == "list":
+            for info in list_tokens(registry):
+                state = "revoked" if info.revoked else "live"
+                print(f"{info.id}  {info.role:9}  {state:7}  {info.created_at}  {info.name}")
+        else:
+            count = revoke_tokens(registry, args.name_or_id)
+            print(f"{count} token(s) revoked", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="registry", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -86,6 +102,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(run=serve)
+
+    p = commands.add_parser("token", help="API bearer tokens")
+    actions = p.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="print a new token (shown once, stored hashed)")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True, help="who uses it; recorded as the actor")
+    actions.add_parser("list", help="id, role, state, creation time and name of every token")
+    revoke = actions.add_parser("revoke", help="revoke by name (all its tokens) or by id")
+    revoke.add_argument("name_or_id")
+    p.set_defaults(run=token)
 
     p = commands.add_parser("sweep", help="record expiries and automatic revocations now due")
     p.add_argument("--as-of", type=_date, default=None, help="sweep as of this date (not future)")

@@ -1,6 +1,7 @@
 """Audit index: every stored event by registration, actor, type and recorded time."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from registry.projections.batch import Batch
@@ -10,6 +11,11 @@ COLUMNS = (
     "position, registration_no, type, version, recorded_at, effective_date, actor, data, hash, "
     "prev_hash"
 )
+
+
+def utc_iso(moment: datetime) -> str:
+    """Recorded times in one offset, so that ISO strings sort and compare as times."""
+    return moment.astimezone(UTC).isoformat()
 
 
 class AuditProjection:
@@ -47,7 +53,7 @@ class AuditProjection:
                     item.subject.registration_no,
                     item.type,
                     event.originator_version,
-                    event.timestamp.isoformat(),
+                    utc_iso(event.timestamp),
                     None if event.effective_date is None else event.effective_date.isoformat(),
                     event.actor,
                     json.dumps(item.data, ensure_ascii=False, sort_keys=True),
@@ -61,6 +67,7 @@ def audit_events(
     store: ViewStore,
     *,
     registration_no: str | None = None,
+    originator_id: str | None = None,
     actor: str | None = None,
     type: str | None = None,
     recorded_from: str | None = None,
@@ -71,7 +78,13 @@ def audit_events(
     """Events in position order; `recorded_to` is exclusive (ISO times compare as text)."""
     where: list[str] = ["position > %s"]
     params: list[object] = [after]
-    for column, value in (("registration_no", registration_no), ("actor", actor), ("type", type)):
+    filters = (
+        ("registration_no", registration_no),
+        ("originator_id", originator_id),
+        ("actor", actor),
+        ("type", type),
+    )
+    for column, value in filters:
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)

@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from registry.projections.audit import utc_iso
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, ViewStore
 from registry.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
@@ -69,7 +70,7 @@ class FeedProjection:
                     reason,
                     texts.get(reason) if reason else None,
                     item.event.effective_date.isoformat(),  # type: ignore[union-attr]
-                    item.event.timestamp.isoformat(),
+                    utc_iso(item.event.timestamp),
                     item.subject.holder_name,
                     item.subject.uscc,
                     json.dumps(data, ensure_ascii=False, sort_keys=True),

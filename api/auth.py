@@ -1,0 +1,58 @@
+"""Bearer tokens and roles: 401 without a live token, 403 with the wrong role."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from registry.application import Registry
+from registry.tokens import Principal, authenticate
+
+
+class Unauthorized(Exception):
+    def __init__(self, detail: str):
+        self.detail = detail
+
+
+class Forbidden(Exception):
+    def __init__(self, detail: str):
+        self.detail = detail
+
+
+def get_registry(request: Request) -> Registry:
+    registry: Registry = request.app.state.registry
+    return registry
+
+
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    def principal(
+        registry: RegistryDep,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> Principal:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("send Authorization: Bearer TOKEN (see `registry token create`)")
+        who = authenticate(registry, token.strip())
+        if who is None:
+            raise Unauthorized("the bearer token is unknown or revoked")
+        if who.role not in roles:
+            raise Forbidden(f"this needs the {' or '.join(roles)} role; {who.name} is {who.role}")
+        return who
+
+    return principal
+
+
+Registrar = Annotated[Principal, Depends(require("registrar"))]
+Auditor = Annotated[Principal, Depends(require("auditor"))]
+Regulator = Annotated[Principal, Depends(require("regulator"))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retrying with the same key returns the first answer and appends nothing.",
+    ),
+]

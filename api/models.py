@@ -1,0 +1,255 @@
+"""Request and response models of the HTTP API (CONTRACT.md's field names, exactly)."""
+
+import datetime as dt
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = Annotated[str, Field(max_length=300)]
+LongText = Annotated[str, Field(max_length=2000)]
+Days = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=1000)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class Holder(Body):
+    name: Text
+    name_en: Text = ""
+    uscc: Annotated[str, Field(min_length=18, max_length=18)]
+    address: Text
+
+
+class Site(Body):
+    address: Text
+    activities: Annotated[list[Text], Field(min_length=1, max_length=200)]
+
+
+class Scope(Body):
+    sites: Annotated[list[Site], Field(min_length=1, max_length=200)]
+
+
+class Evaluation(Body):
+    not_met: Count
+    partially_met: Count
+    fully_met: Count
+    report_ref: Text = ""
+
+
+class IssueRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "holder": {
+                        "name": "深圳市定制家居科技有限公司",
+                        "name_en": "Shenzhen Custom Home Technology Co., Ltd.",
+                        "uscc": "91440300708461136T",
+                        "address": "广东省深圳市南山区科技园南区 1 号",
+                    },
+                    "level": 3,
+                    "scope": {
+                        "sites": [
+                            {
+                                "address": "广东省深圳市南山区科技园南区 1 号",
+                                "activities": ["全屋定制家具的设计与交付"],
+                            }
+                        ]
+                    },
+                    "decision_date": "2026-05-11",
+                    "person_days": 5,
+                    "evaluation": {
+                        "not_met": 1,
+                        "partially_met": 20,
+                        "fully_met": 84,
+                        "report_ref": "TR-2026-031",
+                    },
+                }
+            ]
+        },
+    )
+
+    holder: Holder
+    level: Annotated[int, Field(ge=1, le=5)]
+    scope: Scope
+    decision_date: date
+    issue_date: date | None = None
+    person_days: Days
+    evaluation: Evaluation | None = None
+
+
+class SurveillanceRequest(Body):
+    date: dt.date
+    person_days: Days
+    management_audit: bool
+    characteristic_evaluation: bool
+    clauses: Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=200)]
+    outcome: Literal["conforming", "nonconforming"]
+    corrective_deadline: dt.date | None = None
+    report_ref: Text
+
+
+class ActivityRef(Body):
+    address: Text
+    activity: Text
+
+
+class ScopeNarrowingRequest(Body):
+    reason: Literal["a", "b"]
+    remove_sites: Annotated[list[Text], Field(max_length=200)] = []
+    remove_activities: Annotated[list[ActivityRef], Field(max_length=200)] = []
+    approval_ref: Text
+    effective_date: date
+
+
+class ScopeExtensionRequest(Body):
+    add_sites: Annotated[list[Site], Field(min_length=1, max_length=200)]
+    evaluation_ref: Text
+    effective_date: date
+
+
+class HolderChangeRequest(Body):
+    name: Text | None = None
+    name_en: Text | None = None
+    address: Text | None = None
+    effective_date: date
+
+
+class LevelChangeRequest(Body):
+    level: Annotated[int, Field(ge=1, le=5)]
+    evaluation: Evaluation | None = None
+    person_days: Days | None = None
+    decision_date: date
+
+
+class SuspensionRequest(Body):
+    reason: Annotated[str, Field(pattern="^[a-m]$")]
+    details: LongText
+    effective_date: date
+
+
+class RestorationRequest(Body):
+    effective_date: date
+    verification_ref: Text
+
+
+class RevocationRequest(Body):
+    reason: Annotated[str, Field(pattern="^[a-k]$")]
+    details: LongText
+    effective_date: date
+
+
+class CancellationRequest(Body):
+    effective_date: date
+    request_ref: Text
+
+
+class RecertificationRequest(Body):
+    decision_date: date
+    person_days: Days
+    evaluation: Evaluation | None = None
+
+
+class HolderOut(BaseModel):
+    name: str
+    name_en: str
+    uscc: str
+    address: str
+
+
+class SiteOut(BaseModel):
+    address: str
+    activities: list[str]
+
+
+class ScopeOut(BaseModel):
+    sites: list[SiteOut]
+
+
+class SuspensionOut(BaseModel):
+    reason: str
+    reason_text: str
+    since: date
+    restore_deadline: date | None
+
+
+class RevocationOut(BaseModel):
+    reason: str
+    reason_text: str
+    date: date
+    automatic: bool
+
+
+class CertificateOut(BaseModel):
+    """A certificate as the registry answers for it on `as_of`."""
+
+    registration_no: str
+    certificate_no: str
+    oid: str
+    status: Literal["valid", "suspended", "revoked", "cancelled", "expired", "superseded"]
+    status_since: date
+    holder: HolderOut
+    level: int
+    level_name: str
+    scope: ScopeOut
+    standard: str
+    rule: str
+    certification_mode: str
+    issue_date: date
+    valid_until: date
+    last_surveillance_date: date | None
+    next_surveillance_due: date | None
+    suspension: SuspensionOut | None
+    revocation: RevocationOut | None
+    current_certificate_no: str
+    as_of: date
+
+
+class DirectoryOut(BaseModel):
+    items: list[CertificateOut]
+    page: int
+    page_size: int
+    total: int
+
+
+class ClauseOut(BaseModel):
+    id: str
+    appendix: Literal["A", "B"]
+    function: str
+    text: str
+
+
+class EventOut(BaseModel):
+    position: int
+    registration_no: str | None
+    type: str
+    version: int
+    recorded_at: str
+    effective_date: date | None
+    actor: str
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str | None
+
+
+class FeedItemOut(BaseModel):
+    position: int
+    registration_no: str
+    certificate_no: str
+    type: str
+    reason: str | None
+    reason_text: str | None
+    effective_date: date
+    recorded_at: str
+    holder_name: str
+    uscc: str
+    details: dict[str, Any]
+
+
+class FeedOut(BaseModel):
+    items: list[FeedItemOut]
+    next: int

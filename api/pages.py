@@ -1,0 +1,202 @@
+"""The public pages: landing, verification (Chinese by default, English with lang=en), docs."""
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import RegistryDep
+from registry.errors import InvalidInput, NotFound
+from registry.numbers import OID_PREFIX, parse_number
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+Lang = Annotated[Literal["zh", "en"], Query()]
+
+WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "大规模个性化定制服务认证证书查询",
+        "lead": "北京赛西认证有限责任公司依据 CESI-SC-OD13 颁发的服务认证证书登记库。"
+        "输入证书编号、OID 或组织名称，查询证书的实时状态。",
+        "search": "查询",
+        "placeholder": "证书编号、OID 或组织名称",
+        "directory": "合格组织名录",
+        "api": "API 文档",
+        "not_found": "未找到该证书",
+        "invalid": "输入有误",
+        "valid": "有效",
+        "suspended": "暂停",
+        "revoked": "撤销",
+        "cancelled": "注销",
+        "expired": "过期",
+        "superseded": "已换发",
+        "since": "自",
+        "holder": "获证组织",
+        "uscc": "统一社会信用代码",
+        "address": "地址",
+        "level": "级别",
+        "scope": "认证范围（场所及相关活动）",
+        "activities": "活动",
+        "standard": "认证依据",
+        "rule": "认证规则",
+        "issue_date": "颁证日期",
+        "valid_until": "有效期至",
+        "last_surveillance": "最近监督",
+        "next_surveillance": "下次监督截止",
+        "reason": "原因",
+        "restore_deadline": "恢复期限",
+        "current": "现行证书",
+        "certificate_no": "证书编号",
+        "as_of": "查询日期",
+        "results": "查询结果",
+        "none": "无",
+        "other_lang": "English",
+        "automatic": "暂停期满自动撤销",
+    },
+    "en": {
+        "title": "Mass personalized customization service certificates",
+        "lead": "The registry of service certificates issued by CESI Certification under rule "
+        "CESI-SC-OD13. Enter a certificate number, OID or organisation name "
+        "to see its live status.",
+        "search": "Search",
+        "placeholder": "Certificate number, OID or organisation name",
+        "directory": "Directory of certified organisations",
+        "api": "API documentation",
+        "not_found": "No such certificate",
+        "invalid": "Invalid input",
+        "valid": "Valid",
+        "suspended": "Suspended",
+        "revoked": "Revoked",
+        "cancelled": "Cancelled",
+        "expired": "Expired",
+        "superseded": "Superseded",
+        "since": "since",
+        "holder": "Holder",
+        "uscc": "Unified social credit code",
+        "address": "Address",
+        "level": "Level",
+        "scope": "Scope (sites and activities)",
+        "activities": "Activities",
+        "standard": "Standard",
+        "rule": "Certification rule",
+        "issue_date": "Issued",
+        "valid_until": "Valid until",
+        "last_surveillance": "Last surveillance",
+        "next_surveillance": "Next surveillance due",
+        "reason": "Reason",
+        "restore_deadline": "Restore by",
+        "current": "Current certificate",
+        "certificate_no": "Certificate number",
+        "as_of": "As of",
+        "results": "Results",
+        "none": "none",
+        "other_lang": "中文",
+        "automatic": "revoked automatically when the suspension lapsed",
+    },
+}
+
+
+def _page(
+    request: Request, name: str, lang: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    other = "en" if lang == "zh" else "zh"
+    query = dict(request.query_params) | {"lang": other}
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"t": WORDS[lang], "lang": lang, "other_query": query, **context},
+        status_code=status,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, lang: Lang = "zh") -> HTMLResponse:
+    return _page(request, "index.html", lang)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_page(
+    request: Request,
+    registry: RegistryDep,
+    number: Annotated[str | None, Query(max_length=100)] = None,
+    oid: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    lang: Lang = "zh",
+) -> HTMLResponse:
+    """One search box: a number or OID shows the certificate, anything else searches names."""
+    text = (q or "").strip()
+    if text and number is None and oid is None:
+        if "".join(text.split()).startswith(OID_PREFIX):
+            oid = text
+        else:
+            try:
+                parse_number(text)
+                number = text
+            except InvalidInput:
+                found = registry.directory(
+                    q=text, uscc="", level=None, region="", page=1, page_size=50
+                )
+                return _page(request, "verify.html", lang, query=text, results=found["items"])
+    if number is None and oid is None:
+        return _page(request, "verify.html", lang, query="")
+    try:
+        answer = registry.verify(number=number, oid=oid)
+    except NotFound:
+        return _page(request, "verify.html", lang, 404, query=number or oid, error="not_found")
+    except InvalidInput as error:
+        return _page(
+            request,
+            "verify.html",
+            lang,
+            422,
+            query=number or oid,
+            error="invalid",
+            detail=error.detail,
+        )
+    return _page(request, "verify.html", lang, query=number or oid, certificate=answer)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "docs.html", {})
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")  # Swagger UI
+
+
+def install_security_headers(app: FastAPI) -> None:
+    app.add_middleware(SecurityHeaders)
+
+
+class SecurityHeaders:
+    """CSP without inline script, no sniffing, no framing, on every response."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = (DOCS_CSP if scope["path"] == "/docs" else CSP).encode()
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", csp),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

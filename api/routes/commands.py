@@ -1,0 +1,81 @@
+"""The registrar's commands: each one call to the registry, answered with the certificate."""
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.auth import IdempotencyKey, Registrar, RegistryDep
+from api.models import (
+    CancellationRequest,
+    CertificateOut,
+    HolderChangeRequest,
+    IssueRequest,
+    LevelChangeRequest,
+    RecertificationRequest,
+    RestorationRequest,
+    RevocationRequest,
+    ScopeExtensionRequest,
+    ScopeNarrowingRequest,
+    SurveillanceRequest,
+    SuspensionRequest,
+)
+from api.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/v1/certificates", tags=["registrar"])
+
+
+@router.post("", status_code=201, response_model=CertificateOut, responses=PROBLEM_RESPONSES)
+def issue(
+    body: IssueRequest, registry: RegistryDep, registrar: Registrar, key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Issue a certificate after a certification decision (§5.4): the registry allocates
+    the next registration number of the decision year."""
+    return registry.issue(actor=registrar.name, idempotency_key=key, **body.model_dump())
+
+
+# (path, registry method, body, what it records)
+COMMANDS: list[tuple[str, str, type[BaseModel], str]] = [
+    ("surveillances", "surveil", SurveillanceRequest, "Record a surveillance (§5.5.2, §5.5.3)."),
+    ("scope-narrowings", "narrow_scope", ScopeNarrowingRequest, "Narrow the scope (§5.5.8)."),
+    ("scope-extensions", "extend_scope", ScopeExtensionRequest, "Extend the scope (§5.5.7)."),
+    ("holder-changes", "change_holder", HolderChangeRequest, "Change holder details (§6.2)."),
+    ("level-changes", "change_level", LevelChangeRequest, "Raise or lower the level (§5.5.6)."),
+    ("suspensions", "suspend", SuspensionRequest, "Suspend (§6.3.1), reasons a–m."),
+    ("restorations", "restore", RestorationRequest, "Restore a suspension (§6.3.1.4)."),
+    ("revocations", "revoke", RevocationRequest, "Revoke (§6.3.2), reasons a–k."),
+    ("cancellations", "cancel", CancellationRequest, "Cancel at the holder's request (§6.3)."),
+    ("recertifications", "recertify", RecertificationRequest, "Recertify (§5.6, §6.1)."),
+]
+
+
+def _route(command: str, body_model: type[BaseModel]) -> Callable[..., dict[str, Any]]:
+    def route(
+        no: str,
+        body: body_model,  # type: ignore[valid-type]  # FastAPI reads the model from here
+        registry: RegistryDep,
+        registrar: Registrar,
+        key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
+        method = getattr(registry, command)
+        arguments = cast(BaseModel, body).model_dump()
+        answer: dict[str, Any] = method(no, actor=registrar.name, idempotency_key=key, **arguments)
+        return answer
+
+    route.__name__ = command
+    return route
+
+
+for path, command, body_model, summary in COMMANDS:
+    router.add_api_route(
+        f"/{{no:path}}/{path}",
+        _route(command, body_model),
+        methods=["POST"],
+        status_code=201,
+        response_model=CertificateOut,
+        responses=PROBLEM_RESPONSES,
+        summary=summary,
+        description="`{no}` is the registration number or any printed certificate number; "
+        "a literal `/` and `%2F` both work.",
+    )

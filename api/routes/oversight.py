@@ -1,0 +1,67 @@
+"""Reads for the auditor, the regulator and the registrar's work queues."""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.auth import Auditor, Registrar, RegistryDep, Regulator
+from api.models import CertificateOut, EventOut, FeedOut
+from api.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+
+@router.get("/certificates/{no:path}/history", response_model=list[EventOut], tags=["auditor"])
+def history(no: str, registry: RegistryDep, _: Auditor) -> list[dict[str, Any]]:
+    """Every event of the certificate, in order, with its hash chain."""
+    return registry.history(no)
+
+
+@router.get("/audit/events", response_model=list[EventOut], tags=["auditor"])
+def audit_events(
+    registry: RegistryDep,
+    _: Auditor,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    type: Annotated[str | None, Query(max_length=40, description="e.g. Suspended")] = None,
+    from_: Annotated[date | datetime | None, Query(alias="from")] = None,
+    to: Annotated[date | datetime | None, Query(description="exclusive")] = None,
+    after: Annotated[int, Query(ge=0, description="position cursor")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> list[dict[str, Any]]:
+    """Events of every certificate and actor, by actor, type and recorded time."""
+    return registry.audit_events(
+        actor=actor, type=type, recorded_from=from_, recorded_to=to, after=after, limit=limit
+    )
+
+
+@router.get("/regulator/feed", response_model=FeedOut, tags=["regulator"])
+def regulator_feed(
+    registry: RegistryDep,
+    _: Regulator,
+    after: Annotated[int, Query(ge=0, description="the `next` of the previous page")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Every status-relevant event (§6.3.3) after the cursor, in order: poll with `next`."""
+    return registry.regulator_feed(after=after, limit=limit)
+
+
+Within = Annotated[int, Query(ge=0, le=366, description="days ahead")]
+
+
+@router.get("/queues/surveillance", response_model=list[CertificateOut], tags=["registrar"])
+def surveillance_queue(registry: RegistryDep, _: Registrar, within_days: Within = 60) -> list[Any]:
+    """Surveillance due within `within_days`, or overdue (§5.5.2)."""
+    return registry.queue("surveillance", within_days)
+
+
+@router.get("/queues/suspensions", response_model=list[CertificateOut], tags=["registrar"])
+def suspension_queue(registry: RegistryDep, _: Registrar, within_days: Within = 30) -> list[Any]:
+    """Suspensions whose restoration deadline is within `within_days`, or past (§6.3.1.3)."""
+    return registry.queue("suspensions", within_days)
+
+
+@router.get("/queues/recertification", response_model=list[CertificateOut], tags=["registrar"])
+def recertification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Certificates in the last 6 months of validity, when recertification is due (§6.1)."""
+    return registry.queue("recertification", 0)

@@ -1,0 +1,118 @@
+"""Bearer tokens for the API: created once, stored only as a hash, revoked at once."""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.utils import get_topic
+
+from registry.aggregates.api_token import ROLES, ApiToken
+from registry.aggregates.chain import Stamp
+from registry.application import Registry
+from registry.errors import InvalidInput, NotFound
+
+PREFIX = "crt_"
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: str  # the first 12 hex digits of the hash: enough to name it, useless to use it
+    name: str
+    role: str
+    created_at: str
+    revoked: bool
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def create_token(registry: Registry, *, name: str, role: str, actor: str = "cli") -> str:
+    """A new bearer token; the secret is returned once and never stored."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}", field="role")
+    if not NAME.fullmatch(name):
+        raise InvalidInput(
+            "a token name is 1-64 letters, digits or . _ @ - (it is recorded as the actor)",
+            field="name",
+        )
+    token = PREFIX + secrets.token_urlsafe(32)
+    registry.save(
+        ApiToken.create(
+            name=name, role=role, token_hash=digest(token), stamp=_stamp(registry, actor)
+        )
+    )
+    return token
+
+
+def authenticate(registry: Registry, token: str) -> Principal | None:
+    """The principal of a live token, or None: unknown, malformed or revoked."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    hashed = digest(token)
+    try:
+        record = cast(ApiToken, registry.repository.get(ApiToken.create_id(hashed)))
+    except AggregateNotFoundError:
+        return None
+    if record.revoked or not hmac.compare_digest(record.token_hash, hashed):
+        return None
+    return Principal(record.name, record.role)
+
+
+def list_tokens(registry: Registry) -> list[TokenInfo]:
+    return [
+        TokenInfo(
+            record.token_hash[:12],
+            record.name,
+            record.role,
+            record.created_on.isoformat(timespec="seconds"),
+            record.revoked,
+        )
+        for record in _records(registry)
+    ]
+
+
+def revoke_tokens(registry: Registry, name_or_id: str, *, actor: str = "cli") -> int:
+    """Revoke every live token with this name, or the one whose id this is; count them."""
+    chosen = [
+        record
+        for record in _records(registry)
+        if name_or_id in (record.name, record.token_hash[:12]) and not record.revoked
+    ]
+    if not chosen:
+        raise NotFound(f"no live token named {name_or_id!r} or with that id")
+    for record in chosen:
+        record.revoke(stamp=_stamp(registry, actor))
+    registry.save(*chosen)
+    return len(chosen)
+
+
+def _stamp(registry: Registry, actor: str) -> Stamp:
+    return Stamp(actor, registry.clock())
+
+
+def _records(registry: Registry) -> list[ApiToken]:
+    """Every token ever created (a registry has a handful), from the log's TokenCreated."""
+    topic = [get_topic(ApiToken.TokenCreated)]
+    records: list[ApiToken] = []
+    last = 0
+    while notes := registry.recorder.select_notifications(
+        start=last, limit=500, topics=topic, inclusive_of_start=False
+    ):
+        records.extend(
+            cast(ApiToken, registry.repository.get(cast(UUID, n.originator_id))) for n in notes
+        )
+        last = notes[-1].id
+    return records

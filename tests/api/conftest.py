@@ -1,0 +1,53 @@
+"""An app on a real store with a fixed clock, and one token per role."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from registry.application import open_registry
+from registry.settings import Settings
+from registry.tokens import create_token
+from tests.conftest import Clock
+from tests.examples import issue_request
+
+
+@dataclass
+class Api:
+    client: TestClient
+    tokens: dict[str, str]
+
+    def auth(self, role: str = "registrar") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def issue(self, **overrides: Any) -> str:
+        response = self.client.post(
+            "/api/v1/certificates", json=body(issue_request(**overrides)), headers=self.auth()
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["registration_no"])
+
+    def command(self, no: str, path: str, payload: dict[str, Any], **headers: str) -> Any:
+        return self.client.post(
+            f"/api/v1/certificates/{no}/{path}", json=payload, headers=self.auth() | headers
+        )
+
+
+def body(request: dict[str, Any]) -> dict[str, Any]:
+    """A request as JSON: dates as ISO strings."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in request.items()}
+
+
+@pytest.fixture
+def api(durable_database_url: str, clock: Clock) -> Iterator[Api]:
+    settings = Settings(database_url=durable_database_url)
+    with open_registry(settings, clock=clock) as registry:
+        tokens = {
+            role: create_token(registry, name=f"{role}-1", role=role)
+            for role in ("registrar", "auditor", "regulator")
+        }
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield Api(client, tokens)

@@ -1,0 +1,278 @@
+"""The registrar's commands over HTTP: roles, problems, idempotency, `{no}` forms."""
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api, body
+from tests.examples import EVALUATIONS, FIRST_HALF, issue_request
+
+SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
+
+
+def test_issue_answers_201_with_the_certificate(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/certificates", json=body(issue_request()), headers=api.auth()
+    )
+
+    assert response.status_code == 201
+    assert response.json()["certificate_no"] == "CESI2026EV/IMG10001R00"
+    assert response.json()["status"] == "valid"
+
+
+def test_issue_without_a_token_is_401_problem(api: Api) -> None:
+    response = api.client.post("/api/v1/certificates", json=body(issue_request()))
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/unauthorized")
+
+
+def test_issue_with_an_unknown_token_is_401(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/certificates",
+        json=body(issue_request()),
+        headers={"Authorization": "Bearer crt_forged"},
+    )
+
+    assert response.status_code == 401
+
+
+def test_issue_with_the_auditor_role_is_403(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/certificates", json=body(issue_request()), headers=api.auth("auditor")
+    )
+
+    assert response.status_code == 403
+    assert response.json()["type"].endswith("/forbidden")
+
+
+def test_a_revoked_token_fails_at_once(api: Api, durable_database_url: str) -> None:
+    from registry.application import open_registry
+    from registry.settings import Settings
+    from registry.tokens import revoke_tokens
+
+    with open_registry(Settings(database_url=durable_database_url)) as registry:
+        revoke_tokens(registry, "registrar-1")
+
+    response = api.client.post(
+        "/api/v1/certificates", json=body(issue_request()), headers=api.auth()
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"holder": None}, "holder"),
+        ({"level": 7}, "level"),
+        ({"decision_date": "2026-02-30"}, "decision_date"),
+        ({"person_days": -1}, "person_days"),
+        ({"surprise": 1}, "surprise"),
+        ({"holder": {**issue_request()["holder"], "uscc": "91440300708461136U"}}, "holder.uscc"),
+    ],
+)
+def test_invalid_issue_is_422_naming_the_field_and_stores_nothing(
+    api: Api, change: dict[str, Any], field: str
+) -> None:
+    response = api.client.post(
+        "/api/v1/certificates", json=body(issue_request()) | change, headers=api.auth()
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert api.client.get("/api/v1/verify?number=CESI2026EV/IMG10001").status_code == 404
+
+
+def test_evaluation_below_the_level_is_422_citing_the_rule(api: Api) -> None:
+    weak = {"not_met": 3, "partially_met": 20, "fully_met": 84, "report_ref": "TR"}
+
+    response = api.client.post(
+        "/api/v1/certificates", json=body(issue_request(evaluation=weak)), headers=api.auth()
+    )
+
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/rule-violation")
+    assert response.json()["section"] == "§5.3.5 Table 1"
+
+
+def test_malformed_json_is_a_422_problem(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/certificates",
+        content=b"{not json",
+        headers=api.auth() | {"content-type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_oversized_body_is_413(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/certificates",
+        content=b"{" + b" " * 300_000 + b"}",
+        headers=api.auth() | {"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
+
+
+def test_suspension_with_a_literal_slash_and_with_percent_2f(api: Api) -> None:
+    no = api.issue()
+
+    first = api.command(no, "suspensions", SUSPENSION)
+    second = api.command(no.replace("/", "%2F"), "suspensions", SUSPENSION)
+
+    assert first.status_code == 201
+    assert first.json()["status"] == "suspended"
+    assert second.status_code == 409
+    assert second.json()["type"].endswith("/lifecycle-conflict")
+
+
+def test_command_on_an_old_printed_number_reaches_the_registration(api: Api) -> None:
+    no = api.issue()
+
+    response = api.command(f"{no}R00", "suspensions", SUSPENSION)
+
+    assert response.status_code == 201
+
+
+def test_command_on_an_unknown_certificate_is_404(api: Api) -> None:
+    response = api.command("CESI2026EV/IMG19999", "suspensions", SUSPENSION)
+
+    assert response.status_code == 404
+
+
+def test_restoring_a_valid_certificate_is_409(api: Api) -> None:
+    no = api.issue()
+
+    response = api.command(
+        no, "restorations", {"effective_date": "2026-06-01", "verification_ref": "VR"}
+    )
+
+    assert response.status_code == 409
+    assert "cannot restore" in response.json()["detail"]
+
+
+def test_retry_with_the_same_idempotency_key_answers_the_same_and_records_once(api: Api) -> None:
+    no = api.issue()
+
+    first = api.command(no, "suspensions", SUSPENSION, **{"Idempotency-Key": "s-1"})
+    again = api.command(no, "suspensions", SUSPENSION, **{"Idempotency-Key": "s-1"})
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert [e["type"] for e in history.json()] == ["Issued", "Suspended"]
+
+
+def test_same_idempotency_key_for_another_request_is_422(api: Api) -> None:
+    no = api.issue()
+    api.command(no, "suspensions", SUSPENSION, **{"Idempotency-Key": "s-1"})
+
+    other = api.command(
+        no, "suspensions", SUSPENSION | {"reason": "c"}, **{"Idempotency-Key": "s-1"}
+    )
+
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+
+
+COMMANDS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "surveillances",
+        {
+            "date": "2026-11-02",
+            "person_days": 2.5,
+            "management_audit": True,
+            "characteristic_evaluation": True,
+            "clauses": FIRST_HALF,
+            "outcome": "conforming",
+            "report_ref": "SR-1",
+        },
+        "valid",
+    ),
+    (
+        "scope-narrowings",
+        {
+            "reason": "b",
+            "remove_sites": ["广东省东莞市松山湖 8 号"],
+            "approval_ref": "技委-9",
+            "effective_date": "2026-07-01",
+        },
+        "valid",
+    ),
+    (
+        "scope-extensions",
+        {
+            "add_sites": [{"address": "江苏省苏州市工业园区", "activities": ["定制家具生产制造"]}],
+            "evaluation_ref": "EXT-1",
+            "effective_date": "2026-08-01",
+        },
+        "valid",
+    ),
+    (
+        "holder-changes",
+        {"name": "深圳市新定制家居有限公司", "effective_date": "2026-09-01"},
+        "valid",
+    ),
+    (
+        "level-changes",
+        {"level": 4, "evaluation": EVALUATIONS[4], "person_days": 5, "decision_date": "2026-09-01"},
+        "valid",
+    ),
+    ("suspensions", SUSPENSION, "suspended"),
+    (
+        "revocations",
+        {"reason": "k", "details": "主动要求", "effective_date": "2026-09-01"},
+        "revoked",
+    ),
+    ("cancellations", {"effective_date": "2026-09-01", "request_ref": "注销申请-1"}, "cancelled"),
+]
+
+
+@pytest.mark.parametrize(("path", "payload", "status"), COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_each_command_answers_201_with_the_new_state(
+    api: Api, path: str, payload: dict[str, Any], status: str
+) -> None:
+    no = api.issue()
+
+    response = api.command(no, path, payload)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == status
+
+
+def test_restoration_answers_valid(api: Api) -> None:
+    no = api.issue()
+    api.command(no, "suspensions", SUSPENSION)
+
+    response = api.command(
+        no, "restorations", {"effective_date": "2026-07-01", "verification_ref": "VR-1"}
+    )
+
+    assert (response.status_code, response.json()["status"]) == (201, "valid")
+
+
+def test_recertification_in_the_window_extends_validity(api: Api) -> None:
+    no = api.issue(decision_date="2024-01-10")
+
+    response = api.command(
+        no,
+        "recertifications",
+        {"decision_date": "2026-11-01", "person_days": 5, "evaluation": EVALUATIONS[3]},
+    )
+
+    assert response.status_code == 201
+    assert response.json()["valid_until"] == "2030-01-09"
+    assert response.json()["certificate_no"] == f"{no}R01"
+
+
+def test_every_event_records_the_tokens_name_as_actor(api: Api) -> None:
+    no = api.issue()
+    api.command(no, "suspensions", SUSPENSION)
+
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
+
+    assert {event["actor"] for event in history.json()} == {"registrar-1"}
