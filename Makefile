@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit clean
+.PHONY: install browser run test lint unit clean
 
 install: $(STAMP)
 
@@ -22,7 +22,15 @@ lint: install
 	$(BIN)/ruff format --check registry api tests
 	$(BIN)/mypy
 
-unit: install
+# The end-to-end tests drive Debian's Chromium; installed here when missing (as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-wqy-zenhei >/dev/null; \
+	  else echo "note: no Chromium and not root: the browser tests will say why they skip"; fi; }
+
+unit: install browser
 	$(BIN)/pytest -q
 
 test: lint unit

@@ -1,0 +1,145 @@
+"""End to end: the real server process, driven by a person's browser (headless Chromium)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from registry.application import open_registry
+from registry.settings import Settings
+from tests.conftest import IN_CI
+from tests.examples import issue_request
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A registry with one valid and one suspended certificate, served by `registry serve`."""
+    url = f"sqlite:///{tmp_path}/registry.sqlite"
+    with open_registry(Settings(database_url=url)) as registry:
+        decided = registry.today() - timedelta(days=60)
+        valid = registry.issue(actor="e2e", **issue_request(decision_date=decided))
+        suspended = registry.issue(actor="e2e", **issue_request(decision_date=decided))
+        registry.suspend(
+            suspended["registration_no"],
+            actor="e2e",
+            reason="g",
+            details="应获证组织请求",
+            effective_date=registry.today() - timedelta(days=5),
+        )
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
+        env={**os.environ, "REGISTRY_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/clauses", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield (
+            base,
+            {
+                "valid": valid["certificate_no"],
+                "suspended": suspended["certificate_no"],
+            },
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        message = (
+            "Chromium is not installed: `apt-get install chromium` (make test does it as root)"
+        )
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def test_a_person_searches_a_number_and_sees_its_status_in_both_languages(
+    server: tuple[str, dict[str, str]], browser: object, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    base, numbers = server
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+
+    page.goto(base + "/")
+    page.get_by_role("searchbox").fill(numbers["valid"])
+    page.get_by_role("button", name="查询").click()
+
+    status = page.locator(".status")
+    expect(status).to_contain_text("有效")
+    expect(page.locator("dl")).to_contain_text(numbers["valid"])
+    page.screenshot(path=str(tmp_path / "valid-zh.png"), full_page=True)
+
+    page.get_by_role("link", name="English").click()
+    expect(status).to_contain_text("Valid")
+    expect(page.locator("dl")).to_contain_text("Valid until")
+    page.screenshot(path=str(tmp_path / "valid-en.png"), full_page=True)
+
+    page.get_by_role("searchbox").fill(numbers["suspended"])
+    page.get_by_role("button", name="Search").click()
+    expect(status).to_contain_text("Suspended")
+    expect(page.locator(".notice")).to_contain_text("获证组织主动请求暂停的")
+    page.screenshot(path=str(tmp_path / "suspended-en.png"), full_page=True)
+    assert (tmp_path / "suspended-en.png").stat().st_size > 0
+
+
+def test_a_person_searching_an_unknown_number_is_told_so(
+    server: tuple[str, dict[str, str]], browser: object
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    base, _ = server
+    assert isinstance(browser, Browser)
+    page = browser.new_page()
+
+    page.goto(base + "/verify?lang=en")
+    page.get_by_role("searchbox").fill("CESI2026EV/IMG19999")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("No such certificate")
