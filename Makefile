@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# A development keyring (no passphrase) is made in keys/ when none can sign.
 run: install
-	$(BIN)/registry serve --host 127.0.0.1 --port 8000
+	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry keys generate --if-missing
+	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check registry api tests

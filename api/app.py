@@ -10,8 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api import pages, problems
 from api.limits import BodyLimit
-from api.routes import commands, oversight, public
+from api.routes import commands, oversight, public, qr
 from registry.application import Clock, open_registry, utc_now
+from registry.keyring import open_keys
 from registry.maintenance import Maintenance
 from registry.settings import Settings
 
@@ -25,9 +26,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         registry = open_registry(settings, clock=clock)
-        maintenance = Maintenance(registry)
+        keys = open_keys(registry, settings)
+        keys.check()  # refuse to serve with a key unencrypted at rest (unless dev mode)
+        maintenance = Maintenance(registry, keys)
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
+        app.state.keys = keys
+        app.state.public_base_url = settings.public_base_url
         yield
         maintenance.stop()
         registry.close()
@@ -44,6 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(commands.router)
     app.include_router(public.router)
     app.include_router(oversight.router)
+    app.include_router(qr.router)
     app.include_router(pages.router)
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"

@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import RegistryDep
+from api.routes.qr import check
 from registry.errors import InvalidInput, NotFound
 from registry.numbers import OID_PREFIX, parse_number
 
@@ -56,6 +57,13 @@ WORDS: dict[str, dict[str, str]] = {
         "none": "无",
         "other_lang": "English",
         "automatic": "暂停期满自动撤销",
+        "authentic": "二维码签名有效：以下为证书印制时的信息",
+        "not_authentic": "二维码无法验证，证书可能被伪造",
+        "printed": "证书印制信息",
+        "differs": "注意：印制信息与登记库当前信息不一致，以当前信息为准",
+        "live": "登记库当前状态",
+        "holder_name": "获证组织",
+        "signed_by": "签名密钥",
     },
     "en": {
         "title": "Mass personalized customization service certificates",
@@ -96,6 +104,13 @@ WORDS: dict[str, dict[str, str]] = {
         "none": "none",
         "other_lang": "中文",
         "automatic": "revoked automatically when the suspension lapsed",
+        "authentic": "The QR signature is authentic: these are the facts as printed",
+        "not_authentic": "This QR code cannot be verified: the certificate may be forged",
+        "printed": "As printed",
+        "differs": "Warning: the printed facts differ from the registry's current ones",
+        "live": "Live status in the registry",
+        "holder_name": "Holder",
+        "signed_by": "Signing key",
     },
 }
 
@@ -158,6 +173,24 @@ def verify_page(
             detail=error.detail,
         )
     return _page(request, "verify.html", lang, query=number or oid, certificate=answer)
+
+
+@router.get("/v/{token}", response_class=HTMLResponse)
+def scanned(request: Request, token: str, registry: RegistryDep, lang: Lang = "zh") -> HTMLResponse:
+    """The page a phone opens from a printed QR code: live status first, then the verdict."""
+    result = check(registry, request.app.state.keys, token[:5000])
+    return _page(request, "scan.html", lang, 200 if result["authentic"] else 422, **result)
+
+
+@router.get("/api/v1/certificates/{no:path}/document", response_class=HTMLResponse)
+def document(request: Request, no: str, registry: RegistryDep) -> HTMLResponse:
+    """The printable certificate of Appendix C: A4, Chinese, with the signed QR code."""
+    answer = registry.verify(number=no)
+    return templates.TemplateResponse(
+        request,
+        "document.html",
+        {"c": answer, "qr": f"/api/v1/certificates/{answer['current_certificate_no']}/qr.svg"},
+    )
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from registry.errors import (
     RegistryError,
     RuleViolation,
 )
+from registry.keyring import KeyringError
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -31,6 +32,7 @@ STATUS: dict[type[RegistryError], int] = {
     LifecycleConflict: 409,
     ConcurrencyConflict: 409,
     NotFound: 404,
+    KeyringError: 503,
 }
 
 

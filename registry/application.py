@@ -267,9 +267,15 @@ class Registry(Application[UUID]):
             raise NotFound(f"no work queue {name!r}")
         return [answer(f, today) for f in found]
 
+    def caught_up(self) -> None:
+        """Before an oversight read: include what other processes stored (inline projection)."""
+        if self.inline_projection:
+            self.projector.catch_up()
+
     def history(self, number: str) -> list[dict[str, Any]]:
         """Every event of one certificate, in order, as the audit index holds them."""
         registration = parse_number(number).registration_no
+        self.caught_up()
         events = audit_events(
             self.views, originator_id=str(Certificate.create_id(registration)), limit=10_000
         )
@@ -287,6 +293,7 @@ class Registry(Application[UUID]):
         after: int,
         limit: int,
     ) -> list[dict[str, Any]]:
+        self.caught_up()
         return audit_events(
             self.views,
             actor=actor,
@@ -298,6 +305,7 @@ class Registry(Application[UUID]):
         )
 
     def regulator_feed(self, *, after: int, limit: int) -> dict[str, Any]:
+        self.caught_up()
         items, cursor = feed_page(self.views, after, limit)
         return {"items": items, "next": cursor}
 

@@ -7,10 +7,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from registry.aggregates.api_token import ROLES
 from registry.application import open_registry
 from registry.errors import InvalidInput, RegistryError
+from registry.keyring import open_keys, verify_with_jwks
+from registry.qrcodes import decode, token_of
 from registry.settings import Settings
 from registry.tokens import create_token, list_tokens, revoke_tokens
 
@@ -93,6 +96,47 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
+def keys(args: argparse.Namespace) -> int:
+    settings = Settings(projector="external")
+    with open_registry(settings) as registry:
+        ring = open_keys(registry, settings)
+        if args.action in ("generate", "rotate"):
+            if args.action == "generate" and args.if_missing and ring.has_signing_key():
+                return 0
+            print(ring.generate(rotate=args.action == "rotate"))
+        elif args.action == "retire":
+            ring.retire(args.kid)
+        elif args.action == "compromised":
+            ring.compromise(args.kid)
+        if args.action in ("list", "retire", "compromised"):
+            for kid, status in ring.listing():
+                print(f"{kid}  {status}")
+    return 0
+
+
+def verify_qr(args: argparse.Namespace) -> int:
+    """Decode a photo or scan of a certificate's QR and check its signature, offline."""
+    texts = decode(args.image)
+    if not texts:
+        raise InvalidInput(f"{args.image}: no QR code found in the image")
+    if args.jwks is not None:
+        try:
+            jwks = json.loads(args.jwks.read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            raise InvalidInput(f"{args.jwks}: not a JSON key set ({error})") from None
+        verdict = verify_with_jwks(token_of(texts[0]), jwks)
+    else:
+        settings = Settings(projector="external")
+        with open_registry(settings) as registry:
+            verdict = open_keys(registry, settings).verify(token_of(texts[0]))
+    print("authentic" if verdict.authentic else f"NOT authentic: {verdict.reason}")
+    if verdict.kid:
+        print(f"key: {verdict.kid}")
+    for name, value in (verdict.claims or {}).items():
+        print(f"{name}: {value}")
+    return 0 if verdict.authentic else 1
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="registry", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -112,6 +156,23 @@ def parser() -> argparse.ArgumentParser:
     revoke = actions.add_parser("revoke", help="revoke by name (all its tokens) or by id")
     revoke.add_argument("name_or_id")
     p.set_defaults(run=token)
+
+    p = commands.add_parser("keys", help="the QR signing keys")
+    actions = p.add_subparsers(dest="action", required=True)
+    generate = actions.add_parser("generate", help="a new key; active if none is")
+    generate.add_argument("--if-missing", action="store_true", help="only if no key can sign")
+    actions.add_parser("rotate", help="a new active key; the old one retires (still verifies)")
+    actions.add_parser("list", help="every key and its state")
+    actions.add_parser("retire", help="stop signing with KID; it still verifies").add_argument(
+        "kid"
+    )
+    actions.add_parser("compromised", help="KID's tokens all fail from now on").add_argument("kid")
+    p.set_defaults(run=keys)
+
+    p = commands.add_parser("verify-qr", help="check a photographed QR code, offline")
+    p.add_argument("image", type=Path)
+    p.add_argument("--jwks", type=Path, help="a saved /.well-known/jwks.json")
+    p.set_defaults(run=verify_qr)
 
     p = commands.add_parser("sweep", help="record expiries and automatic revocations now due")
     p.add_argument("--as-of", type=_date, default=None, help="sweep as of this date (not future)")

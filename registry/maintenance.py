@@ -5,6 +5,7 @@ import threading
 from datetime import date
 
 from registry.application import Registry
+from registry.keyring import Keys
 
 log = logging.getLogger("registry.maintenance")
 
@@ -13,8 +14,9 @@ class Maintenance:
     """A daemon thread: a sweep at start and on each new (Beijing) day, and, when this
     process projects inline, a catch-up every `interval` seconds for other writers' events."""
 
-    def __init__(self, registry: Registry, interval: float = 0.5):
+    def __init__(self, registry: Registry, keys: Keys | None = None, interval: float = 0.5):
         self.registry = registry
+        self.keys = keys
         self.interval = interval
         self.swept_on: date | None = None
         self._stop = threading.Event()
@@ -32,6 +34,8 @@ class Maintenance:
     def tick(self) -> None:
         if self.registry.inline_projection:
             self.registry.projector.catch_up()
+        if self.keys is not None:
+            self.keys.refresh()  # a key retired or compromised by the CLI counts at once
         today = self.registry.today()
         if self.swept_on != today:
             changed = self.registry.sweep(today)

@@ -2,13 +2,16 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from registry.application import open_registry
+from registry.keyring import open_keys
 from registry.settings import Settings
 from registry.tokens import create_token
 from tests.conftest import Clock
@@ -41,13 +44,26 @@ def body(request: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in request.items()}
 
 
+PASSPHRASE = "correct horse battery staple"
+
+
 @pytest.fixture
-def api(durable_database_url: str, clock: Clock) -> Iterator[Api]:
-    settings = Settings(database_url=durable_database_url)
+def settings(durable_database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=durable_database_url,
+        keys_dir=tmp_path / "keys",
+        key_passphrase=SecretStr(PASSPHRASE),
+        public_base_url="https://registry.example",
+    )
+
+
+@pytest.fixture
+def api(settings: Settings, clock: Clock) -> Iterator[Api]:
     with open_registry(settings, clock=clock) as registry:
         tokens = {
             role: create_token(registry, name=f"{role}-1", role=role)
             for role in ("registrar", "auditor", "regulator")
         }
+        open_keys(registry, settings).generate()
     with TestClient(create_app(settings, clock=clock)) as client:
         yield Api(client, tokens)

@@ -4,6 +4,9 @@ from typing import Any
 
 import pytest
 
+from registry.application import open_registry
+from registry.settings import Settings
+from registry.tokens import revoke_tokens
 from tests.api.conftest import Api, body
 from tests.examples import EVALUATIONS, FIRST_HALF, issue_request
 
@@ -47,12 +50,8 @@ def test_issue_with_the_auditor_role_is_403(api: Api) -> None:
     assert response.json()["type"].endswith("/forbidden")
 
 
-def test_a_revoked_token_fails_at_once(api: Api, durable_database_url: str) -> None:
-    from registry.application import open_registry
-    from registry.settings import Settings
-    from registry.tokens import revoke_tokens
-
-    with open_registry(Settings(database_url=durable_database_url)) as registry:
+def test_a_revoked_token_fails_at_once(api: Api, settings: Settings) -> None:
+    with open_registry(settings) as registry:
         revoke_tokens(registry, "registrar-1")
 
     response = api.client.post(

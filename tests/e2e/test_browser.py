@@ -54,7 +54,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
-        env={**os.environ, "REGISTRY_DATABASE_URL": url},
+        env={
+            **os.environ,
+            "REGISTRY_DATABASE_URL": url,
+            "REGISTRY_KEYS_DIR": str(tmp_path / "keys"),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

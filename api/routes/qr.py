@@ -1,0 +1,90 @@
+"""Signed QR codes: the key set, the images, the scanned page's check, the printable certificate."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from api.auth import RegistryDep
+from api.problems import PROBLEM_RESPONSES
+from registry.errors import InvalidInput, NotFound
+from registry.keyring import Keys, Verdict
+from registry.numbers import parse_number
+from registry.qrcodes import VERIFY_PATH, png, printed_claims, svg
+
+router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
+CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+def get_keys(request: Request) -> Keys:
+    keys: Keys = request.app.state.keys
+    return keys
+
+
+KeysDep = Annotated[Keys, Depends(get_keys)]
+
+
+class QrVerifyRequest(BaseModel):
+    token: Annotated[str, Field(max_length=4096)]
+
+
+def signed_url(request: Request, registry: RegistryDep, keys: Keys, no: str) -> str:
+    current = registry.verify(number=no)
+    base = str(request.app.state.public_base_url).rstrip("/")
+    return base + VERIFY_PATH + keys.sign(printed_claims(current))
+
+
+def check(registry: RegistryDep, keys: Keys, token: str) -> dict[str, Any]:
+    """The verdict on a token and, when authentic, the certificate's live answer."""
+    verdict: Verdict = keys.verify(token)
+    current = None
+    if verdict.authentic and verdict.claims is not None:
+        try:  # the registration's current certificate: a re-issue shows as a difference
+            printed = parse_number(str(verdict.claims.get("certificate_no", "")))
+            current = registry.verify(number=printed.registration_no)
+        except (NotFound, InvalidInput):
+            current = None
+    return {
+        "authentic": verdict.authentic,
+        "kid": verdict.kid,
+        "claims": verdict.claims,
+        "current": current,
+        "reason": verdict.reason,
+        "differences": differences(verdict.claims, current),
+    }
+
+
+def differences(claims: dict[str, Any] | None, current: dict[str, Any] | None) -> list[str]:
+    """Printed facts that no longer match the registry's (a re-issue since printing)."""
+    if not claims or not current:
+        return []
+    now = printed_claims(current)
+    return [name for name in now if name != "iss" and claims.get(name) != now[name]]
+
+
+@router.get("/.well-known/jwks.json")
+def jwks(keys: KeysDep) -> dict[str, Any]:
+    """The public keys that verify QR tokens: active and retired; compromised ones withheld."""
+    return keys.jwks()
+
+
+@router.get("/api/v1/certificates/{no:path}/qr.png", response_class=Response)
+def qr_png(no: str, request: Request, registry: RegistryDep, keys: KeysDep) -> Response:
+    """The signed QR code of the current certificate, as printed on it."""
+    return Response(
+        png(signed_url(request, registry, keys, no)), media_type="image/png", headers=CACHE
+    )
+
+
+@router.get("/api/v1/certificates/{no:path}/qr.svg", response_class=Response)
+def qr_svg(no: str, request: Request, registry: RegistryDep, keys: KeysDep) -> Response:
+    return Response(
+        svg(signed_url(request, registry, keys, no)), media_type="image/svg+xml", headers=CACHE
+    )
+
+
+@router.post("/api/v1/qr/verify")
+def qr_verify(body: QrVerifyRequest, registry: RegistryDep, keys: KeysDep) -> dict[str, Any]:
+    """Check a scanned token: `authentic`, the signing `kid`, the printed `claims`, and the
+    certificate's live answer as `current`."""
+    return check(registry, keys, body.token)

@@ -1,0 +1,253 @@
+"""Signing keys and signed tokens: Ed25519 keys in REGISTRY_KEYS_DIR, their history as events.
+
+A token is a compact JWS (RFC 7515) with `alg` EdDSA (RFC 8037) whose `kid` is the key's
+RFC 7638 thumbprint. The active key signs; retired keys still verify; a key marked
+compromised fails every token it signed, however valid the signature.
+"""
+
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.application import AggregateNotFoundError
+from jwcrypto import jwk, jws
+from jwcrypto.common import JWException
+
+from registry.aggregates.chain import Stamp
+from registry.aggregates.keyring import (
+    ACTIVE,
+    COMPROMISED,
+    KEYRING_ID,
+    RETIRED,
+    Keyring,
+)
+from registry.application import Registry
+from registry.errors import InvalidInput, RegistryError
+from registry.settings import Settings
+
+ALGORITHM = "EdDSA"
+MAX_TOKEN = 4096
+
+
+class KeyringError(RegistryError):
+    """The keyring cannot be used as configured (missing, unencrypted, wrong passphrase)."""
+
+    slug = "keyring"
+    title = "Signing keys unavailable"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    authentic: bool
+    kid: str | None
+    claims: dict[str, Any] | None
+    reason: str  # why not authentic; "ok" when it is
+
+
+def canonical(claims: dict[str, Any]) -> bytes:
+    return json.dumps(claims, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign(claims: dict[str, Any], key: jwk.JWK) -> str:
+    token = jws.JWS(canonical(claims))
+    header = {"alg": ALGORITHM, "kid": key.thumbprint()}
+    token.add_signature(key, None, json.dumps(header, separators=(",", ":")))
+    return str(token.serialize(compact=True))
+
+
+def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
+    """The payload if `token` is a compact EdDSA JWS signed by `key`, else None."""
+    parsed = jws.JWS()
+    parsed.allowed_algs = [ALGORITHM]  # never let the token choose another algorithm
+    try:
+        parsed.deserialize(token)
+        parsed.verify(key)
+    except (JWException, ValueError, TypeError):
+        return None
+    return bytes(parsed.payload)
+
+
+def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
+    """Check a token against a published key set, as anyone can, offline."""
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN or token.count(".") != 2:
+        return Verdict(False, None, None, "not a compact JWS")
+    try:
+        header = jws.JWS()
+        header.deserialize(token)
+        kid = header.jose_header.get("kid")
+        alg = header.jose_header.get("alg")
+    except (JWException, ValueError, TypeError):
+        return Verdict(False, None, None, "not a compact JWS")
+    if alg != ALGORITHM:
+        return Verdict(False, kid, None, f"algorithm {alg!r} is not EdDSA")
+    key = next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None)
+    if key is None:
+        return Verdict(False, kid, None, "signed by a key this registry does not publish")
+    payload = verify_signature(token, jwk.JWK(**key))
+    if payload is None:
+        return Verdict(False, kid, None, "the signature does not match")
+    try:
+        claims = json.loads(payload)
+    except ValueError:
+        return Verdict(False, kid, None, "the payload is not JSON")
+    return Verdict(True, kid, claims, "ok")
+
+
+class Keys:
+    """The keyring as one process sees it: the state from the events, the active private key
+    from its file."""
+
+    def __init__(
+        self, registry: Registry, folder: Path, passphrase: str | None, *, dev_mode: bool = False
+    ):
+        self.registry = registry
+        self.folder = folder
+        self.passphrase = passphrase.encode() if passphrase else None
+        self.dev_mode = dev_mode
+        self._state: dict[str, dict[str, Any]] = {}
+        self._signing: jwk.JWK | None = None
+        self.refresh()
+
+    # State ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reread the keyring's history, so a key retired or compromised elsewhere counts."""
+        keyring = self._keyring()
+        state = {} if keyring is None else {k: dict(v) for k, v in keyring.keys.items()}
+        if state != self._state:
+            self._state = state
+            self._signing = None
+
+    def check(self) -> None:
+        """Refuse to serve with a key at rest unencrypted (outside development mode) or one
+        the passphrase does not open."""
+        for path in sorted(self.folder.glob("*.pem")):
+            data = path.read_bytes()
+            if b"ENCRYPTED" not in data and not self.dev_mode:
+                raise KeyringError(
+                    f"{path} is not encrypted: set REGISTRY_KEY_PASSPHRASE and rotate, "
+                    "or set REGISTRY_DEV_MODE=1 for a development keyring"
+                )
+        if self.active_kid is not None:
+            self._signing_key()
+
+    @property
+    def active_kid(self) -> str | None:
+        return next((k for k, v in self._state.items() if v["status"] == ACTIVE), None)
+
+    def listing(self) -> list[tuple[str, str]]:
+        return [(kid, str(key["status"])) for kid, key in self._state.items()]
+
+    def status(self, kid: str | None) -> str | None:
+        key = self._state.get(kid or "")
+        return None if key is None else str(key["status"])
+
+    def jwks(self) -> dict[str, Any]:
+        """Active and retired public keys; compromised keys are withheld."""
+        return {
+            "keys": [
+                {**key["jwk"], "kid": kid, "alg": ALGORITHM, "use": "sig"}
+                for kid, key in self._state.items()
+                if key["status"] in (ACTIVE, RETIRED)
+            ]
+        }
+
+    # Signing and verifying ---------------------------------------------------------------
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        return sign(claims, self._signing_key())
+
+    def verify(self, token: str) -> Verdict:
+        verdict = verify_with_jwks(token, self.jwks())
+        if not verdict.authentic and self.status(verdict.kid) == COMPROMISED:
+            return Verdict(False, verdict.kid, None, "the signing key was compromised")
+        return verdict
+
+    # Changes (the CLI) -------------------------------------------------------------------
+
+    def generate(self, *, rotate: bool = False) -> str:
+        """A new key; it becomes active if none is, or if rotating (the old one retires)."""
+        if self.passphrase is None and not self.dev_mode:
+            raise KeyringError("REGISTRY_KEY_PASSPHRASE is needed to encrypt the new key at rest")
+        private = jwk.JWK.generate(kty="OKP", crv="Ed25519")
+        kid: str = private.thumbprint()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(self.passphrase)
+            if self.passphrase
+            else serialization.NoEncryption()
+        )
+        pem = private.get_op_key("sign").private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
+        path = self.folder / f"{kid}.pem"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+        public = json.loads(private.export_public())
+        keyring = self._keyring() or Keyring.start(stamp=self._stamp())
+        keyring.add(
+            kid=kid,
+            public_jwk={k: public[k] for k in ("kty", "crv", "x")},
+            activate=rotate or keyring.active_kid is None,
+            stamp=self._stamp(),
+        )
+        self.registry.save(keyring)
+        self.refresh()
+        return kid
+
+    def has_signing_key(self) -> bool:
+        kid = self.active_kid
+        return kid is not None and (self.folder / f"{kid}.pem").exists()
+
+    def retire(self, kid: str) -> None:
+        self._change(kid, "retire")
+
+    def compromise(self, kid: str) -> None:
+        self._change(kid, "compromise")
+
+    def _change(self, kid: str, action: str) -> None:
+        keyring = self._keyring()
+        if keyring is None:
+            raise InvalidInput("the keyring is empty: run `registry keys generate`", field="kid")
+        getattr(keyring, action)(kid, stamp=self._stamp())
+        self.registry.save(keyring)
+        self.refresh()
+
+    def _keyring(self) -> Keyring | None:
+        try:
+            return cast(Keyring, self.registry.repository.get(KEYRING_ID))
+        except AggregateNotFoundError:
+            return None
+
+    def _stamp(self) -> Stamp:
+        return Stamp(f"cli:{getpass.getuser()}", self.registry.clock())
+
+    def _signing_key(self) -> jwk.JWK:
+        kid = self.active_kid
+        if kid is None:
+            raise KeyringError("no active signing key: run `registry keys generate` or `rotate`")
+        if self._signing is None or self._signing.thumbprint() != kid:
+            path = self.folder / f"{kid}.pem"
+            if not path.exists():
+                raise KeyringError(f"the active key {kid} has no private key file in {self.folder}")
+            try:
+                private = serialization.load_pem_private_key(path.read_bytes(), self.passphrase)
+            except (ValueError, TypeError):
+                raise KeyringError(
+                    f"cannot open {path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
+                ) from None
+            if not isinstance(private, Ed25519PrivateKey):
+                raise KeyringError(f"{path} is not an Ed25519 key")
+            self._signing = cast(jwk.JWK, jwk.JWK.from_pyca(private))
+        return self._signing
+
+
+def open_keys(registry: Registry, settings: Settings) -> Keys:
+    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    return Keys(registry, settings.keys_dir, passphrase, dev_mode=settings.dev_mode)

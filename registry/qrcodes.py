@@ -1,0 +1,66 @@
+"""QR codes of the printed certificate: render a signed URL as PNG or SVG, decode a photo."""
+
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+import zxingcpp
+from PIL import Image, UnidentifiedImageError
+
+from registry.errors import InvalidInput
+
+VERIFY_PATH = "/v/"
+
+
+def printed_claims(answer: dict[str, Any]) -> dict[str, Any]:
+    """The facts printed on the certificate, which its QR token signs (DESIGN.md)."""
+    return {
+        "iss": "CESI",
+        "certificate_no": answer["current_certificate_no"],
+        "holder_name": answer["holder"]["name"],
+        "uscc": answer["holder"]["uscc"],
+        "level": answer["level"],
+        "issue_date": answer["issue_date"],
+        "valid_until": answer["valid_until"],
+    }
+
+
+def _code(data: str) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=4)
+    code.add_data(data)
+    code.make(fit=True)
+    return code
+
+
+@lru_cache(maxsize=4096)
+def png(data: str) -> bytes:
+    """PNG bytes, cached by content: a token is deterministic (Ed25519), so is its image."""
+    buffer = io.BytesIO()
+    _code(data).make_image().save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=4096)
+def svg(data: str) -> bytes:
+    buffer = io.BytesIO()
+    _code(data).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return buffer.getvalue()
+
+
+def decode(path: Path) -> list[str]:
+    """The texts of every QR code in a photo or scan (none is an empty list)."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            results = zxingcpp.read_barcodes(image)
+    except (OSError, UnidentifiedImageError) as error:
+        raise InvalidInput(f"{path}: not an image this tool can read ({error})") from None
+    return [r.text for r in results if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def token_of(text: str) -> str:
+    """The token of a scanned QR: the part after /v/ of the URL, or the text itself."""
+    return text.rsplit(VERIFY_PATH, 1)[-1].split("?", 1)[0].split("#", 1)[0]

@@ -1,0 +1,302 @@
+"""Signed QR codes end to end: served images decoded independently, keys rotated, retired and
+compromised across restarts, forged and damaged tokens refused."""
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import zxingcpp
+from fastapi.testclient import TestClient
+from jwcrypto import jwk
+from PIL import Image
+from pydantic import SecretStr
+
+from api.app import create_app
+from registry.application import open_registry
+from registry.keyring import KeyringError, open_keys, sign
+from registry.settings import Settings
+from tests.api.conftest import Api
+from tests.conftest import Clock
+
+
+def scanned_token(api: Api, no: str) -> str:
+    """Fetch the PNG, decode it with zxing-cpp, and take the token from its URL."""
+    response = api.client.get(f"/api/v1/certificates/{no}/qr.png")
+    assert response.headers["content-type"] == "image/png"
+    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+    assert result.text.startswith("https://registry.example/v/")
+    return str(result.text.rsplit("/v/", 1)[1])
+
+
+def check(api: Api, token: str) -> dict[str, Any]:
+    response = api.client.post("/api/v1/qr/verify", json={"token": token})
+    assert response.status_code == 200
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@pytest.fixture
+def restart(settings: Settings, clock: Clock) -> Iterator[Any]:
+    """Stop the app and start a new one on the same store and keys folder."""
+    clients: list[TestClient] = []
+
+    def start(api: Api) -> Api:
+        api.client.__exit__(None, None, None)
+        client = TestClient(create_app(settings, clock=clock))
+        client.__enter__()
+        clients.append(client)
+        return Api(client, api.tokens)
+
+    yield start
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def keys_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "REGISTRY_DATABASE_URL": settings.database_url,
+        "REGISTRY_KEYS_DIR": str(settings.keys_dir),
+        "REGISTRY_KEY_PASSPHRASE": "correct horse battery staple",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_served_png_decodes_to_a_token_pyjwt_verifies_with_the_served_jwks(api: Api) -> None:
+    no = api.issue()
+
+    token = scanned_token(api, no)
+    jwks = api.client.get("/.well-known/jwks.json").json()
+    key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(token)["kid"]]
+    claims = jwt.decode(token, key=key.key, algorithms=["EdDSA"])
+
+    assert claims == {
+        "iss": "CESI",
+        "certificate_no": f"{no}R00",
+        "holder_name": "深圳市定制家居科技有限公司",
+        "uscc": "91440300708461136T",
+        "level": 3,
+        "issue_date": "2026-05-11",
+        "valid_until": "2029-05-10",
+    }
+
+
+def test_qr_verify_answers_authentic_with_the_live_status(api: Api) -> None:
+    no = api.issue()
+    token = scanned_token(api, no)
+    api.command(
+        no, "suspensions", {"reason": "g", "details": "请求", "effective_date": "2026-06-01"}
+    )
+
+    result = check(api, token)
+
+    assert result["authentic"] is True
+    assert result["claims"]["certificate_no"] == f"{no}R00"
+    assert result["current"]["status"] == "suspended"
+
+
+def test_svg_is_served_too(api: Api) -> None:
+    no = api.issue()
+
+    response = api.client.get(f"/api/v1/certificates/{no}/qr.svg")
+
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.text.lstrip().startswith("<?xml")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda t: t[:-10],  # truncated
+        lambda t: t.split(".")[0] + ".e30." + t.split(".")[2],  # payload replaced by {}
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BA"),  # signature changed
+        lambda t: "not-a-token",
+        lambda t: "",
+    ],
+    ids=["truncated", "payload", "signature", "garbage", "empty"],
+)
+def test_damaged_tokens_are_not_authentic(api: Api, damage: Any) -> None:
+    token = scanned_token(api, api.issue())
+
+    result = check(api, damage(token))
+
+    assert result["authentic"] is False
+    assert result["current"] is None
+
+
+def test_a_token_from_another_issuers_key_is_not_authentic(api: Api) -> None:
+    no = api.issue()
+    claims = jwt.decode(scanned_token(api, no), options={"verify_signature": False})
+
+    forged = sign(claims, jwk.JWK.generate(kty="OKP", crv="Ed25519"))
+
+    assert check(api, forged)["authentic"] is False
+
+
+def test_rotation_keeps_old_codes_valid_across_a_restart(
+    api: Api, settings: Settings, restart: Any
+) -> None:
+    no = api.issue()
+    old = scanned_token(api, no)
+
+    rotated = keys_cli(settings, "keys", "rotate")
+    api = restart(api)
+    new = scanned_token(api, no)
+
+    assert rotated.returncode == 0, rotated.stderr
+    assert jwt.get_unverified_header(new)["kid"] == rotated.stdout.strip()
+    assert jwt.get_unverified_header(old)["kid"] != rotated.stdout.strip()
+    assert check(api, old)["authentic"] is True
+    assert len(api.client.get("/.well-known/jwks.json").json()["keys"]) == 2
+
+
+def test_a_compromised_key_fails_every_code_it_signed_across_a_restart(
+    api: Api, settings: Settings, restart: Any
+) -> None:
+    no = api.issue()
+    old = scanned_token(api, no)
+    kid = jwt.get_unverified_header(old)["kid"]
+    keys_cli(settings, "keys", "rotate")
+
+    marked = keys_cli(settings, "keys", "compromised", kid)
+    api = restart(api)
+
+    assert marked.returncode == 0, marked.stderr
+    assert check(api, old) | {"current": None} == {
+        "authentic": False,
+        "kid": kid,
+        "claims": None,
+        "current": None,
+        "reason": "the signing key was compromised",
+        "differences": [],
+    }
+    assert kid not in [k["kid"] for k in api.client.get("/.well-known/jwks.json").json()["keys"]]
+    assert check(api, scanned_token(api, no))["authentic"] is True
+
+
+def test_a_retired_key_still_verifies_but_no_longer_signs(
+    api: Api, settings: Settings, restart: Any
+) -> None:
+    no = api.issue()
+    old = scanned_token(api, no)
+    kid = jwt.get_unverified_header(old)["kid"]
+
+    keys_cli(settings, "keys", "retire", kid)
+    api = restart(api)
+
+    assert check(api, old)["authentic"] is True
+    response = api.client.get(f"/api/v1/certificates/{no}/qr.png")
+    assert response.status_code == 503
+    assert "no active signing key" in response.json()["detail"]
+
+
+def test_key_history_is_in_the_audit_trail(api: Api, settings: Settings) -> None:
+    keys_cli(settings, "keys", "rotate")
+
+    events = api.client.get("/api/v1/audit/events", headers=api.auth("auditor")).json()
+
+    kinds = [e["type"] for e in events if e["type"].startswith("Key")]
+    assert kinds == ["KeyGenerated", "KeyActivated", "KeyGenerated", "KeyActivated", "KeyRetired"]
+
+
+def test_scanned_page_shows_live_status_and_warns_when_printed_facts_changed(api: Api) -> None:
+    no = api.issue()
+    token = scanned_token(api, no)
+    api.command(
+        no, "holder-changes", {"name": "深圳市新名称有限公司", "effective_date": "2026-09-01"}
+    )
+
+    page = api.client.get(f"/v/{token}")
+
+    assert page.status_code == 200
+    assert 'data-authentic="true"' in page.text
+    assert 'data-status="valid"' in page.text
+    assert 'data-differs="certificate_no,holder_name"' in page.text
+
+
+def test_scanned_page_of_a_forged_code_says_so(api: Api) -> None:
+    page = api.client.get("/v/eyJhbGciOiJFZERTQSJ9.e30.AAAA")
+
+    assert page.status_code == 422
+    assert 'data-authentic="false"' in page.text
+
+
+def test_printable_certificate_has_every_field_and_the_qr(api: Api) -> None:
+    no = api.issue()
+
+    page = api.client.get(f"/api/v1/certificates/{no}/document").text
+
+    for text in (
+        "大规模个性化定制服务认证证书",
+        f"{no}R00",
+        "1.2.156.1.2. ",
+        "91440300708461136T",
+        "GB/T 42202-2022",
+        "CESI-SC-OD13",
+        "3 级",
+        "东莞市松山湖",
+        "2026 年 05 月 11 日",
+        "2029 年 05 月 10 日",
+        "北京赛西认证有限责任公司",
+        f"/api/v1/certificates/{no}R00/qr.svg",
+    ):
+        assert text in page, text
+
+
+def test_verify_qr_cli_checks_a_photo_offline_against_a_saved_key_set(
+    api: Api, settings: Settings, tmp_path: Path
+) -> None:
+    no = api.issue()
+    image = tmp_path / "photo.png"
+    image.write_bytes(api.client.get(f"/api/v1/certificates/{no}/qr.png").content)
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(api.client.get("/.well-known/jwks.json").json()))
+
+    result = keys_cli(settings, "verify-qr", str(image), "--jwks", str(jwks))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("authentic")
+    assert f"certificate_no: {no}R00" in result.stdout
+
+
+def test_verify_qr_cli_fails_on_an_image_without_a_qr_code(
+    settings: Settings, tmp_path: Path
+) -> None:
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 200), "white").save(blank)
+
+    result = keys_cli(settings, "verify-qr", str(blank))
+
+    assert result.returncode != 0
+    assert "no QR code found" in result.stderr
+
+
+def test_an_unencrypted_key_is_refused_outside_development_mode(
+    settings: Settings, tmp_path: Path
+) -> None:
+    dev = settings.model_copy(update={"key_passphrase": None, "dev_mode": True})
+    with open_registry(dev) as registry:
+        open_keys(registry, dev).generate()
+        production = settings.model_copy(update={"key_passphrase": None, "dev_mode": False})
+
+        with pytest.raises(KeyringError, match="not encrypted"):
+            open_keys(registry, production).check()
+
+
+def test_a_wrong_passphrase_is_refused(api: Api, settings: Settings) -> None:
+    wrong = settings.model_copy(update={"key_passphrase": SecretStr("wrong")})
+    with open_registry(wrong) as registry, pytest.raises(KeyringError, match="passphrase"):
+        open_keys(registry, wrong).check()
