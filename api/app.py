@@ -10,8 +10,10 @@ from fastapi.staticfiles import StaticFiles
 
 from api import pages, problems
 from api.limits import BodyLimit
+from api.routes import audit as audit_routes
 from api.routes import commands, oversight, public, qr
 from registry.application import Clock, open_registry, utc_now
+from registry.audit import AuditLog
 from registry.keyring import open_keys
 from registry.maintenance import Maintenance
 from registry.settings import Settings
@@ -28,10 +30,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         registry = open_registry(settings, clock=clock)
         keys = open_keys(registry, settings)
         keys.check()  # refuse to serve with a key unencrypted at rest (unless dev mode)
-        maintenance = Maintenance(registry, keys)
+        audit = AuditLog(registry, keys)
+        maintenance = Maintenance(registry, keys, audit)
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         app.state.keys = keys
+        app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
         yield
         maintenance.stop()
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(public.router)
     app.include_router(oversight.router)
     app.include_router(qr.router)
+    app.include_router(audit_routes.router)
     app.include_router(pages.router)
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"

@@ -236,6 +236,31 @@ class EventOut(BaseModel):
     prev_hash: str | None
 
 
+class CheckpointOut(BaseModel):
+    size: int
+    root: str
+    timestamp: str
+    kid: str
+    signature: str
+
+
+class InclusionOut(BaseModel):
+    position: int
+    leaf_index: int
+    leaf_hash: str
+    size: int
+    root: str
+    proof: list[str]
+
+
+class ReceiptOut(BaseModel):
+    answer: CertificateOut
+    checkpoint: CheckpointOut
+    inclusion: InclusionOut
+    kid: str
+    signature: str
+
+
 class FeedItemOut(BaseModel):
     position: int
     registration_no: str
@@ -248,6 +273,7 @@ class FeedItemOut(BaseModel):
     holder_name: str
     uscc: str
     details: dict[str, Any]
+    checkpoint: CheckpointOut | None = None
 
 
 class FeedOut(BaseModel):

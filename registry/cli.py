@@ -11,6 +11,7 @@ from pathlib import Path
 
 from registry.aggregates.api_token import ROLES
 from registry.application import open_registry
+from registry.audit import verify_store
 from registry.errors import InvalidInput, RegistryError
 from registry.keyring import open_keys, verify_with_jwks
 from registry.qrcodes import decode, token_of
@@ -137,6 +138,21 @@ def verify_qr(args: argparse.Namespace) -> int:
     return 0 if verdict.authentic else 1
 
 
+def audit(args: argparse.Namespace) -> int:
+    """Recompute every hash, chain, Merkle root and checkpoint signature from the store."""
+    settings = Settings(projector="external")
+    with open_registry(settings) as registry:
+        report = verify_store(registry, open_keys(registry, settings))
+    if report.intact:
+        print(f"intact: {report.events} events, {report.checkpoints} signed checkpoints verified")
+        return 0
+    first = report.findings[0]
+    print(f"registry: NOT intact at {first}", file=sys.stderr)
+    for finding in report.findings[1:20]:
+        print(f"  also {finding}", file=sys.stderr)
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="registry", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -173,6 +189,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("image", type=Path)
     p.add_argument("--jwks", type=Path, help="a saved /.well-known/jwks.json")
     p.set_defaults(run=verify_qr)
+
+    p = commands.add_parser("audit", help="tamper evidence")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("verify", help="exit 0 when every event, chain and checkpoint checks out")
+    p.set_defaults(run=audit)
 
     p = commands.add_parser("sweep", help="record expiries and automatic revocations now due")
     p.add_argument("--as-of", type=_date, default=None, help="sweep as of this date (not future)")

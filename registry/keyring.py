@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import AggregateNotFoundError
 from jwcrypto import jwk, jws
-from jwcrypto.common import JWException
+from jwcrypto.common import JWException, base64url_decode, base64url_encode
 
 from registry.aggregates.chain import Stamp
 from registry.aggregates.keyring import (
@@ -54,10 +54,7 @@ def canonical(claims: dict[str, Any]) -> bytes:
 
 
 def sign(claims: dict[str, Any], key: jwk.JWK) -> str:
-    token = jws.JWS(canonical(claims))
-    header = {"alg": ALGORITHM, "kid": key.thumbprint()}
-    token.add_signature(key, None, json.dumps(header, separators=(",", ":")))
-    return str(token.serialize(compact=True))
+    return sign_bytes(canonical(claims), key)
 
 
 def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
@@ -96,6 +93,37 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
     except ValueError:
         return Verdict(False, kid, None, "the payload is not JSON")
     return Verdict(True, kid, claims, "ok")
+
+
+def sign_detached_with(payload: bytes, key: jwk.JWK) -> str:
+    """A detached compact JWS (RFC 7515 Appendix F): `header..signature`."""
+    header, _, signature = sign_bytes(payload, key).split(".")
+    return f"{header}..{signature}"
+
+
+def sign_bytes(payload: bytes, key: jwk.JWK) -> str:
+    token = jws.JWS(payload)
+    header = {"alg": ALGORITHM, "kid": key.thumbprint()}
+    token.add_signature(key, None, json.dumps(header, separators=(",", ":")))
+    return str(token.serialize(compact=True))
+
+
+def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any]) -> bool:
+    """Whether a detached JWS signs exactly `payload` with a key of `jwks`."""
+    if not isinstance(signature, str) or signature.count(".") != 2:
+        return False
+    header, empty, sig = signature.split(".")
+    if empty:
+        return False
+    try:
+        fields = json.loads(base64url_decode(header))
+    except (ValueError, TypeError):
+        return False
+    if not isinstance(fields, dict) or fields.get("alg") != ALGORITHM:
+        return False
+    key = next((k for k in jwks.get("keys", []) if k.get("kid") == fields.get("kid")), None)
+    attached = f"{header}.{base64url_encode(payload)}.{sig}"
+    return key is not None and verify_signature(attached, jwk.JWK(**key)) is not None
 
 
 class Keys:
@@ -161,6 +189,19 @@ class Keys:
 
     def sign(self, claims: dict[str, Any]) -> str:
         return sign(claims, self._signing_key())
+
+    def sign_detached(self, payload: bytes) -> tuple[str, str]:
+        """(kid, detached JWS) of `payload` by the active key: reports and checkpoints."""
+        key = self._signing_key()
+        return key.thumbprint(), sign_detached_with(payload, key)
+
+    def all_public_keys(self) -> dict[str, Any]:
+        """Every key ever in the keyring, compromised ones too: for auditing old signatures."""
+        return {
+            "keys": [
+                {**key["jwk"], "kid": kid, "alg": ALGORITHM} for kid, key in self._state.items()
+            ]
+        }
 
     def verify(self, token: str) -> Verdict:
         verdict = verify_with_jwks(token, self.jwks())

@@ -3,9 +3,13 @@
 import logging
 import threading
 from datetime import date
+from typing import TYPE_CHECKING
 
 from registry.application import Registry
 from registry.keyring import Keys
+
+if TYPE_CHECKING:
+    from registry.audit import AuditLog
 
 log = logging.getLogger("registry.maintenance")
 
@@ -14,9 +18,16 @@ class Maintenance:
     """A daemon thread: a sweep at start and on each new (Beijing) day, and, when this
     process projects inline, a catch-up every `interval` seconds for other writers' events."""
 
-    def __init__(self, registry: Registry, keys: Keys | None = None, interval: float = 0.5):
+    def __init__(
+        self,
+        registry: Registry,
+        keys: Keys | None = None,
+        audit: "AuditLog | None" = None,
+        interval: float = 0.5,
+    ):
         self.registry = registry
         self.keys = keys
+        self.audit = audit
         self.interval = interval
         self.swept_on: date | None = None
         self._stop = threading.Event()
@@ -41,6 +52,8 @@ class Maintenance:
             changed = self.registry.sweep(today)
             log.info("swept %s: %d certificate(s) lapsed", today, len(changed))
             self.swept_on = today
+        if self.audit is not None and self.keys is not None and self.keys.active_kid:
+            self.audit.issue()  # a signed checkpoint after each batch of commands
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from api.auth import Auditor, Registrar, RegistryDep, Regulator
 from api.models import CertificateOut, EventOut, FeedOut
 from api.problems import PROBLEM_RESPONSES
+from api.routes.audit import AuditDep
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
@@ -38,12 +39,16 @@ def audit_events(
 @router.get("/regulator/feed", response_model=FeedOut, tags=["regulator"])
 def regulator_feed(
     registry: RegistryDep,
+    audit: AuditDep,
     _: Regulator,
     after: Annotated[int, Query(ge=0, description="the `next` of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """Every status-relevant event (§6.3.3) after the cursor, in order: poll with `next`."""
-    return registry.regulator_feed(after=after, limit=limit)
+    """Every status-relevant event (§6.3.3) after the cursor, in order: poll with `next`.
+    Each item carries the first signed checkpoint whose Merkle tree includes it."""
+    page = registry.regulator_feed(after=after, limit=limit)
+    audit.with_checkpoints(page["items"])
+    return page
 
 
 Within = Annotated[int, Query(ge=0, le=366, description="days ahead")]

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.auth import RegistryDep
-from api.models import CertificateOut, ClauseOut, DirectoryOut
+from api.models import CertificateOut, ClauseOut, DirectoryOut, ReceiptOut
 from api.problems import PROBLEM_RESPONSES
+from api.routes.audit import AuditDep
 from registry.clauses import catalogue
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -16,15 +17,24 @@ Number = Annotated[str | None, Query(max_length=80, description="registration or
 Oid = Annotated[str | None, Query(max_length=100, description="1.2.156.1.2.CESI…R00")]
 
 
-@router.get("/verify", response_model=CertificateOut, responses=PROBLEM_RESPONSES)
+@router.get(
+    "/verify",
+    response_model=CertificateOut | ReceiptOut,
+    responses=PROBLEM_RESPONSES,
+)
 async def verify(
     registry: RegistryDep,
+    audit: AuditDep,
     number: Number = None,
     oid: Oid = None,
     as_of: Annotated[date | None, Query(description="answer as on this day")] = None,
+    receipt: Annotated[bool, Query(description="wrap the answer in a signed receipt")] = False,
 ) -> dict[str, Any]:
-    """What the registry says of a certificate today, or on `as_of`."""
-    return registry.verify(number=number, oid=oid, as_of=as_of)
+    """What the registry says of a certificate today, or on `as_of`. With `receipt=1`: the
+    answer, the checkpoint it was read at and the inclusion proof of the certificate's latest
+    event, signed together (a detached JWS over their RFC 8785 JSON)."""
+    answer = registry.verify(number=number, oid=oid, as_of=as_of)
+    return audit.receipt(answer) if receipt else answer
 
 
 @router.get("/directory", response_model=DirectoryOut, responses=PROBLEM_RESPONSES)

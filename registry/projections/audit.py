@@ -24,6 +24,7 @@ class AuditProjection:
     create_statements: tuple[str, ...] = (
         """CREATE TABLE IF NOT EXISTS audit_events (
             position BIGINT PRIMARY KEY,
+            leaf_index BIGINT NOT NULL UNIQUE,
             originator_id TEXT NOT NULL,
             registration_no TEXT,
             type TEXT NOT NULL,
@@ -41,14 +42,21 @@ class AuditProjection:
     )
 
     def process(self, cursor: Cursor, batch: Batch) -> None:
+        # The Merkle log's leaf index: events in position order, counted from 0 without gaps
+        # (PostgreSQL positions can skip numbers a failed insert took).
+        cursor.execute("SELECT COALESCE(MAX(leaf_index), -1) FROM audit_events")
+        row = cursor.fetchone()
+        leaf_index = int(row[0]) if row else -1
         for item in batch.items:
             event = item.event
+            leaf_index += 1
             cursor.execute(
-                "INSERT INTO audit_events (originator_id, "
+                "INSERT INTO audit_events (originator_id, leaf_index, "
                 + COLUMNS
-                + ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                + ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     str(event.originator_id),
+                    leaf_index,
                     item.position,
                     item.subject.registration_no,
                     item.type,
@@ -104,3 +112,30 @@ def audit_events(
     for event in events:
         event["data"] = json.loads(event["data"])
     return events
+
+
+def leaf_hashes(store: ViewStore, after_index: int, limit: int = 10_000) -> list[tuple[int, str]]:
+    """(leaf index, event hash) in order, after `after_index`."""
+    rows = store.query(
+        "SELECT leaf_index, hash FROM audit_events WHERE leaf_index > %s "
+        "ORDER BY leaf_index LIMIT %s",
+        (after_index, limit),
+    )
+    return [(int(i), str(h)) for i, h in rows]
+
+
+def leaves_with_positions(store: ViewStore, limit: int) -> list[tuple[int, int, str]]:
+    """(leaf index, position, event hash) of the first `limit` leaves."""
+    rows = store.query(
+        "SELECT leaf_index, position, hash FROM audit_events ORDER BY leaf_index LIMIT %s",
+        (limit,),
+    )
+    return [(int(i), int(p), str(h)) for i, p, h in rows]
+
+
+def leaf_of(store: ViewStore, position: int) -> tuple[int, str] | None:
+    """The leaf index and event hash of the event at `position`."""
+    row = store.query_one(
+        "SELECT leaf_index, hash FROM audit_events WHERE position = %s", (position,)
+    )
+    return None if row is None else (int(row[0]), str(row[1]))

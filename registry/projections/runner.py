@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from registry.application import Registry
 
 BATCH_SIZE = 500
+SCHEMA_VERSION = 2  # raise when a read model's tables change
 CACHE_SIZE = 10_000
 CERTIFICATE_TOPIC_PREFIX = Certificate.__module__ + ":Certificate."
 
@@ -64,7 +65,21 @@ class Projector:
         self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
 
     def create_tables(self) -> None:
+        """Create the read models; ones of an older layout are dropped and projected again
+        (read models are disposable: the events are the record)."""
         with self.store.transaction() as cursor:
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS projection_schema (version INTEGER NOT NULL)"
+            )
+            cursor.execute("SELECT version FROM projection_schema")
+            row = cursor.fetchone()
+            if row is None or row[0] != SCHEMA_VERSION:
+                for projection in self.projections:
+                    for table in projection.tables:
+                        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                cursor.execute("DROP TABLE IF EXISTS projection_tracking")
+                cursor.execute("DELETE FROM projection_schema")
+                cursor.execute("INSERT INTO projection_schema VALUES (%s)", (SCHEMA_VERSION,))
             cursor.execute(
                 "CREATE TABLE IF NOT EXISTS projection_tracking "
                 "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"

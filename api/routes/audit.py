@@ -1,0 +1,44 @@
+"""The tamper-evident log: signed checkpoints and RFC 9162 proofs, for anyone to check."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.problems import PROBLEM_RESPONSES
+from registry.audit import AuditLog
+from registry.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1/audit", tags=["public"], responses=PROBLEM_RESPONSES)
+
+
+def get_audit(request: Request) -> AuditLog:
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+Size = Annotated[int | None, Query(ge=1)]
+
+
+@router.get("/checkpoint")
+def checkpoint(audit: AuditDep) -> dict[str, Any]:
+    """The latest signed checkpoint `{size, root, timestamp, signature, kid}`: `signature` is a
+    detached JWS over the RFC 8785 JSON of `{size, root, timestamp}`."""
+    return audit.issue()
+
+
+@router.get("/proof")
+def proof(
+    audit: AuditDep,
+    position: Annotated[int | None, Query(ge=1)] = None,
+    size: Size = None,
+    from_size: Size = None,
+    to_size: Size = None,
+) -> dict[str, Any]:
+    """`?position=N[&size=M]`: the inclusion proof of the event at position N in the tree of
+    M leaves (RFC 9162 §2.1.3); `?from_size=&to_size=`: the consistency proof (§2.1.4)."""
+    if position is not None:
+        return audit.inclusion(position, size)
+    if from_size is not None and to_size is not None:
+        return audit.consistency(from_size, to_size)
+    raise InvalidInput("ask ?position=N[&size=M] or ?from_size=&to_size=", field="position")

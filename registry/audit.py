@@ -1,0 +1,304 @@
+"""Tamper evidence: the Merkle log of every event, signed checkpoints, proofs and receipts,
+and the auditor's check of the whole store (`registry audit verify`).
+
+The log's leaves are the events' hashes (32 bytes each) in position order (RFC 9162 §2.1.1).
+A checkpoint signs `{size, root, timestamp}` as RFC 8785 JSON with a detached JWS.
+"""
+
+import bisect
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+import rfc8785
+
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Chained, recompute_hash
+from registry.application import Registry
+from registry.errors import InvalidInput, NotFound
+from registry.keyring import Keys, verify_detached
+from registry.merkle import MerkleLog
+from registry.projections.audit import leaf_hashes, leaf_of, leaves_with_positions
+
+CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
+    size BIGINT PRIMARY KEY,
+    root TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    kid TEXT NOT NULL,
+    signature TEXT NOT NULL)"""
+CHECKPOINT_AGE = 3600.0  # seconds: a fresh checkpoint at least hourly, even when idle
+
+
+def ensure_checkpoints(registry: Registry) -> None:
+    with registry.views.transaction() as cursor:
+        cursor.execute(CHECKPOINTS)
+
+
+def checkpoint_payload(size: int, root: str, timestamp: str) -> bytes:
+    return bytes(rfc8785.dumps({"size": size, "root": root, "timestamp": timestamp}))
+
+
+class AuditLog:
+    """The Merkle log as this process holds it (rebuilt from the audit index at start)."""
+
+    def __init__(self, registry: Registry, keys: Keys):
+        self.registry = registry
+        self.keys = keys
+        self.tree = MerkleLog()
+        self._lock = threading.Lock()
+        ensure_checkpoints(registry)
+
+    def sync(self) -> int:
+        """Append the leaves the audit index has gained; return the tree's size."""
+        with self._lock:
+            while batch := leaf_hashes(self.registry.views, len(self.tree) - 1):
+                for index, digest in batch:
+                    assert index == len(self.tree), "the audit index's leaves have a gap"
+                    self.tree.append(bytes.fromhex(digest))
+            return len(self.tree)
+
+    def latest(self) -> dict[str, Any] | None:
+        row = self.registry.views.query_one(
+            "SELECT size, root, timestamp, kid, signature FROM checkpoints "
+            "ORDER BY size DESC LIMIT 1"
+        )
+        return None if row is None else _checkpoint(row)
+
+    def covering(self, leaf_index: int) -> dict[str, Any] | None:
+        """The first checkpoint whose tree includes the leaf."""
+        row = self.registry.views.query_one(
+            "SELECT size, root, timestamp, kid, signature FROM checkpoints WHERE size > %s "
+            "ORDER BY size LIMIT 1",
+            (leaf_index,),
+        )
+        return None if row is None else _checkpoint(row)
+
+    def with_checkpoints(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Regulator feed items, each with the first checkpoint that covers it."""
+        if not items:
+            return items
+        self.issue()
+        leaves = {}
+        for item in items:
+            leaf = leaf_of(self.registry.views, item["position"])
+            leaves[item["position"]] = None if leaf is None else leaf[0]
+        known = [i for i in leaves.values() if i is not None]
+        rows = self.registry.views.query(
+            "SELECT size, root, timestamp, kid, signature FROM checkpoints WHERE size > %s "
+            "ORDER BY size",
+            (min(known, default=0),),
+        )
+        checkpoints = [_checkpoint(row) for row in rows]
+        sizes = [c["size"] for c in checkpoints]
+        for item in items:
+            index = leaves[item["position"]]
+            at = None if index is None else bisect.bisect_right(sizes, index)
+            item["checkpoint"] = checkpoints[at] if at is not None and at < len(sizes) else None
+        return items
+
+    def issue(self, *, max_age: float = CHECKPOINT_AGE) -> dict[str, Any]:
+        """A checkpoint of the whole log: the latest if nothing was added since (and it is
+        younger than `max_age`), else a new one, signed by the active key."""
+        self.registry.caught_up()
+        size = self.sync()
+        latest = self.latest()
+        now = self.registry.clock()
+        if latest is not None and latest["size"] == size:
+            age = (now - datetime.fromisoformat(latest["timestamp"])).total_seconds()
+            if age < max_age:
+                return latest
+        root = self.tree.root(size).hex()
+        timestamp = now.isoformat()
+        kid, signature = self.keys.sign_detached(checkpoint_payload(size, root, timestamp))
+        with self.registry.views.transaction() as cursor:
+            cursor.execute(  # another process may have signed this size first: keep theirs
+                "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING",
+                (size, root, timestamp, kid, signature),
+            )
+        return self.latest() or {}
+
+    def inclusion(self, position: int, size: int | None = None) -> dict[str, Any]:
+        """RFC 9162 §2.1.3 audit path of the event at `position` in the tree of `size`."""
+        self.sync()
+        leaf = leaf_of(self.registry.views, position)
+        if leaf is None:
+            raise NotFound(f"no event at position {position}")
+        index, digest = leaf
+        size = len(self.tree) if size is None else size
+        if not index < size <= len(self.tree):
+            raise InvalidInput(
+                f"size must be above the event's leaf index {index} and at most {len(self.tree)}",
+                field="size",
+            )
+        return {
+            "position": position,
+            "leaf_index": index,
+            "leaf_hash": digest,
+            "size": size,
+            "root": self.tree.root(size).hex(),
+            "proof": [node.hex() for node in self.tree.inclusion_proof(index, size)],
+        }
+
+    def consistency(self, from_size: int, to_size: int) -> dict[str, Any]:
+        """RFC 9162 §2.1.4 proof that the tree of `to_size` extends the tree of `from_size`."""
+        size = self.sync()
+        if not 0 < from_size <= to_size <= size:
+            raise InvalidInput(f"need 0 < from_size <= to_size <= {size}", field="from_size")
+        return {
+            "from_size": from_size,
+            "to_size": to_size,
+            "from_root": self.tree.root(from_size).hex(),
+            "to_root": self.tree.root(to_size).hex(),
+            "proof": [node.hex() for node in self.tree.consistency_proof(from_size, to_size)],
+        }
+
+    def receipt(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """The answer with the checkpoint it was read at and the inclusion proof of the
+        certificate's latest event, signed together: evidence a buyer can keep."""
+        checkpoint = self.issue()
+        registration = answer["registration_no"]
+        row = self.registry.views.query_one(
+            "SELECT position FROM audit_events WHERE originator_id = %s "
+            "ORDER BY position DESC LIMIT 1",
+            (str(Certificate.create_id(registration)),),
+        )
+        if row is None:
+            raise NotFound(f"no events of {registration} in the audit log yet")
+        body = {
+            "answer": answer,
+            "checkpoint": checkpoint,
+            "inclusion": self.inclusion(int(row[0]), checkpoint["size"]),
+        }
+        kid, signature = self.keys.sign_detached(bytes(rfc8785.dumps(body)))
+        return {**body, "kid": kid, "signature": signature}
+
+
+def _checkpoint(row: tuple[Any, ...]) -> dict[str, Any]:
+    size, root, timestamp, kid, signature = row
+    return {
+        "size": int(size),
+        "root": root,
+        "timestamp": timestamp,
+        "kid": kid,
+        "signature": signature,
+    }
+
+
+@dataclass(frozen=True)
+class Finding:
+    position: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"position {self.position}" if self.position is not None else "the log"
+        return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    events: int
+    checkpoints: int
+    findings: list[Finding]
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings
+
+
+def verify_store(registry: Registry, keys: Keys) -> VerifyReport:
+    """Recompute every hash and hash chain from the stored events, the Merkle tree, and every
+    stored checkpoint's root and signature. Nothing read from the read models is trusted,
+    except to point at the first leaf that differs."""
+    ensure_checkpoints(registry)
+    findings: list[Finding] = []
+    chains: dict[UUID, tuple[int, str]] = {}  # originator -> (version, hash) of its last event
+    tree = MerkleLog()
+    leaves = bytearray()  # the stored hashes, 32 bytes each, to point at the first that differs
+    positions: list[int] = []
+    last = 0
+    while notifications := registry.recorder.select_notifications(
+        start=last, limit=1000, inclusive_of_start=False
+    ):
+        for notification in notifications:
+            last = notification.id
+            positions.append(notification.id)
+            try:
+                event = cast(Chained.Event, registry.mapper.to_domain_event(notification))
+                stored = bytes.fromhex(event.hash)
+            except Exception as error:  # any corruption that stops decoding
+                findings.append(
+                    Finding(notification.id, f"cannot be read ({type(error).__name__})")
+                )
+                stored = bytes(32)
+            else:
+                findings.extend(_check_event(notification.id, event, chains))
+            tree.append(stored)
+            leaves += stored
+    findings.extend(_check_checkpoints(registry, keys, tree, bytes(leaves), positions))
+    findings.sort(key=lambda f: (f.position is None, f.position or 0))
+    count = registry.views.query_one("SELECT COUNT(*) FROM checkpoints")
+    return VerifyReport(len(positions), int(count[0]) if count else 0, findings)
+
+
+def _check_event(
+    position: int, event: Chained.Event, chains: dict[UUID, tuple[int, str]]
+) -> list[Finding]:
+    found = []
+    if recompute_hash(event) != event.hash:
+        found.append(Finding(position, "its hash does not match its contents (altered)"))
+    previous = chains.get(event.originator_id)
+    expected_version = 1 if previous is None else previous[0] + 1
+    if event.originator_version != expected_version:
+        found.append(
+            Finding(
+                position,
+                f"version {event.originator_version} of {event.originator_id} follows "
+                f"version {expected_version - 1} (an event removed or reordered)",
+            )
+        )
+    elif event.prev_hash != (None if previous is None else previous[1]):
+        found.append(Finding(position, "prev_hash does not name the previous event's hash"))
+    chains[event.originator_id] = (event.originator_version, event.hash)
+    return found
+
+
+def _check_checkpoints(
+    registry: Registry, keys: Keys, tree: MerkleLog, leaves: bytes, positions: list[int]
+) -> list[Finding]:
+    found = []
+    rows = registry.views.query(
+        "SELECT size, root, timestamp, kid, signature FROM checkpoints ORDER BY size"
+    )
+    known = keys.all_public_keys()
+    for row in rows:
+        checkpoint = _checkpoint(row)
+        size = checkpoint["size"]
+        payload = checkpoint_payload(size, checkpoint["root"], checkpoint["timestamp"])
+        if not verify_detached(checkpoint["signature"], payload, known):
+            found.append(Finding(None, f"checkpoint of size {size}: the signature does not verify"))
+            continue
+        if size > len(tree) or tree.root(size).hex() != checkpoint["root"]:
+            found.append(_where_roots_part(registry, leaves, positions, size))
+    return found
+
+
+def _where_roots_part(
+    registry: Registry, leaves: bytes, positions: list[int], size: int
+) -> Finding:
+    """Name the first event where the store departs from the signed log, using the audit
+    index's copy of the leaves as a guide when it still has one."""
+    present = set(positions)
+    for index, position, digest in leaves_with_positions(registry.views, size):
+        if position not in present:
+            return Finding(position, "missing from the store (removed)")
+        stored = leaves[32 * index : 32 * index + 32]
+        if positions[index] != position or stored != bytes.fromhex(digest):
+            return Finding(positions[min(index, len(positions) - 1)], _PARTED)
+    if size > len(positions):
+        return Finding(None, f"a checkpoint covers {size} events, the store holds {len(positions)}")
+    return Finding(None, f"the Merkle root of the first {size} events differs from its checkpoint")
+
+
+_PARTED = "differs from the event the signed checkpoint covers here (altered or reordered)"

@@ -1,0 +1,133 @@
+"""Checkpoints, proofs and receipts over HTTP, checked with independent code (PyJWT, RFC 9162)."""
+
+import base64
+from typing import Any
+
+import jwt
+import rfc8785
+
+from registry.merkle import verify_consistency, verify_inclusion
+from tests.api.conftest import Api
+
+SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
+
+
+def verify_detached(api: Api, signature: str, payload: bytes) -> bool:
+    """PyJWT checks the detached JWS (RFC 7515 Appendix F: put the payload back) against the
+    served key set."""
+    jwks = jwt.PyJWKSet.from_dict(api.client.get("/.well-known/jwks.json").json())
+    key = jwks[jwt.get_unverified_header(signature)["kid"]].key
+    header, empty, sig = signature.split(".")
+    assert empty == ""
+    attached = f"{header}.{base64.urlsafe_b64encode(payload).rstrip(b'=').decode()}.{sig}"
+    try:
+        jwt.api_jws.PyJWS().decode(attached, key, algorithms=["EdDSA"])
+    except jwt.InvalidSignatureError:
+        return False
+    return True
+
+
+def checkpoint(api: Api) -> dict[str, Any]:
+    response = api.client.get("/api/v1/audit/checkpoint")
+    assert response.status_code == 200
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def signed_part(c: dict[str, Any]) -> bytes:
+    return bytes(rfc8785.dumps({"size": c["size"], "root": c["root"], "timestamp": c["timestamp"]}))
+
+
+def test_checkpoint_signature_verifies_with_an_independent_jose_library(api: Api) -> None:
+    api.issue()
+
+    c = checkpoint(api)
+
+    assert verify_detached(api, c["signature"], signed_part(c))
+    assert not verify_detached(api, c["signature"], signed_part(c | {"size": c["size"] + 1}))
+
+
+def test_inclusion_proof_of_every_event_verifies_against_the_checkpoint(api: Api) -> None:
+    no = api.issue()
+    api.command(no, "suspensions", SUSPENSION)
+    c = checkpoint(api)
+    events = api.client.get("/api/v1/audit/events", headers=api.auth("auditor")).json()
+
+    for event in events:
+        proof = api.client.get(
+            "/api/v1/audit/proof", params={"position": event["position"], "size": c["size"]}
+        ).json()
+        assert verify_inclusion(
+            bytes.fromhex(event["hash"]),
+            proof["leaf_index"],
+            c["size"],
+            [bytes.fromhex(p) for p in proof["proof"]],
+            bytes.fromhex(c["root"]),
+        )
+
+
+def test_a_later_checkpoint_is_consistent_with_an_earlier_one(api: Api) -> None:
+    no = api.issue()
+    first = checkpoint(api)
+    api.command(no, "suspensions", SUSPENSION)
+    second = checkpoint(api)
+
+    proof = api.client.get(
+        "/api/v1/audit/proof", params={"from_size": first["size"], "to_size": second["size"]}
+    ).json()
+
+    assert second["size"] > first["size"]
+    assert verify_consistency(
+        first["size"],
+        second["size"],
+        bytes.fromhex(first["root"]),
+        bytes.fromhex(second["root"]),
+        [bytes.fromhex(p) for p in proof["proof"]],
+    )
+
+
+def test_proof_for_an_unknown_position_is_404_and_bad_sizes_422(api: Api) -> None:
+    api.issue()
+
+    unknown = api.client.get("/api/v1/audit/proof", params={"position": 9999})
+    too_big = api.client.get("/api/v1/audit/proof", params={"from_size": 1, "to_size": 9999})
+    nothing = api.client.get("/api/v1/audit/proof")
+
+    assert [r.status_code for r in (unknown, too_big, nothing)] == [404, 422, 422]
+
+
+def test_receipt_binds_the_answer_to_a_checkpoint_with_a_proof(api: Api) -> None:
+    no = api.issue()
+    api.command(no, "suspensions", SUSPENSION)
+
+    receipt = api.client.get("/api/v1/verify", params={"number": no, "receipt": 1}).json()
+
+    body = {k: receipt[k] for k in ("answer", "checkpoint", "inclusion")}
+    assert verify_detached(api, receipt["signature"], bytes(rfc8785.dumps(body)))
+    assert receipt["answer"]["status"] == "suspended"
+    c, inclusion = receipt["checkpoint"], receipt["inclusion"]
+    assert verify_detached(api, c["signature"], signed_part(c))
+    assert verify_inclusion(
+        bytes.fromhex(inclusion["leaf_hash"]),
+        inclusion["leaf_index"],
+        c["size"],
+        [bytes.fromhex(p) for p in inclusion["proof"]],
+        bytes.fromhex(c["root"]),
+    )
+
+
+def test_every_feed_item_carries_a_checkpoint_that_covers_it(api: Api) -> None:
+    no = api.issue()
+    api.command(no, "suspensions", SUSPENSION)
+
+    items = api.client.get("/api/v1/regulator/feed", headers=api.auth("regulator")).json()["items"]
+
+    for item in items:
+        proof = api.client.get(
+            "/api/v1/audit/proof",
+            params={"position": item["position"], "size": item["checkpoint"]["size"]},
+        )
+        assert proof.status_code == 200
+        assert verify_detached(
+            api, item["checkpoint"]["signature"], signed_part(item["checkpoint"])
+        )
