@@ -15,7 +15,7 @@ from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
 from registry.answers import Facts, answer, facts
-from registry.dates import REGISTRY_TZ, local_date
+from registry.dates import day_start_utc, local_date
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -446,8 +446,8 @@ def _utc_bound(moment: date | None) -> str | None:
     if moment is None:
         return None
     if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, datetime.min.time(), REGISTRY_TZ)
-    elif moment.tzinfo is None:
+        return day_start_utc(moment)
+    if moment.tzinfo is None:
         raise InvalidInput("a time needs its offset, e.g. 2026-11-25T10:00:00+08:00", field="from")
     return moment.astimezone(UTC).isoformat()
 

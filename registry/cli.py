@@ -1,6 +1,7 @@
 """The `registry` command line: serve, sweep and verify."""
 
 import argparse
+import getpass
 import json
 import signal
 import sys
@@ -15,6 +16,7 @@ from registry.audit import verify_store
 from registry.errors import InvalidInput, RegistryError
 from registry.keyring import open_keys, verify_with_jwks
 from registry.qrcodes import decode, token_of
+from registry.reports import make_monthly, overdue
 from registry.settings import Settings
 from registry.tokens import create_token, list_tokens, revoke_tokens
 
@@ -153,6 +155,26 @@ def audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def report(args: argparse.Namespace) -> int:
+    settings = Settings()
+    with open_registry(settings) as registry:
+        if args.action == "monthly":
+            path = make_monthly(
+                registry, open_keys(registry, settings), args.month, args.out, actor=_actor()
+            )
+            print(path)
+            return 0
+        late = overdue(registry)
+    for o in late:
+        made = f"made {o.made_on}" if o.made_on else "never made"
+        print(f"{o.month}: {o.items} status change(s), due {o.deadline}, {made}")
+    return 1 if late else 0
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="registry", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -194,6 +216,14 @@ def parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="action", required=True)
     actions.add_parser("verify", help="exit 0 when every event, chain and checkpoint checks out")
     p.set_defaults(run=audit)
+
+    p = commands.add_parser("report", help="reports to the regulator (§6.3.3)")
+    actions = p.add_subparsers(dest="action", required=True)
+    monthly = actions.add_parser("monthly", help="write and record a month's report")
+    monthly.add_argument("--month", required=True, help="YYYY-MM, a month that has ended")
+    monthly.add_argument("--out", type=Path, default=Path("var/reports"))
+    actions.add_parser("overdue", help="months not reported by the 10th; exit 1 if any")
+    p.set_defaults(run=report)
 
     p = commands.add_parser("sweep", help="record expiries and automatic revocations now due")
     p.add_argument("--as-of", type=_date, default=None, help="sweep as of this date (not future)")

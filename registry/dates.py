@@ -1,6 +1,6 @@
 """Date arithmetic of the rule: periods in calendar months, the registry's time zone."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
 
@@ -32,3 +32,8 @@ def local_date(moment: datetime) -> date:
 
 def end_of_year(year: int) -> date:
     return date(year, 12, 31)
+
+
+def day_start_utc(day: date) -> str:
+    """The start of a Beijing day as UTC ISO text: how recorded times are stored and compared."""
+    return datetime.combine(day, datetime.min.time(), REGISTRY_TZ).astimezone(UTC).isoformat()

@@ -1,14 +1,16 @@
 """Reads for the auditor, the regulator and the registrar's work queues."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.auth import Auditor, Registrar, RegistryDep, Regulator
 from api.models import CertificateOut, EventOut, FeedOut
 from api.problems import PROBLEM_RESPONSES
 from api.routes.audit import AuditDep
+from api.routes.qr import KeysDep
+from registry.reports import FORMATS, overdue, render, status_changes
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
@@ -70,3 +72,36 @@ def suspension_queue(registry: RegistryDep, _: Registrar, within_days: Within = 
 def recertification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
     """Certificates in the last 6 months of validity, when recertification is due (§6.1)."""
     return registry.queue("recertification", 0)
+
+
+@router.get(
+    "/regulator/reports",
+    tags=["regulator"],
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in FORMATS.values()}}},
+)
+def regulator_report(
+    registry: RegistryDep,
+    keys: KeysDep,
+    _: Regulator,
+    from_: Annotated[date, Query(alias="from", description="first day recorded (Beijing)")],
+    to: Annotated[date, Query(description="last day recorded, inclusive")],
+    format: Annotated[Literal["csv", "json", "xlsx"], Query()] = "csv",
+) -> Response:
+    """Every status change recorded in the period, with the holder, USCC, reason code and
+    Chinese text. `X-Registry-Signature` is a detached JWS over the exact body."""
+    report = render(status_changes(registry, from_, to), format, from_, to, keys)
+    return Response(
+        report.body,
+        media_type=report.media_type,
+        headers={
+            "X-Registry-Signature": report.signature,
+            "Content-Disposition": f'attachment; filename="{report.filename}"',
+        },
+    )
+
+
+@router.get("/regulator/reports/overdue", tags=["regulator"])
+def overdue_reports(registry: RegistryDep, _: Regulator) -> list[dict[str, Any]]:
+    """Months whose status changes were not reported by the 10th of the following month."""
+    return [vars(o) for o in overdue(registry)]
