@@ -120,7 +120,7 @@ class Registry(Application[UUID]):
 
         def run(stamp: Stamp) -> Certificate:
             return Certificate.issue(
-                registration_no=self._next_registration_no(decision_date.year),
+                registration_no=self.next_registration_no(decision_date.year),
                 holder=holder,
                 level=level,
                 sites=scope.get("sites"),  # type: ignore[arg-type]
@@ -429,7 +429,7 @@ class Registry(Application[UUID]):
     def _exists(self, year: int, sequence: int) -> bool:
         return Certificate.create_id(registration_no(year, sequence)) in self.repository
 
-    def _next_registration_no(self, year: int) -> str:
+    def next_registration_no(self, year: int) -> str:
         """The number after the year's last, found by bisection: numbers are gapless."""
         low, high = 0, MAX_SEQUENCE + 1  # low is taken (or 0), high is free
         while high - low > 1:

@@ -148,9 +148,9 @@ class Certificate(Chained):
         characteristic_evaluation: bool,
         clauses: list[str],
         outcome: str,
-        corrective_deadline: date | None,
         report_ref: str,
         stamp: Stamp,
+        corrective_deadline: date | None = None,
     ) -> None:
         self._check_effective(date, stamp, IN_FORCE, "record a surveillance")
         person_days = levels.check_surveillance_person_days(self.level, person_days)
@@ -222,11 +222,11 @@ class Certificate(Chained):
         self,
         *,
         reason: str,
-        remove_sites: list[str],
-        remove_activities: list[dict[str, str]],
         approval_ref: str,
         effective_date: date,
         stamp: Stamp,
+        remove_sites: Sequence[str] = (),
+        remove_activities: Sequence[Mapping[str, str]] = (),
     ) -> None:
         self._check_effective(effective_date, stamp, IN_FORCE, "narrow the scope")
         reason = reasons.check_narrowing_reason(reason)
@@ -267,11 +267,11 @@ class Certificate(Chained):
     def change_holder(
         self,
         *,
-        name: str | None,
-        name_en: str | None,
-        address: str | None,
         effective_date: date,
         stamp: Stamp,
+        name: str | None = None,
+        name_en: str | None = None,
+        address: str | None = None,
     ) -> None:
         self._check_effective(effective_date, stamp, IN_FORCE, "change the holder's details")
         current = self.holder
@@ -297,10 +297,10 @@ class Certificate(Chained):
         self,
         *,
         level: int,
-        evaluation: Mapping[str, Any] | None,
-        person_days: float | None,
         decision_date: date,
         stamp: Stamp,
+        evaluation: Mapping[str, Any] | None = None,
+        person_days: float | None = None,
     ) -> None:
         self._check_effective(decision_date, stamp, frozenset({VALID}), "change the level")
         level = levels.check_level(level)
@@ -670,7 +670,9 @@ def _check_not_future(day: object, today: date, field: str) -> None:
 
 
 def narrowed(
-    sites: tuple[Site, ...], remove_sites: list[str], remove_activities: list[dict[str, str]]
+    sites: tuple[Site, ...],
+    remove_sites: Sequence[str],
+    remove_activities: Sequence[Mapping[str, str]],
 ) -> tuple[Site, ...]:
     """The scope left after §5.5.8; a site whose last activity goes, goes with it."""
     if not remove_sites and not remove_activities:

@@ -1,0 +1,165 @@
+"""A realistic demo data set: a few hundred certificates across the levels, with surveillance,
+narrowings, suspensions, revocations and cancellations, made as import rows (one code path)."""
+
+import json
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from registry.clauses import clause_ids
+from registry.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
+from registry.uscc import CHARSET, check_character
+
+CITIES = [
+    ("广东省深圳市", "440300"),
+    ("广东省广州市", "440100"),
+    ("浙江省杭州市", "330100"),
+    ("江苏省苏州市", "320500"),
+    ("山东省青岛市", "370200"),
+    ("上海市浦东新区", "310115"),
+    ("北京市海淀区", "110108"),
+    ("四川省成都市", "510100"),
+    ("湖北省武汉市", "420100"),
+    ("福建省厦门市", "350200"),
+]
+BRANDS = [
+    "华创",
+    "锦程",
+    "恒达",
+    "智造",
+    "云织",
+    "博雅",
+    "嘉禾",
+    "鼎新",
+    "优品",
+    "天工",
+    "聚能",
+    "新元",
+]
+TRADES = [
+    ("定制家居", ["全屋定制家具的设计与交付", "定制橱柜生产制造", "定制家具安装服务"]),
+    ("服装", ["个性化服装定制设计", "服装柔性生产制造", "定制服装物流配送"]),
+    ("家电", ["个性化家电定制服务", "家电模块化生产", "家电售后服务"]),
+    ("汽车", ["汽车个性化选装配置服务", "定制车辆生产制造", "定制车辆交付服务"]),
+    ("鞋业", ["定制鞋履设计服务", "鞋履柔性生产制造"]),
+    ("门窗", ["定制门窗设计与生产", "门窗安装与售后服务"]),
+]
+STREETS = ["科技园路", "工业大道", "创新路", "高新四路", "智造大街", "滨江路"]
+LEVEL_WEIGHTS = [(1, 10), (2, 25), (3, 35), (4, 20), (5, 10)]
+
+
+def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    clauses = sorted(clause_ids())
+    half = len(clauses) // 2
+    rows = []
+    for n in range(count):
+        city, region = rng.choice(CITIES)
+        trade, activities = rng.choice(TRADES)
+        level = rng.choices([lv for lv, _ in LEVEL_WEIGHTS], [w for _, w in LEVEL_WEIGHTS])[0]
+        decided = today - timedelta(days=rng.randint(20, 1250))
+        sites: list[dict[str, Any]] = [
+            {
+                "address": f"{city}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+                "activities": rng.sample(activities, rng.randint(1, len(activities))),
+            }
+            for _ in range(rng.choice([1, 1, 2, 3]))
+        ]
+        sites = list({s["address"]: s for s in sites}.values())
+        history: list[dict[str, Any]] = []
+        last = decided
+        first = decided + timedelta(days=rng.randint(250, 350))
+        if first <= today:
+            history.append(_surveillance(first, level, clauses[:half], True))
+            last = first
+            second = date(first.year + 1, rng.randint(2, 10), 15)
+            if second <= today and second < decided + timedelta(days=1090):
+                history.append(_surveillance(second, level, clauses[half:], False))
+                last = second
+        if len(sites) > 1 and rng.random() < 0.3:
+            narrowed = last + timedelta(days=rng.randint(5, 60))
+            if narrowed <= today and narrowed < decided + timedelta(days=1090):
+                history.append(
+                    {
+                        "command": "narrow_scope",
+                        "reason": rng.choice("ab"),
+                        "remove_sites": [sites[-1]["address"]],
+                        "remove_activities": [],
+                        "approval_ref": f"技委〔{narrowed.year}〕{n}号",
+                        "effective_date": narrowed.isoformat(),
+                    }
+                )
+                last = narrowed
+        row: dict[str, str] = {
+            "holder_name": f"{city[:-1].split('省')[-1]}{rng.choice(BRANDS)}{trade}科技有限公司",
+            "holder_name_en": "",
+            "uscc": _uscc(rng, region),
+            "address": str(sites[0]["address"]),
+            "level": str(level),
+            "decision_date": decided.isoformat(),
+            "person_days": str(INITIAL_PERSON_DAYS[level]),
+            "sites": json.dumps(sites, ensure_ascii=False),
+            "history": json.dumps(history, ensure_ascii=False),
+            **_evaluation(rng, level),
+            **_status(rng, last, today, decided),
+        }
+        rows.append(row)
+    return rows
+
+
+def _surveillance(
+    day: date, level: int, clauses: list[str], characteristic: bool
+) -> dict[str, Any]:
+    return {
+        "command": "surveil",
+        "date": day.isoformat(),
+        "person_days": SURVEILLANCE_PERSON_DAYS[level],
+        "management_audit": True,
+        "characteristic_evaluation": characteristic,
+        "clauses": clauses,
+        "outcome": "conforming",
+        "corrective_deadline": None,
+        "report_ref": f"SR-{day.isoformat()}",
+    }
+
+
+def _evaluation(rng: random.Random, level: int) -> dict[str, str]:
+    thresholds = TABLE_1[level]
+    if thresholds is None:
+        return {}
+    return {
+        "not_met": str(rng.randint(0, thresholds.not_met_max)),
+        "partially_met": str(rng.randint(0, thresholds.partially_met_max)),
+        "fully_met": str(thresholds.fully_met_min + rng.randint(0, 5)),
+        "report_ref": f"TR-{rng.randint(1000, 9999)}",
+    }
+
+
+def _status(rng: random.Random, last: date, today: date, decided: date) -> dict[str, str]:
+    roll = rng.random()
+    lapse = decided + timedelta(days=1090)
+    day = last + timedelta(days=rng.randint(1, 120))
+    if day > today or day >= lapse:
+        return {"status": "valid"}
+    if roll < 0.08:
+        return {
+            "status": "suspended",
+            "status_date": day.isoformat(),
+            "reason": rng.choice("abcgh"),
+            "details": "监督发现服务持续不满足认证要求",
+        }
+    if roll < 0.13:
+        return {
+            "status": "revoked",
+            "status_date": day.isoformat(),
+            "reason": rng.choice("gk"),
+            "details": "获证组织停止运行相关服务",
+        }
+    if roll < 0.16:
+        return {"status": "cancelled", "status_date": day.isoformat(), "details": "注销申请"}
+    return {"status": "valid"}
+
+
+def _uscc(rng: random.Random, region: str) -> str:
+    body = "91" + region + "".join(rng.choice(CHARSET) for _ in range(9))
+    return body + check_character(body)

@@ -1,0 +1,294 @@
+"""Bulk import: certificates from CSV (current state and, optionally, their history).
+
+Each row is checked by the same commands as the API; a bad row is reported with its line
+number and nothing of it is stored, and the rest goes on. Rows are saved in batches (one
+transaction each) and the projections catch up after each batch. A row naming its
+registration number is skipped when that number exists, so an interrupted import can be run
+again with nothing doubled.
+"""
+
+import csv
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from eventsourcing.persistence import IntegrityError
+
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Stamp
+from registry.aggregates.command_record import CommandRecord
+from registry.application import Registry
+from registry.errors import InvalidInput, RegistryError
+from registry.numbers import parse_number, registration_no, registration_year, sequence_of
+
+BATCH = 200
+REQUIRED = ("holder_name", "uscc", "address", "level", "decision_date", "person_days", "sites")
+COLUMNS = (
+    "registration_no",
+    "holder_name",
+    "holder_name_en",
+    "uscc",
+    "address",
+    "level",
+    "decision_date",
+    "issue_date",
+    "person_days",
+    "not_met",
+    "partially_met",
+    "fully_met",
+    "report_ref",
+    "sites",
+    "history",
+    "status",
+    "status_date",
+    "reason",
+    "details",
+)
+# A terminal or suspended status at import: the command that puts the certificate there.
+STATUS_COMMANDS = {"suspended": "suspend", "revoked": "revoke", "cancelled": "cancel"}
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    skipped: int = 0  # already in the registry (a resumed import)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+
+
+def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; the header names the columns."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        yield from _rows(file)
+
+
+def _rows(file: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(file)
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(f"the CSV header lacks {', '.join(missing)}")
+    unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
+    if unknown:
+        raise InvalidInput(
+            f"unknown CSV column {unknown[0]!r}; the columns are {', '.join(COLUMNS)}"
+        )
+    for row in reader:
+        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+class Importer:
+    def __init__(self, registry: Registry, actor: str = "import"):
+        self.registry = registry
+        self.actor = actor
+        self._next: dict[int, int] = {}  # year -> next free sequence
+
+    def run(
+        self,
+        rows: Iterable[tuple[int, dict[str, str]]],
+        *,
+        progress: Callable[[int], object] = lambda _: None,
+    ) -> ImportResult:
+        result = ImportResult()
+        batch: list[Pending] = []
+        for line, row in rows:
+            try:
+                batch.append(self.pending(line, row))
+            except AlreadyImported:
+                result.skipped += 1
+            except (RegistryError, ValueError, TypeError, KeyError) as error:
+                result.errors.append((line, _message(error)))
+            progress(1)
+            if len(batch) >= BATCH:
+                self._save(batch, result)
+                batch = []
+        if batch:
+            self._save(batch, result)
+        return result
+
+    def pending(self, line: int, row: dict[str, str]) -> "Pending":
+        """The row's certificate and, for a row without a number, the durable record of the
+        row that makes a second import of it a no-op."""
+        record = None
+        if not row.get("registration_no"):
+            key = "import:" + hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()
+            if CommandRecord.create_id(self.actor, key) in self.registry.repository:
+                raise AlreadyImported(key)
+            cert = self.certificate(row)
+            record = CommandRecord.accept(
+                key=key,
+                fingerprint=key,
+                registration_no=cert.registration_no,
+                version=cert.version,
+                answered_on=self.registry.today(),
+                stamp=Stamp(self.actor, self.registry.clock()),
+            )
+            return Pending(line, row, cert, record)
+        return Pending(line, row, self.certificate(row), None)
+
+    def certificate(self, row: dict[str, str]) -> Certificate:
+        """One row as a certificate with its pending events; nothing is saved here."""
+        stamp = Stamp(self.actor, self.registry.clock())
+        decided = _date(row["decision_date"], "decision_date")
+        number = self._number(row.get("registration_no", ""), decided)
+        level = _int(row["level"], "level")
+        counts = [row.get(k, "") for k in ("not_met", "partially_met", "fully_met")]
+        evaluation = None
+        if any(counts):
+            evaluation = {
+                "not_met": _int(counts[0], "not_met"),
+                "partially_met": _int(counts[1], "partially_met"),
+                "fully_met": _int(counts[2], "fully_met"),
+                "report_ref": row.get("report_ref", ""),
+            }
+        cert = Certificate.issue(
+            registration_no=number,
+            holder={
+                "name": row["holder_name"],
+                "name_en": row.get("holder_name_en", ""),
+                "uscc": row["uscc"],
+                "address": row["address"],
+            },
+            level=level,
+            sites=_json(row["sites"], "sites"),
+            decision_date=decided,
+            issue_date=_date(row["issue_date"], "issue_date") if row.get("issue_date") else None,
+            person_days=_float(row["person_days"], "person_days"),
+            evaluation=evaluation,
+            stamp=stamp,
+        )
+        for step in _json(row.get("history") or "[]", "history"):
+            _apply(cert, dict(step), stamp)
+        status = row.get("status", "") or "valid"
+        if status in STATUS_COMMANDS:
+            arguments: dict[str, Any] = {"effective_date": _date(row["status_date"], "status_date")}
+            if status == "cancelled":
+                arguments["request_ref"] = row.get("details") or "导入"
+            else:
+                arguments |= {"reason": row.get("reason", ""), "details": row.get("details", "")}
+            getattr(cert, STATUS_COMMANDS[status])(**arguments, stamp=stamp)
+        elif status not in ("valid", "expired"):  # expiry follows from the dates
+            raise InvalidInput(f"status is valid, suspended, revoked or cancelled, not {status!r}")
+        return cert
+
+    def _number(self, given: str, decided: date) -> str:
+        if given:
+            ref = parse_number(given)
+            if ref.revision is not None or registration_year(ref.registration_no) != decided.year:
+                raise InvalidInput(
+                    "registration_no is CESI{YYYY}EV/IMG1{NNNN} with YYYY the decision year",
+                    field="registration_no",
+                )
+            if Certificate.create_id(ref.registration_no) in self.registry.repository:
+                raise AlreadyImported(ref.registration_no)
+            self._next[decided.year] = max(
+                self._next.get(decided.year, 1), sequence_of(ref.registration_no) + 1
+            )
+            return ref.registration_no
+        if decided.year not in self._next:
+            self._next[decided.year] = sequence_of(self.registry.next_registration_no(decided.year))
+        sequence = self._next[decided.year]
+        self._next[decided.year] += 1
+        return registration_no(decided.year, sequence)
+
+    def _save(self, batch: list["Pending"], result: ImportResult) -> None:
+        try:
+            self.registry.save(*(a for p in batch for a in p.aggregates))
+            result.imported += len(batch)
+        except IntegrityError:  # a number taken meanwhile, or twice in the file: one by one
+            self._next.clear()
+            for item in batch:
+                self._save_one(item, result)
+        self.registry.projector.catch_up()
+
+    def _save_one(self, item: "Pending", result: ImportResult) -> None:
+        for attempt in (1, 2):
+            try:
+                self.registry.save(*item.aggregates)
+                result.imported += 1
+                return
+            except IntegrityError:
+                if item.record is None or attempt == 2:  # a number the row itself names
+                    result.errors.append((item.line, f"{item.cert.registration_no} is taken"))
+                    return
+                item = self.pending(item.line, item.row)  # numbered afresh
+
+
+@dataclass(frozen=True)
+class Pending:
+    line: int
+    row: dict[str, str]
+    cert: Certificate
+    record: CommandRecord | None
+
+    @property
+    def aggregates(self) -> list[Certificate | CommandRecord]:
+        return [self.cert] if self.record is None else [self.cert, self.record]
+
+
+class AlreadyImported(Exception):
+    pass
+
+
+def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:
+    command = step.pop("command", None)
+    if command not in HISTORY_COMMANDS:
+        raise InvalidInput(f"history command must be one of {', '.join(HISTORY_COMMANDS)}")
+    for key in ("date", "effective_date", "decision_date", "corrective_deadline"):
+        if isinstance(step.get(key), str):
+            step[key] = _date(step[key], key)
+    getattr(cert, command)(**step, stamp=stamp)
+
+
+HISTORY_COMMANDS = (
+    "surveil",
+    "narrow_scope",
+    "extend_scope",
+    "change_holder",
+    "change_level",
+    "suspend",
+    "restore",
+    "revoke",
+    "cancel",
+    "recertify",
+)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, RegistryError):
+        return str(error)
+    if isinstance(error, KeyError):
+        return f"missing value {error}"
+    return str(error)
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{field} must be a date YYYY-MM-DD, not {text!r}", field=field
+        ) from None
+
+
+def _int(text: str, field: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{field} must be a whole number, not {text!r}", field=field) from None
+
+
+def _float(text: str, field: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"{field} must be a number, not {text!r}", field=field) from None
+
+
+def _json(text: str, field: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise InvalidInput(f"{field} must be JSON", field=field) from None

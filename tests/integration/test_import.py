@@ -1,0 +1,131 @@
+"""CSV import and the demo data set: bad rows reported by line and not stored, nothing doubled."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from registry.application import Registry
+from registry.demo import demo_rows
+from registry.importer import COLUMNS, Importer, read_csv
+from tests.examples import FIRST_HALF, HOLDER, SITES
+
+GOOD = {
+    "holder_name": HOLDER["name"],
+    "uscc": HOLDER["uscc"],
+    "address": HOLDER["address"],
+    "level": "3",
+    "decision_date": "2026-05-11",
+    "person_days": "5",
+    "not_met": "1",
+    "partially_met": "20",
+    "fully_met": "84",
+    "sites": json.dumps(SITES, ensure_ascii=False),
+}
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def registrations(registry: Registry) -> list[str]:
+    return [
+        str(r[0])
+        for r in registry.views.query("SELECT registration_no FROM certificates ORDER BY 1")
+    ]
+
+
+def test_bad_rows_are_reported_by_line_and_the_rest_imported(
+    registry: Registry, tmp_path: Path
+) -> None:
+    rows = [
+        GOOD,
+        GOOD | {"uscc": "91440300708461136U"},  # line 3: bad check character
+        GOOD | {"level": "5"},  # line 4: the evaluation does not reach level 5
+        GOOD | {"registration_no": "CESI2026EV/IMG10042"},
+        GOOD | {"sites": "not json"},  # line 6
+    ]
+    path = write_csv(tmp_path / "in.csv", rows)
+
+    result = Importer(registry).run(read_csv(path))
+
+    assert result.imported == 2
+    assert [line for line, _ in result.errors] == [3, 4, 6]
+    assert "check character" in result.errors[0][1]
+    assert registrations(registry) == ["CESI2026EV/IMG10001", "CESI2026EV/IMG10042"]
+
+
+def test_history_and_status_are_imported_as_events(registry: Registry, tmp_path: Path) -> None:
+    history = [
+        {
+            "command": "surveil",
+            "date": "2026-11-02",
+            "person_days": 2.5,
+            "management_audit": True,
+            "characteristic_evaluation": True,
+            "clauses": FIRST_HALF,
+            "outcome": "conforming",
+            "report_ref": "SR-1",
+        }
+    ]
+    row = GOOD | {
+        "history": json.dumps(history),
+        "status": "suspended",
+        "status_date": "2026-11-10",
+        "reason": "g",
+        "details": "请求",
+    }
+    path = write_csv(tmp_path / "in.csv", [row])
+
+    Importer(registry).run(read_csv(path))
+
+    answer = registry.verify(number="CESI2026EV/IMG10001")
+    assert answer["status"] == "suspended"
+    assert answer["last_surveillance_date"] == "2026-11-02"
+
+
+def test_importing_the_same_file_again_doubles_nothing(registry: Registry, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [GOOD, GOOD | {"registration_no": "CESI2026EV/IMG10100"}])
+    Importer(registry).run(read_csv(path))
+    head = registry.recorder.max_notification_id()
+
+    again = Importer(registry).run(read_csv(path))
+
+    assert (again.imported, again.skipped, again.errors) == (0, 2, [])
+    assert registry.recorder.max_notification_id() == head
+
+
+def test_demo_data_set_has_every_kind_of_history_and_loads_once(registry: Registry) -> None:
+    rows = list(enumerate(demo_rows(registry.today(), 120), start=2))
+
+    first = Importer(registry, actor="demo").run(rows)
+    second = Importer(registry, actor="demo").run(rows)
+
+    assert (first.imported, first.errors) == (120, [])
+    assert second.skipped == 120
+    types = {str(r[0]) for r in registry.views.query("SELECT DISTINCT type FROM audit_events")}
+    assert {"Issued", "Surveilled", "Suspended", "Revoked", "ScopeNarrowed"} <= types
+    levels = {int(r[0]) for r in registry.views.query("SELECT DISTINCT level FROM certificates")}
+    assert levels == {1, 2, 3, 4, 5}
+
+
+def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [GOOD, GOOD | {"decision_date": "2026-02-30"}])
+    env = {"PATH": "/usr/bin", "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/r.sqlite"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "import", str(path), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert f"{path}:3: decision_date must be a date" in result.stderr
+    assert "1 imported, 0 already there, 1 refused" in result.stderr
