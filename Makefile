@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test lint unit clean
+.PHONY: install browser run test lint unit bench clean
 
 install: $(STAMP)
 
@@ -20,8 +20,8 @@ run: install
 	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry serve --host 127.0.0.1 --port 8000
 
 lint: install
-	$(BIN)/ruff check registry api tests
-	$(BIN)/ruff format --check registry api tests
+	$(BIN)/ruff check registry api tests bench
+	$(BIN)/ruff format --check registry api tests bench
 	$(BIN)/mypy
 
 # The end-to-end tests drive Debian's Chromium; installed here when missing (as root).
@@ -36,6 +36,10 @@ unit: install browser
 	$(BIN)/pytest -q
 
 test: lint unit
+
+# BENCH_SCALE=1000000 for the full size; the default is small enough for a few minutes.
+bench: install
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,11 +13,13 @@ ONE_DAY = timedelta(days=1)
 def last_day_of_period(start: date, *, months: int) -> date:
     """The last day of a period of `months` calendar months that begins on `start`.
 
-    The period includes its first day, so a 3-year certificate issued on 2026-05-11 is
-    valid until 2029-05-10 (§6.1); a month without the corresponding day ends the period
-    on its last day (2028-02-29 + 3 years ends on 2031-02-28).
+    The period includes its first day and ends the day before the corresponding day, so a
+    3-year certificate issued on 2026-05-11 is valid until 2029-05-10 (§6.1); where the last
+    month has no corresponding day, the period ends on that month's last day (Civil Code
+    art. 202): 2026-08-31 + 6 months ends on 2027-02-28, 2028-02-29 + 3 years on 2031-02-28.
     """
-    return (start - ONE_DAY) + relativedelta(months=months)
+    corresponding = start + relativedelta(months=months)  # clamped to the month's end
+    return corresponding if corresponding.day != start.day else corresponding - ONE_DAY
 
 
 def first_day_of_period_ending(end: date, *, months: int) -> date:

@@ -19,6 +19,14 @@ def test_six_months_from_the_end_of_august_end_at_the_end_of_february() -> None:
     assert last_day_of_period(date(2026, 8, 31), months=6) == date(2027, 2, 28)
 
 
+def test_six_months_from_the_first_of_march_end_on_the_last_day_of_august() -> None:
+    assert last_day_of_period(date(2026, 3, 1), months=6) == date(2026, 8, 31)
+
+
+def test_six_months_from_the_29th_of_august_end_at_the_end_of_february() -> None:
+    assert last_day_of_period(date(2025, 8, 29), months=6) == date(2026, 2, 28)
+
+
 def test_six_month_window_before_expiry_opens_six_calendar_months_earlier() -> None:
     assert first_day_of_period_ending(date(2029, 5, 10), months=6) == date(2028, 11, 11)
 
