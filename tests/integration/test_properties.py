@@ -8,10 +8,10 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.aggregates.chain import recompute_hash
 from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import recompute_hash
 from registry.answers import answer, facts
-from registry.application import Registry, open_registry
+from registry.application import open_registry
 from registry.errors import RegistryError
 from registry.settings import Settings
 from tests.examples import EVALUATIONS, FIRST_HALF, NOW, SECOND_HALF, TODAY, issue_request
@@ -170,16 +170,13 @@ def _assert_rule_kept(events: list[Any]) -> None:
         assert recompute_hash(event) == event.hash
         assert event.effective_date >= previous_day  # dates follow the history
         assert event.effective_date <= TODAY  # never in the future
-        assert (
-            not terminal_seen or kind in ("Revoked", "Expired") and False
-        )  # nothing after the end
+        assert not terminal_seen  # nothing after revocation, cancellation or expiry
         if kind == "Suspended":
             assert suspended_until is None  # never suspended twice (§6.3.1)
             suspended_until = event.restore_deadline or date.max
         if kind == "Restored":
-            assert (
-                suspended_until is not None and event.effective_date <= suspended_until
-            )  # §6.3.1.4
+            assert suspended_until is not None  # only a suspension is restored (§6.3.1.4)
+            assert event.effective_date <= suspended_until  # and by its deadline
             suspended_until = None
         if kind in ("Revoked", "Cancelled", "Expired"):
             terminal_seen = True
