@@ -1,8 +1,12 @@
 """RFC 9457 problem responses: one table from errors to HTTP statuses, no stack traces."""
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
+import psycopg_pool
+from eventsourcing import persistence as es
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -70,6 +74,34 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: object) ->
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+# The store failing under us (server restarted, connections cut, disk full, file read-only):
+# a clear, retryable 503; the command appended nothing, as every save is one transaction.
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    es.OperationalError,
+    es.InterfaceError,
+    es.InternalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    sqlite3.OperationalError,
+)
+
+
+async def storage_unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, error)
+    reason = (
+        str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+    )
+    response = problem(
+        503,
+        "storage-unavailable",
+        "The registry's store is unavailable",
+        f"nothing was recorded; retry shortly ({reason})",
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
     async def registry_error(_: Request, error: RegistryError) -> JSONResponse:
@@ -99,6 +131,9 @@ def install(app: FastAPI) -> None:
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         detail = str(error.detail)
         return problem(error.status_code, f"http-{error.status_code}", detail, detail)
+
+    for storage_error in STORAGE_ERRORS:
+        app.add_exception_handler(storage_error, storage_unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

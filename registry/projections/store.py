@@ -48,9 +48,11 @@ class ViewStore:
                     options=options or None,
                 ),
                 min_size=1,
+                check=ConnectionPool.check_connection,  # a connection cut meanwhile is replaced
                 max_size=int(env.get("POSTGRES_POOL_SIZE", "2"))
                 + int(env.get("POSTGRES_MAX_OVERFLOW", "8")),
                 open=True,
+                timeout=10,
             )
         elif env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             self._sqlite_path, self._sqlite_uri = (
