@@ -134,7 +134,7 @@ def test_random_histories_keep_the_rule_and_every_reading_agrees(
             except RegistryError:
                 assert registry.recorder.max_notification_id() == before  # refused: nothing stored
 
-        events = list(registry.events.get(Certificate.create_id(registration)))
+        events: list[Any] = list(registry.events.get(Certificate.create_id(registration)))
         folded = registry.certificate_as_of(registration, TODAY)
         assert folded is not None
         from_view = registry.verify(number=registration)
