@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import pages, problems
-from api.limits import BodyLimit
+from api.limits import RequestGuard
 from api.routes import audit as audit_routes
 from api.routes import commands, oversight, public, qr
 from registry.application import Clock, open_registry, utc_now
@@ -60,6 +60,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(BodyLimit)
+    app.add_middleware(RequestGuard)
     pages.install_security_headers(app)
     return app

@@ -1,18 +1,13 @@
-"""ASGI guards: request bodies over a sane size are refused with 413 before parsing."""
+"""ASGI guards before any parsing: bodies over a sane size get 413, NUL bytes in the URL 422."""
 
 import json
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 256 * 1024  # an issue request with 200 sites is well under this
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-class BodyLimit:
+class RequestGuard:
     def __init__(self, app: ASGIApp, max_body: int = MAX_BODY):
         self.app = app
         self.max_body = max_body
@@ -21,38 +16,59 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await _too_large(send, self.max_body)
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            await _problem(
+                send, 422, "invalid-input", "Invalid input", "NUL bytes are not accepted"
+            )
             return
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_body:
+                await _too_large(send, self.max_body)
+                return
+            await self.app(scope, receive, send)
+            return
+        if b"chunked" not in headers.get(b"transfer-encoding", b""):
+            await self.app(scope, receive, send)
+            return
+        # A body of unknown length: read it whole (up to the limit) before the app sees it.
+        messages: list[Message] = []
+        size = 0
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_body:
-                raise BodyTooLarge
-            return message
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_body:
+                await _too_large(send, self.max_body)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, limited, send)
-        except BodyTooLarge:
-            await _too_large(send, self.max_body)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body: dict[str, Any] = {
-        "type": "https://certregistry.example/problems/body-too-large",
-        "title": "Request body too large",
-        "status": 413,
-        "detail": f"request bodies are limited to {limit} bytes",
-    }
-    payload = json.dumps(body).encode()
+    detail = f"request bodies are limited to {limit} bytes"
+    await _problem(send, 413, "body-too-large", "Request body too large", detail)
+
+
+async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
+    payload = json.dumps(
+        {
+            "type": f"https://certregistry.example/problems/{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+        }
+    ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(payload)).encode()),

@@ -1,11 +1,49 @@
 """Request and response models of the HTTP API (CONTRACT.md's field names, exactly)."""
 
 import datetime as dt
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    """Only `YYYY-MM-DD` text is a date here: a number is not a Unix time, and days outside
+    1900–2999 are refused before any arithmetic can overflow."""
+    if isinstance(value, date):
+        day = value
+    elif isinstance(value, str) and ISO_DAY.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date") from None
+    else:
+        raise ValueError("a date is written YYYY-MM-DD")
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{day.isoformat()} is outside {EARLIEST.year}–{LATEST.year}")
+    return day
+
+
+def _iso_moment(value: object) -> object:
+    """A day (YYYY-MM-DD) or an ISO time with its offset, within 1900–2999."""
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("a time is written like 2026-11-25T10:00:00+08:00") from None
+        if moment.tzinfo is None:
+            raise ValueError("a time needs its offset, e.g. 2026-11-25T10:00:00+08:00")
+        _iso_day(moment.date())
+        return moment
+    return _iso_day(value)
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+Moment = Annotated[date | dt.datetime, BeforeValidator(_iso_moment)]
 Text = Annotated[str, Field(max_length=300)]
 LongText = Annotated[str, Field(max_length=2000)]
 Days = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
@@ -76,20 +114,20 @@ class IssueRequest(Body):
     holder: Holder
     level: Annotated[int, Field(ge=1, le=5)]
     scope: Scope
-    decision_date: date
-    issue_date: date | None = None
+    decision_date: Day
+    issue_date: Day | None = None
     person_days: Days
     evaluation: Evaluation | None = None
 
 
 class SurveillanceRequest(Body):
-    date: dt.date
+    date: Day
     person_days: Days
     management_audit: bool
     characteristic_evaluation: bool
     clauses: Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=200)]
     outcome: Literal["conforming", "nonconforming"]
-    corrective_deadline: dt.date | None = None
+    corrective_deadline: Day | None = None
     report_ref: Text
 
 
@@ -103,53 +141,53 @@ class ScopeNarrowingRequest(Body):
     remove_sites: Annotated[list[Text], Field(max_length=200)] = []
     remove_activities: Annotated[list[ActivityRef], Field(max_length=200)] = []
     approval_ref: Text
-    effective_date: date
+    effective_date: Day
 
 
 class ScopeExtensionRequest(Body):
     add_sites: Annotated[list[Site], Field(min_length=1, max_length=200)]
     evaluation_ref: Text
-    effective_date: date
+    effective_date: Day
 
 
 class HolderChangeRequest(Body):
     name: Text | None = None
     name_en: Text | None = None
     address: Text | None = None
-    effective_date: date
+    effective_date: Day
 
 
 class LevelChangeRequest(Body):
     level: Annotated[int, Field(ge=1, le=5)]
     evaluation: Evaluation | None = None
     person_days: Days | None = None
-    decision_date: date
+    decision_date: Day
 
 
 class SuspensionRequest(Body):
     reason: Annotated[str, Field(pattern="^[a-m]$")]
     details: LongText
-    effective_date: date
+    effective_date: Day
 
 
 class RestorationRequest(Body):
-    effective_date: date
+    effective_date: Day
     verification_ref: Text
 
 
 class RevocationRequest(Body):
     reason: Annotated[str, Field(pattern="^[a-k]$")]
     details: LongText
-    effective_date: date
+    effective_date: Day
 
 
 class CancellationRequest(Body):
-    effective_date: date
+    effective_date: Day
     request_ref: Text
 
 
 class RecertificationRequest(Body):
-    decision_date: date
+    decision_date: Day
     person_days: Days
     evaluation: Evaluation | None = None
 

@@ -52,11 +52,13 @@ class Problem(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
     for status, description in (
+        (400, "A body that cannot be read (not JSON, not UTF-8)"),
         (401, "No or bad bearer token"),
         (403, "The token's role may not do this"),
         (404, "No such certificate"),
         (409, "Lifecycle or concurrency conflict: nothing was recorded"),
         (413, "Request body too large"),
+        (429, "Too many public requests from this address"),
         (422, "Invalid input, or the rule does not allow it: nothing was recorded"),
     )
 }

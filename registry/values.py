@@ -60,8 +60,12 @@ def check_text(value: object, field: str, *, required: bool = True, limit: int =
         raise InvalidInput(f"{field} must not be empty", field=field)
     if len(text) > limit:
         raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in text):
-        raise InvalidInput(f"{field} contains control or unassigned characters", field=field)
+    # Cf: invisible format characters, bidi overrides among them, would let a name display
+    # as something it is not.
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text):
+        raise InvalidInput(
+            f"{field} contains control, format or unassigned characters", field=field
+        )
     return text
 
 

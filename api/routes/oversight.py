@@ -1,18 +1,18 @@
 """Reads for the auditor, the regulator and the registrar's work queues."""
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from api.auth import Auditor, Registrar, RegistryDep, Regulator
-from api.models import CertificateOut, EventOut, FeedOut
+from api.models import CertificateOut, Day, EventOut, FeedOut, Moment
 from api.problems import PROBLEM_RESPONSES
 from api.routes.audit import AuditDep
 from api.routes.qr import KeysDep
 from registry.reports import FORMATS, overdue, render, status_changes
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+MAX_CURSOR = 2**62
 
 
 @router.get("/certificates/{no:path}/history", response_model=list[EventOut], tags=["auditor"])
@@ -27,9 +27,9 @@ def audit_events(
     _: Auditor,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     type: Annotated[str | None, Query(max_length=40, description="e.g. Suspended")] = None,
-    from_: Annotated[date | datetime | None, Query(alias="from")] = None,
-    to: Annotated[date | datetime | None, Query(description="exclusive")] = None,
-    after: Annotated[int, Query(ge=0, description="position cursor")] = 0,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Annotated[Moment | None, Query(description="exclusive")] = None,
+    after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="position cursor")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[dict[str, Any]]:
     """Events of every certificate and actor, by actor, type and recorded time."""
@@ -43,7 +43,9 @@ def regulator_feed(
     registry: RegistryDep,
     audit: AuditDep,
     _: Regulator,
-    after: Annotated[int, Query(ge=0, description="the `next` of the previous page")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_CURSOR, description="the `next` of the previous page")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Every status-relevant event (§6.3.3) after the cursor, in order: poll with `next`.
@@ -84,8 +86,8 @@ def regulator_report(
     registry: RegistryDep,
     keys: KeysDep,
     _: Regulator,
-    from_: Annotated[date, Query(alias="from", description="first day recorded (Beijing)")],
-    to: Annotated[date, Query(description="last day recorded, inclusive")],
+    from_: Annotated[Day, Query(alias="from", description="first day recorded (Beijing)")],
+    to: Annotated[Day, Query(description="last day recorded, inclusive")],
     format: Annotated[Literal["csv", "json", "xlsx"], Query()] = "csv",
 ) -> Response:
     """Every status change recorded in the period, with the holder, USCC, reason code and

@@ -1,12 +1,11 @@
 """Public reads: verification, the §5.4 directory and the clause catalogue. No token."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api.auth import RegistryDep
-from api.models import CertificateOut, ClauseOut, DirectoryOut, ReceiptOut
+from api.models import CertificateOut, ClauseOut, Day, DirectoryOut, ReceiptOut
 from api.problems import PROBLEM_RESPONSES
 from api.routes.audit import AuditDep
 from registry.clauses import catalogue
@@ -27,7 +26,7 @@ async def verify(
     audit: AuditDep,
     number: Number = None,
     oid: Oid = None,
-    as_of: Annotated[date | None, Query(description="answer as on this day")] = None,
+    as_of: Annotated[Day | None, Query(description="answer as on this day")] = None,
     receipt: Annotated[bool, Query(description="wrap the answer in a signed receipt")] = False,
 ) -> dict[str, Any]:
     """What the registry says of a certificate today, or on `as_of`. With `receipt=1`: the

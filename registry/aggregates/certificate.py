@@ -659,9 +659,14 @@ def lapse_on(
     return due if due.since <= day else None
 
 
+EARLIEST = date(1900, 1, 1)  # older dates are typing errors (and would overflow arithmetic)
+
+
 def _check_not_future(day: object, today: date, field: str) -> None:
     if not isinstance(day, date):
         raise InvalidInput(f"{field} must be a date", field=field)
+    if day < EARLIEST:
+        raise InvalidInput(f"{field} {day.isoformat()} is before {EARLIEST.year}", field=field)
     if day > today:
         raise InvalidInput(
             f"{field} {day.isoformat()} is in the future (today is {today.isoformat()})",
