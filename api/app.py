@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import pages, problems
 from api.limits import RequestGuard
+from api.ratelimit import RateLimit
 from api.routes import audit as audit_routes
 from api.routes import commands, oversight, public, qr
 from registry.application import Clock, open_registry, utc_now
@@ -61,5 +62,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestGuard)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     pages.install_security_headers(app)
     return app

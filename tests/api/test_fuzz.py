@@ -52,6 +52,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         keys_dir=folder / "keys",
         key_passphrase=SecretStr(PASSPHRASE),
         public_base_url="https://registry.example",
+        rate_limit=0,  # one test client makes many requests; test_ratelimit.py tests limiting
     )
     clock = Clock()
     with open_registry(config, clock=clock) as registry:
