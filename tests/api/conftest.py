@@ -1,10 +1,12 @@
 """An app on a real store with a fixed clock, and one token per role."""
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -68,3 +70,18 @@ def api(settings: Settings, clock: Clock) -> Iterator[Api]:
         open_keys(registry, settings).generate()
     with TestClient(create_app(settings, clock=clock)) as client:
         yield Api(client, tokens)
+
+
+def detached_verifies(api: Api, signature: str, payload: bytes) -> bool:
+    """PyJWT, an independent JOSE library, checks a detached JWS (RFC 7515 Appendix F: put
+    the payload back) against the served key set."""
+    jwks = jwt.PyJWKSet.from_dict(api.client.get("/.well-known/jwks.json").json())
+    key = jwks[jwt.get_unverified_header(signature)["kid"]].key
+    header, empty, sig = signature.split(".")
+    assert empty == ""
+    attached = f"{header}.{base64.urlsafe_b64encode(payload).rstrip(b'=').decode()}.{sig}"
+    try:
+        jwt.api_jws.PyJWS().decode(attached, key, algorithms=["EdDSA"])
+    except jwt.InvalidSignatureError:
+        return False
+    return True

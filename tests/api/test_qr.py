@@ -3,8 +3,6 @@ compromised across restarts, forged and damaged tokens refused."""
 
 import io
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from registry.keyring import KeyringError, open_keys, sign
 from registry.settings import Settings
 from tests.api.conftest import Api
 from tests.conftest import Clock
+from tests.processes import cli
 
 
 def scanned_token(api: Api, no: str) -> str:
@@ -56,23 +55,6 @@ def restart(settings: Settings, clock: Clock) -> Iterator[Any]:
     yield start
     for client in clients:
         client.__exit__(None, None, None)
-
-
-def keys_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "REGISTRY_DATABASE_URL": settings.database_url,
-        "REGISTRY_KEYS_DIR": str(settings.keys_dir),
-        "REGISTRY_KEY_PASSPHRASE": "correct horse battery staple",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "registry.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_served_png_decodes_to_a_token_pyjwt_verifies_with_the_served_jwks(api: Api) -> None:
@@ -152,7 +134,7 @@ def test_rotation_keeps_old_codes_valid_across_a_restart(
     no = api.issue()
     old = scanned_token(api, no)
 
-    rotated = keys_cli(settings, "keys", "rotate")
+    rotated = cli(settings, "keys", "rotate")
     api = restart(api)
     new = scanned_token(api, no)
 
@@ -169,9 +151,9 @@ def test_a_compromised_key_fails_every_code_it_signed_across_a_restart(
     no = api.issue()
     old = scanned_token(api, no)
     kid = jwt.get_unverified_header(old)["kid"]
-    keys_cli(settings, "keys", "rotate")
+    cli(settings, "keys", "rotate")
 
-    marked = keys_cli(settings, "keys", "compromised", kid)
+    marked = cli(settings, "keys", "compromised", kid)
     api = restart(api)
 
     assert marked.returncode == 0, marked.stderr
@@ -194,7 +176,7 @@ def test_a_retired_key_still_verifies_but_no_longer_signs(
     old = scanned_token(api, no)
     kid = jwt.get_unverified_header(old)["kid"]
 
-    keys_cli(settings, "keys", "retire", kid)
+    cli(settings, "keys", "retire", kid)
     api = restart(api)
 
     assert check(api, old)["authentic"] is True
@@ -204,7 +186,7 @@ def test_a_retired_key_still_verifies_but_no_longer_signs(
 
 
 def test_key_history_is_in_the_audit_trail(api: Api, settings: Settings) -> None:
-    keys_cli(settings, "keys", "rotate")
+    cli(settings, "keys", "rotate")
 
     events = api.client.get("/api/v1/audit/events", headers=api.auth("auditor")).json()
 
@@ -265,7 +247,7 @@ def test_verify_qr_cli_checks_a_photo_offline_against_a_saved_key_set(
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(api.client.get("/.well-known/jwks.json").json()))
 
-    result = keys_cli(settings, "verify-qr", str(image), "--jwks", str(jwks))
+    result = cli(settings, "verify-qr", str(image), "--jwks", str(jwks))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("authentic")
@@ -278,7 +260,7 @@ def test_verify_qr_cli_fails_on_an_image_without_a_qr_code(
     blank = tmp_path / "blank.png"
     Image.new("RGB", (200, 200), "white").save(blank)
 
-    result = keys_cli(settings, "verify-qr", str(blank))
+    result = cli(settings, "verify-qr", str(blank))
 
     assert result.returncode != 0
     assert "no QR code found" in result.stderr

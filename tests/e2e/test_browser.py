@@ -1,22 +1,17 @@
 """End to end: the real server process, driven by a person's browser (headless Chromium)."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from registry.application import open_registry
 from registry.settings import Settings
 from tests.conftest import IN_CI
 from tests.examples import issue_request
+from tests.processes import server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
@@ -30,14 +25,8 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A registry with one valid and one suspended certificate, served by `registry serve`."""
     url = f"sqlite:///{tmp_path}/registry.sqlite"
     with open_registry(Settings(database_url=url)) as registry:
@@ -51,28 +40,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             details="应获证组织请求",
             effective_date=registry.today() - timedelta(days=5),
         )
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
-        env={
-            **os.environ,
-            "REGISTRY_DATABASE_URL": url,
-            "REGISTRY_KEYS_DIR": str(tmp_path / "keys"),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/clauses", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+    with server(Settings(database_url=url, keys_dir=tmp_path / "keys")) as base:
         yield (
             base,
             {
@@ -80,9 +48,6 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
                 "suspended": suspended["certificate_no"],
             },
         )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -103,11 +68,11 @@ def browser() -> Iterator[object]:
 
 
 def test_a_person_searches_a_number_and_sees_its_status_in_both_languages(
-    server: tuple[str, dict[str, str]], browser: object, tmp_path: Path
+    served: tuple[str, dict[str, str]], browser: object, tmp_path: Path
 ) -> None:
     from playwright.sync_api import Browser, expect
 
-    base, numbers = server
+    base, numbers = served
     assert isinstance(browser, Browser)
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
 
@@ -134,11 +99,11 @@ def test_a_person_searches_a_number_and_sees_its_status_in_both_languages(
 
 
 def test_a_person_searching_an_unknown_number_is_told_so(
-    server: tuple[str, dict[str, str]], browser: object
+    served: tuple[str, dict[str, str]], browser: object
 ) -> None:
     from playwright.sync_api import Browser, expect
 
-    base, _ = server
+    base, _ = served
     assert isinstance(browser, Browser)
     page = browser.new_page()
 

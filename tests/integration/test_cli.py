@@ -1,22 +1,16 @@
 """The `registry` command line: one-line errors, non-zero exits, nothing changed."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from registry.settings import Settings
+from tests.processes import cli
+
 
 def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {"REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/registry.sqlite", "PATH": "/usr/bin"}
-    return subprocess.run(
-        [sys.executable, "-m", "registry.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return cli(Settings(database_url=f"sqlite:///{tmp_path}/registry.sqlite"), *args)
 
 
 def test_sweep_of_an_empty_registry_records_nothing(tmp_path: Path) -> None:

@@ -5,9 +5,7 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,58 +25,9 @@ from registry.settings import Settings
 from registry.tokens import create_token
 from tests.api.conftest import body
 from tests.examples import issue_request
+from tests.processes import server, serving
 
 pytestmark = pytest.mark.faults
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(settings: Settings, *args: str) -> Iterator[str]:
-    """`registry serve` in its own process; yields its base URL; killed at the end."""
-    with serving(settings, *args) as (base, _):
-        yield base
-
-
-@contextmanager
-def serving(settings: Settings, *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), *args],
-        env={
-            **os.environ,
-            "REGISTRY_DATABASE_URL": settings.database_url,
-            "REGISTRY_KEYS_DIR": str(settings.keys_dir),
-            "REGISTRY_DEV_MODE": "1",
-            "REGISTRY_RATE_LIMIT": "0",
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-
-
-def wait_ready(base: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/api/v1/clauses", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
 
 
 @pytest.fixture

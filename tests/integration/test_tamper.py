@@ -1,9 +1,6 @@
 """Tamper evidence: edit the real SQLite file or PostgreSQL table, and the audit catches it."""
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +13,7 @@ from registry.keyring import Keys, open_keys
 from registry.settings import Settings
 from tests.conftest import Clock
 from tests.examples import issue_request
+from tests.processes import cli
 
 ACTOR = "registrar-alice"
 
@@ -183,21 +181,14 @@ def test_the_cli_exits_non_zero_naming_the_first_bad_position(
     store: tuple[Registry, Keys], settings: Settings
 ) -> None:
     registry, _ = store
-    env = {
-        **os.environ,
-        "REGISTRY_DATABASE_URL": settings.database_url,
-        "REGISTRY_KEYS_DIR": str(settings.keys_dir),
-        "REGISTRY_DEV_MODE": "1",
-    }
-    command = [sys.executable, "-m", "registry.cli", "audit", "verify"]
 
     suspended = positions(registry, "Suspended")[0]
 
-    intact = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    intact = cli(settings, "audit", "verify")
     state = json.loads(state_at(registry, suspended))
     state["details"] = "第9次"
     write_state(registry, suspended, json.dumps(state, ensure_ascii=False).encode())
-    broken = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    broken = cli(settings, "audit", "verify")
 
     assert (intact.returncode, broken.returncode) == (0, 1), intact.stderr
     assert intact.stdout.startswith("intact:")
