@@ -51,12 +51,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         redoc_url=None,
     )
     problems.install(app)
-    app.include_router(commands.router)
+    # The public reads first: routes are matched in order, and they are the hot ones.
     app.include_router(public.router)
-    app.include_router(oversight.router)
     app.include_router(qr.router)
     app.include_router(audit_routes.router)
     app.include_router(pages.router)
+    app.include_router(oversight.router)
+    app.include_router(commands.router)
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )

@@ -19,7 +19,7 @@ class Forbidden(Exception):
         self.detail = detail
 
 
-def get_registry(request: Request) -> Registry:
+async def get_registry(request: Request) -> Registry:
     registry: Registry = request.app.state.registry
     return registry
 

@@ -11,7 +11,7 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _iso_day(value: object) -> object:
+def iso_day(value: object) -> object:
     """Only `YYYY-MM-DD` text is a date here: a number is not a Unix time, and days outside
     1900–2999 are refused before any arithmetic can overflow."""
     if isinstance(value, date):
@@ -37,12 +37,12 @@ def _iso_moment(value: object) -> object:
             raise ValueError("a time is written like 2026-11-25T10:00:00+08:00") from None
         if moment.tzinfo is None:
             raise ValueError("a time needs its offset, e.g. 2026-11-25T10:00:00+08:00")
-        _iso_day(moment.date())
+        iso_day(moment.date())
         return moment
-    return _iso_day(value)
+    return iso_day(value)
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
+Day = Annotated[date, BeforeValidator(iso_day)]
 Moment = Annotated[date | dt.datetime, BeforeValidator(_iso_moment)]
 Text = Annotated[str, Field(max_length=300)]
 LongText = Annotated[str, Field(max_length=2000)]

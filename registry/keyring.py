@@ -139,6 +139,10 @@ class Keys:
         self.dev_mode = dev_mode
         self._state: dict[str, dict[str, Any]] = {}
         self._signing: jwk.JWK | None = None
+        # Ed25519 is deterministic: the same facts give the same token, and a token's verdict
+        # holds until the keyring changes (both caches are emptied then).
+        self._tokens: dict[bytes, str] = {}
+        self._verdicts: dict[str, Verdict] = {}
         self.refresh()
 
     # State ------------------------------------------------------------------------------
@@ -150,6 +154,7 @@ class Keys:
         if state != self._state:
             self._state = state
             self._signing = None
+            self._tokens, self._verdicts = {}, {}
 
     def check(self) -> None:
         """Refuse to serve with a key at rest unencrypted (outside development mode) or one
@@ -188,7 +193,12 @@ class Keys:
     # Signing and verifying ---------------------------------------------------------------
 
     def sign(self, claims: dict[str, Any]) -> str:
-        return sign(claims, self._signing_key())
+        payload = canonical(claims)
+        token = self._tokens.get(payload)
+        if token is None:
+            token = sign_bytes(payload, self._signing_key())
+            _remember(self._tokens, payload, token)
+        return token
 
     def sign_detached(self, payload: bytes) -> tuple[str, str]:
         """(kid, detached JWS) of `payload` by the active key: reports and checkpoints."""
@@ -204,9 +214,12 @@ class Keys:
         }
 
     def verify(self, token: str) -> Verdict:
-        verdict = verify_with_jwks(token, self.jwks())
-        if not verdict.authentic and self.status(verdict.kid) == COMPROMISED:
-            return Verdict(False, verdict.kid, None, "the signing key was compromised")
+        verdict = self._verdicts.get(token)
+        if verdict is None:
+            verdict = verify_with_jwks(token, self.jwks())
+            if not verdict.authentic and self.status(verdict.kid) == COMPROMISED:
+                verdict = Verdict(False, verdict.kid, None, "the signing key was compromised")
+            _remember(self._verdicts, token, verdict)
         return verdict
 
     # Changes (the CLI) -------------------------------------------------------------------
@@ -287,6 +300,15 @@ class Keys:
                 raise KeyringError(f"{path} is not an Ed25519 key")
             self._signing = cast(jwk.JWK, jwk.JWK.from_pyca(private))
         return self._signing
+
+
+CACHE_SIZE = 50_000
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()  # crude, but bounded; a scan of one certificate repeats its token anyway
+    cache[key] = value
 
 
 def open_keys(registry: Registry, settings: Settings) -> Keys:

@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from api.auth import RegistryDep
 from api.problems import PROBLEM_RESPONSES
+from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.keyring import Keys, Verdict
 from registry.numbers import parse_number
@@ -16,7 +17,7 @@ router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
 CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-def get_keys(request: Request) -> Keys:
+async def get_keys(request: Request) -> Keys:
     keys: Keys = request.app.state.keys
     return keys
 
@@ -28,13 +29,14 @@ class QrVerifyRequest(BaseModel):
     token: Annotated[str, Field(max_length=4096)]
 
 
-def signed_url(request: Request, registry: RegistryDep, keys: Keys, no: str) -> str:
-    current = registry.verify(number=no)
-    base = str(request.app.state.public_base_url).rstrip("/")
-    return base + VERIFY_PATH + keys.sign(printed_claims(current))
+def signed_url(request: Request, no: str) -> str:
+    state = request.app.state
+    keys: Keys = state.keys
+    current = state.registry.verify(number=no)
+    return str(state.public_base_url).rstrip("/") + VERIFY_PATH + keys.sign(printed_claims(current))
 
 
-def check(registry: RegistryDep, keys: Keys, token: str) -> dict[str, Any]:
+def check(registry: Registry, keys: Keys, token: str) -> dict[str, Any]:
     """The verdict on a token and, when authentic, the certificate's live answer."""
     verdict: Verdict = keys.verify(token)
     current = None
@@ -68,23 +70,22 @@ def jwks(keys: KeysDep) -> dict[str, Any]:
     return keys.jwks()
 
 
+# Hot public routes: async, without dependencies (the threadpool hop would cost more than
+# the work); signing and images are cached, and a token's verdict is cached by the keyring.
 @router.get("/api/v1/certificates/{no:path}/qr.png", response_class=Response)
-def qr_png(no: str, request: Request, registry: RegistryDep, keys: KeysDep) -> Response:
+async def qr_png(no: str, request: Request) -> Response:
     """The signed QR code of the current certificate, as printed on it."""
-    return Response(
-        png(signed_url(request, registry, keys, no)), media_type="image/png", headers=CACHE
-    )
+    return Response(png(signed_url(request, no)), media_type="image/png", headers=CACHE)
 
 
 @router.get("/api/v1/certificates/{no:path}/qr.svg", response_class=Response)
-def qr_svg(no: str, request: Request, registry: RegistryDep, keys: KeysDep) -> Response:
-    return Response(
-        svg(signed_url(request, registry, keys, no)), media_type="image/svg+xml", headers=CACHE
-    )
+async def qr_svg(no: str, request: Request) -> Response:
+    return Response(svg(signed_url(request, no)), media_type="image/svg+xml", headers=CACHE)
 
 
 @router.post("/api/v1/qr/verify")
-def qr_verify(body: QrVerifyRequest, registry: RegistryDep, keys: KeysDep) -> dict[str, Any]:
-    """Check a scanned token: `authentic`, the signing `kid`, the printed `claims`, and the
-    certificate's live answer as `current`."""
-    return check(registry, keys, body.token)
+async def qr_verify(body: QrVerifyRequest, request: Request) -> Response:
+    """Check a scanned token: `authentic`, the signing `kid`, the printed `claims`, the
+    certificate's live answer as `current`, and the printed facts that now `differ`."""
+    result = check(request.app.state.registry, request.app.state.keys, body.token)
+    return Response(orjson.dumps(result), media_type="application/json")
