@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import UUID
 
+import orjson
 import rfc8785
 from eventsourcing.domain import Aggregate
 
@@ -38,13 +39,9 @@ class Stamp:
 
 
 def jsonable(value: Any) -> Any:
-    if isinstance(value, date):  # datetime too
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
+    """Plain JSON values: dates become ISO strings, tuples lists (orjson writes dates as
+    `date.isoformat()` does; a round trip through it is the fast way to say so)."""
+    return orjson.loads(orjson.dumps(value))
 
 
 def event_hash(
@@ -71,9 +68,20 @@ def event_hash(
     return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
 
 
+_DATA_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _data_fields(event_class: type) -> tuple[str, ...]:
+    names = _DATA_FIELDS.get(event_class)
+    if names is None:
+        names = tuple(f.name for f in fields(event_class) if f.name not in ENVELOPE)
+        _DATA_FIELDS[event_class] = names
+    return names
+
+
 def event_data(event: Any) -> dict[str, Any]:
     """The event's own fields: everything but the envelope."""
-    return {f.name: getattr(event, f.name) for f in fields(event) if f.name not in ENVELOPE}
+    return {name: getattr(event, name) for name in _data_fields(type(event))}
 
 
 def recompute_hash(event: "Chained.Event") -> str:

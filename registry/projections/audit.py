@@ -47,13 +47,12 @@ class AuditProjection:
         cursor.execute("SELECT COALESCE(MAX(leaf_index), -1) FROM audit_events")
         row = cursor.fetchone()
         leaf_index = int(row[0]) if row else -1
+        rows = []
         for item in batch.items:
             event = item.event
             leaf_index += 1
-            cursor.execute(
-                "INSERT INTO audit_events (originator_id, leaf_index, "
-                + COLUMNS
-                + ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            effective = event.effective_date
+            rows.append(
                 (
                     str(event.originator_id),
                     leaf_index,
@@ -62,13 +61,18 @@ class AuditProjection:
                     item.type,
                     event.originator_version,
                     utc_iso(event.timestamp),
-                    None if event.effective_date is None else event.effective_date.isoformat(),
+                    None if effective is None else effective.isoformat(),
                     event.actor,
-                    json.dumps(item.data, ensure_ascii=False, sort_keys=True),
+                    item.data_json,
                     event.hash,
                     event.prev_hash,
-                ),
+                )
             )
+        cursor.executemany(
+            f"INSERT INTO audit_events (originator_id, leaf_index, {COLUMNS}) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
 
 
 def audit_events(

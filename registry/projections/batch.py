@@ -1,7 +1,10 @@
 """A batch of stored events as the projections receive it, in position order."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import orjson
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained, event_data, jsonable
@@ -27,10 +30,14 @@ class Item:
     def type(self) -> str:
         return type(self.event).__name__
 
-    @property
+    @cached_property
     def data(self) -> dict[str, Any]:
         """The event's own fields, JSON-ready (what the audit trail shows as `data`)."""
         return jsonable(event_data(self.event))  # type: ignore[no-any-return]
+
+    @cached_property
+    def data_json(self) -> str:
+        return orjson.dumps(event_data(self.event), option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass

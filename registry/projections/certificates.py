@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+
 from registry.answers import Facts, facts
 from registry.dates import last_day_of_period
 from registry.numbers import certificate_no
@@ -46,6 +48,7 @@ class CertificatesProjection:
     create_statements: tuple[str, ...] = TABLES
 
     def process(self, cursor: Cursor, batch: Batch) -> None:
+        numbers: list[tuple[str, str, int]] = []
         for cert in batch.certificates.values():
             document = facts(cert)
             suspension = document["suspension"]
@@ -69,19 +72,19 @@ class CertificatesProjection:
                     suspension["restore_deadline"] if suspension else None,
                     document["next_surveillance_due"],
                     "\n".join(site.address for site in cert.sites),
-                    json.dumps(document, ensure_ascii=False, sort_keys=True),
+                    orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
                 ),
             )
-            for revision in cert.revisions:
-                cursor.execute(
-                    "INSERT INTO certificate_numbers VALUES (%s, %s, %s) "
-                    "ON CONFLICT (number) DO NOTHING",
-                    (
-                        certificate_no(cert.registration_no, revision.number),
-                        cert.registration_no,
-                        revision.number,
-                    ),
-                )
+            numbers.extend(
+                (certificate_no(cert.registration_no, r.number), cert.registration_no, r.number)
+                for r in cert.revisions
+            )
+        if numbers:
+            cursor.executemany(
+                "INSERT INTO certificate_numbers VALUES (%s, %s, %s) "
+                "ON CONFLICT (number) DO NOTHING",
+                numbers,
+            )
 
 
 @dataclass(frozen=True)

@@ -53,15 +53,13 @@ class FeedProjection:
     )
 
     def process(self, cursor: Cursor, batch: Batch) -> None:
+        rows = []
         for item in batch.items:
             if item.type not in FEED_TYPES:
                 continue
-            data = item.data
-            reason = data.get("reason")
+            reason = item.data.get("reason")
             texts = REASON_TEXTS.get(item.type, {})
-            cursor.execute(
-                f"INSERT INTO regulator_feed ({COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows.append(
                 (
                     item.position,
                     item.subject.registration_no,
@@ -73,8 +71,14 @@ class FeedProjection:
                     utc_iso(item.event.timestamp),
                     item.subject.holder_name,
                     item.subject.uscc,
-                    json.dumps(data, ensure_ascii=False, sort_keys=True),
-                ),
+                    item.data_json,
+                )
+            )
+        if rows:
+            cursor.executemany(
+                f"INSERT INTO regulator_feed ({COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                rows,
             )
 
 

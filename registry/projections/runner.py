@@ -26,8 +26,8 @@ from registry.projections.store import Cursor, ViewStore
 if TYPE_CHECKING:
     from registry.application import Registry
 
-BATCH_SIZE = 500
-SCHEMA_VERSION = 2  # raise when a read model's tables change
+BATCH_SIZE = 1000
+SCHEMA_VERSION = 3  # raise when a read model's tables or encodings change
 CACHE_SIZE = 10_000
 CERTIFICATE_TOPIC_PREFIX = Certificate.__module__ + ":Certificate."
 
@@ -115,10 +115,12 @@ class Projector:
                 if not notifications:
                     return start
                 batch = self._batch(notifications)
-                for projection in self.projections:
-                    position = positions.get(projection.name, 0)
-                    if position < batch.last_position:
-                        self._apply(projection, batch.after(position), position)
+                behind = {
+                    p.name: positions.get(p.name, 0)
+                    for p in self.projections
+                    if positions.get(p.name, 0) < batch.last_position
+                }
+                self._apply(batch, behind)
 
     def wait(self, position: int, timeout: float = 5.0) -> bool:
         """Block until every projection has reached `position` (another process projects)."""
@@ -153,23 +155,24 @@ class Projector:
             self.catch_up()
             stop.wait(interval)
 
-    def _apply(self, projection: Projection, batch: Batch, expected: int) -> None:
-        """Write the batch and the new position together, if nobody has moved it meanwhile;
-        the tracking row is locked first, so a second projector waits, then skips."""
+    def _apply(self, batch: Batch, expected: dict[str, int]) -> None:
+        """Write the batch into every projection that is behind, with their new positions, in
+        one transaction (one commit a batch); the tracking rows are locked first and a
+        projection that another projector has moved meanwhile is left out (it is not lost:
+        catch_up reads the positions again)."""
         lock = " FOR UPDATE" if self.store.postgres else ""  # SQLite: BEGIN IMMEDIATE locks
         with self.store.transaction() as cursor:
-            cursor.execute(
-                f"SELECT position FROM projection_tracking WHERE name = %s{lock}",
-                (projection.name,),
-            )
-            row = cursor.fetchone()
-            if row is None or row[0] != expected:
-                return  # another projector got here first; catch_up reads the positions again
-            projection.process(cursor, batch)
-            cursor.execute(
-                "UPDATE projection_tracking SET position = %s WHERE name = %s",
-                (batch.last_position, projection.name),
-            )
+            cursor.execute(f"SELECT name, position FROM projection_tracking ORDER BY name{lock}")
+            current = {str(name): int(position) for name, position in cursor.fetchall()}
+            for projection in self.projections:
+                position = expected.get(projection.name)
+                if position is None or current.get(projection.name) != position:
+                    continue
+                projection.process(cursor, batch.after(position))
+                cursor.execute(
+                    "UPDATE projection_tracking SET position = %s WHERE name = %s",
+                    (batch.last_position, projection.name),
+                )
 
     def _batch(self, notifications: Sequence[Notification]) -> Batch:
         batch = Batch()

@@ -21,6 +21,7 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any: ...
     def fetchall(self) -> list[Row]: ...
     def fetchone(self) -> Row | None: ...
 
@@ -74,6 +75,9 @@ class ViewStore:
         )
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA busy_timeout=30000")
+        # Read models are rebuilt from the events: a crash may lose their last commits (rows
+        # and position together, atomically), never corrupt them; so no fsync per commit.
+        connection.execute("PRAGMA synchronous=NORMAL")
         return connection
 
     def _sqlite(self) -> sqlite3.Connection:
@@ -127,6 +131,9 @@ class _QmarkCursor:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._cursor.execute(sql.replace("%s", "?"), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        return self._cursor.executemany(sql.replace("%s", "?"), rows)
 
     def fetchall(self) -> list[Row]:
         return self._cursor.fetchall()
