@@ -2,9 +2,10 @@
 
 Each row is checked by the same commands as the API; a bad row is reported with its line
 number and nothing of it is stored, and the rest goes on. Rows are saved in batches (one
-transaction each) and the projections catch up after each batch. A row naming its
-registration number is skipped when that number exists, so an interrupted import can be run
-again with nothing doubled.
+transaction each) and the projections catch up after each batch. Nothing is read to check
+for a row imported before: the store refuses it (its number, or the record of a row without
+one, exists), the batch is saved again row by row, and that row is skipped; so an
+interrupted import can be run again with nothing doubled.
 """
 
 import csv
@@ -96,8 +97,6 @@ class Importer:
         for line, row in rows:
             try:
                 batch.append(self.pending(line, row))
-            except AlreadyImported:
-                result.skipped += 1
             except (RegistryError, ValueError, TypeError, KeyError) as error:
                 result.errors.append((line, _message(error)))
             progress(1)
@@ -113,9 +112,7 @@ class Importer:
         row that makes a second import of it a no-op."""
         record = None
         if not row.get("registration_no"):
-            key = "import:" + hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()
-            if CommandRecord.create_id(self.actor, key) in self.registry.repository:
-                raise AlreadyImported(key)
+            key = _row_key(row)
             cert = self.certificate(row)
             record = CommandRecord.accept(
                 key=key,
@@ -181,8 +178,6 @@ class Importer:
                     "registration_no is CESI{YYYY}EV/IMG1{NNNN} with YYYY the decision year",
                     field="registration_no",
                 )
-            if Certificate.create_id(ref.registration_no) in self.registry.repository:
-                raise AlreadyImported(ref.registration_no)
             self._next[decided.year] = max(
                 self._next.get(decided.year, 1), sequence_of(ref.registration_no) + 1
             )
@@ -204,16 +199,23 @@ class Importer:
         self.registry.projector.catch_up()
 
     def _save_one(self, item: "Pending", result: ImportResult) -> None:
+        """Save one row after its batch failed: a row already imported (its number, or the
+        record of a row without one, exists) is skipped; a number taken meanwhile by another
+        writer is allocated afresh once. The failed save has collected the aggregates'
+        events, so the row is made again each time."""
         for attempt in (1, 2):
+            item = self.pending(item.line, item.row)
             try:
                 self.registry.save(*item.aggregates)
                 result.imported += 1
                 return
             except IntegrityError:
-                if item.record is None or attempt == 2:  # a number the row itself names
+                if item.record is None or item.record.id in self.registry.repository:
+                    result.skipped += 1
+                    return
+                if attempt == 2:
                     result.errors.append((item.line, f"{item.cert.registration_no} is taken"))
                     return
-                item = self.pending(item.line, item.row)  # numbered afresh
 
 
 @dataclass(frozen=True)
@@ -228,8 +230,9 @@ class Pending:
         return [self.cert] if self.record is None else [self.cert, self.record]
 
 
-class AlreadyImported(Exception):
-    pass
+def _row_key(row: dict[str, str]) -> str:
+    """The idempotency key of a row without a number: its content's digest."""
+    return "import:" + hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()
 
 
 def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:

@@ -129,3 +129,17 @@ def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: P
     assert result.returncode == 1
     assert f"{path}:3: decision_date must be a date" in result.stderr
     assert "1 imported, 0 already there, 1 refused" in result.stderr
+
+
+def test_a_number_twice_in_one_batch_keeps_every_other_row(
+    registry: Registry, tmp_path: Path
+) -> None:
+    twice = GOOD | {"registration_no": "CESI2026EV/IMG10050"}
+    path = write_csv(tmp_path / "in.csv", [GOOD, twice, GOOD | {"holder_name": "乙公司"}, twice])
+
+    result = Importer(registry).run(read_csv(path))
+
+    assert (result.imported, result.skipped, result.errors) == (3, 1, [])
+    assert len(registrations(registry)) == 3
+    for registration in registrations(registry):
+        assert registry.verify(number=registration)["status"] == "valid"
