@@ -1,5 +1,6 @@
 """The composition root: `create_app(settings)` builds the registry in the lifespan."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.keys = keys
         app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
+        gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
         registry.close()

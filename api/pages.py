@@ -223,13 +223,15 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", csp),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
-                ]
+                headers = message.get("headers", [])
+                extra = [(b"x-content-type-options", b"nosniff")]
+                if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                    extra += [
+                        (b"content-security-policy", csp),
+                        (b"x-frame-options", b"DENY"),
+                        (b"referrer-policy", b"no-referrer"),
+                    ]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)

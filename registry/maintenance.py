@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from registry.application import Registry
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from registry.audit import AuditLog
 
 log = logging.getLogger("registry.maintenance")
+CHECKPOINT_EVERY = timedelta(minutes=10)  # when idle; AuditLog.issue re-signs hourly
 
 
 class Maintenance:
@@ -30,11 +31,14 @@ class Maintenance:
         self.audit = audit
         self.interval = interval
         self.swept_on: date | None = None
+        self.head = -1  # the log's head at the last tick
+        self.next_checkpoint = datetime.min.replace(tzinfo=UTC)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="registry-maintenance", daemon=True)
 
     def start(self) -> None:
-        self.tick()
+        """Start the thread; its first tick (the start-up sweep) runs there, so a server
+        answers at once: its answers derive lapses anyway, the sweep only records them."""
         self._thread.start()
 
     def stop(self) -> None:
@@ -43,21 +47,31 @@ class Maintenance:
             self._thread.join()
 
     def tick(self) -> None:
-        if self.registry.inline_projection:
-            self.registry.projector.catch_up()
-        if self.keys is not None:
-            self.keys.refresh()  # a key retired or compromised by the CLI counts at once
+        """Cheap when nothing happened: one look at the log's head (the GIL it holds delays
+        every request in flight)."""
+        head = self.registry.recorder.max_notification_id() or 0
         today = self.registry.today()
+        if head != self.head:
+            if self.registry.inline_projection:
+                self.registry.projector.catch_up()
+            if self.keys is not None:
+                self.keys.refresh()  # a key retired or compromised by the CLI counts at once
         if self.swept_on != today:
             changed = self.registry.sweep(today)
             log.info("swept %s: %d certificate(s) lapsed", today, len(changed))
             self.swept_on = today
-        if self.audit is not None and self.keys is not None and self.keys.active_kid:
+        can_sign = self.audit is not None and self.keys is not None and self.keys.active_kid
+        due = head != self.head or self.registry.clock() >= self.next_checkpoint
+        if can_sign and due and self.audit is not None:
             self.audit.issue()  # a signed checkpoint after each batch of commands
+            self.next_checkpoint = self.registry.clock() + CHECKPOINT_EVERY
+        self.head = head
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while True:
             try:
                 self.tick()
             except Exception:  # keep serving; the next tick tries again
                 log.exception("maintenance failed")
+            if self._stop.wait(self.interval):
+                return

@@ -7,6 +7,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import RegistryDep
+from api.blocking import read
 from api.models import CertificateOut, ClauseOut, DirectoryOut, ReceiptOut, iso_day
 from api.problems import PROBLEM_RESPONSES
 from registry.clauses import catalogue
@@ -69,7 +70,7 @@ async def verify(request: Request) -> Response:
     if receipt not in TRUE + FALSE:
         raise InvalidInput("receipt is true or false", field="receipt")
     state = request.app.state
-    answer = state.registry.verify(number=number, oid=oid, as_of=as_of)
+    answer = await read(state.registry, state.registry.verify, number=number, oid=oid, as_of=as_of)
     body = state.audit.receipt(answer) if receipt in TRUE else answer
     return Response(orjson.dumps(body), media_type="application/json")
 

@@ -6,6 +6,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from api.blocking import read
 from api.problems import PROBLEM_RESPONSES
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
@@ -75,17 +76,20 @@ def jwks(keys: KeysDep) -> dict[str, Any]:
 @router.get("/api/v1/certificates/{no:path}/qr.png", response_class=Response)
 async def qr_png(no: str, request: Request) -> Response:
     """The signed QR code of the current certificate, as printed on it."""
-    return Response(png(signed_url(request, no)), media_type="image/png", headers=CACHE)
+    url = await read(request.app.state.registry, signed_url, request, no)
+    return Response(png(url), media_type="image/png", headers=CACHE)
 
 
 @router.get("/api/v1/certificates/{no:path}/qr.svg", response_class=Response)
 async def qr_svg(no: str, request: Request) -> Response:
-    return Response(svg(signed_url(request, no)), media_type="image/svg+xml", headers=CACHE)
+    url = await read(request.app.state.registry, signed_url, request, no)
+    return Response(svg(url), media_type="image/svg+xml", headers=CACHE)
 
 
 @router.post("/api/v1/qr/verify")
 async def qr_verify(body: QrVerifyRequest, request: Request) -> Response:
     """Check a scanned token: `authentic`, the signing `kid`, the printed `claims`, the
     certificate's live answer as `current`, and the printed facts that now `differ`."""
-    result = check(request.app.state.registry, request.app.state.keys, body.token)
+    state = request.app.state
+    result = await read(state.registry, check, state.registry, state.keys, body.token)
     return Response(orjson.dumps(result), media_type="application/json")
