@@ -39,6 +39,8 @@ test: lint unit
 
 # BENCH_SCALE=1000000 for the full size; the default is small enough for a few minutes.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
 
 clean:

@@ -1,0 +1,128 @@
+"""Synthetic certificates: deterministic rows, an import CSV, and a registry built directly.
+
+Certificate i has the number CESI{1900 + i // 9999}EV/IMG1{i % 9999 + 1:04d} (year = decision
+year, at most 9999 a year), so any count up to ~1.2 million fits in past years.
+"""
+
+import csv
+import json
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+PER_YEAR = 9999
+FIRST_YEAR = 1900
+CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # registry.uscc.CHARSET
+EVALUATION = {  # level -> (not met, partially met, fully met), enough for §5.3.5 Table 1
+    1: (3, 30, 60),
+    2: (2, 10, 51),
+    3: (1, 20, 84),
+    4: (0, 16, 89),
+    5: (0, 10, 95),
+}
+PERSON_DAYS = {1: 4.0, 2: 4.0, 3: 5.0, 4: 5.0, 5: 6.0}
+CITIES = ["广东省深圳市", "浙江省杭州市", "江苏省苏州市", "山东省青岛市", "四川省成都市"]
+
+
+def number(i: int) -> str:
+    return f"CESI{FIRST_YEAR + i // PER_YEAR:04d}EV/IMG1{i % PER_YEAR + 1:04d}"
+
+
+def uscc(i: int) -> str:
+    body = "91440300"
+    for _ in range(9):
+        body += CHARSET[i % 31]
+        i //= 31
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    total = sum(CHARSET.index(c) * w for c, w in zip(body, weights, strict=True))
+    return body + CHARSET[(31 - total % 31) % 31]
+
+
+def row(i: int) -> dict[str, str]:
+    """Import-CSV row of certificate i (registry/importer.py COLUMNS)."""
+    level = i % 5 + 1
+    not_met, partially_met, fully_met = EVALUATION[level]
+    decided = date(FIRST_YEAR + i // PER_YEAR, i % 12 + 1, i % 28 + 1)
+    address = f"{CITIES[i % len(CITIES)]}科技园路{i % 997 + 1}号"
+    sites = [{"address": address, "activities": ["全屋定制家具的设计与交付", "定制家具安装服务"]}]
+    return {
+        "registration_no": number(i),
+        "holder_name": f"深圳市华创定制家居科技有限公司第{i}分公司",
+        "uscc": uscc(i),
+        "address": address,
+        "level": str(level),
+        "decision_date": decided.isoformat(),
+        "person_days": str(PERSON_DAYS[level]),
+        "not_met": str(not_met),
+        "partially_met": str(partially_met),
+        "fully_met": str(fully_met),
+        "report_ref": f"TR-{decided.year}-{i % PER_YEAR:04d}",
+        "sites": json.dumps(sites, ensure_ascii=False),
+    }
+
+
+def issue_arguments(i: int) -> dict[str, Any]:
+    """Certificate i as the arguments of `Certificate.issue` (the same facts as `row(i)`)."""
+    r = row(i)
+    return {
+        "registration_no": r["registration_no"],
+        "holder": {"name": r["holder_name"], "uscc": r["uscc"], "address": r["address"]},
+        "level": int(r["level"]),
+        "sites": json.loads(r["sites"]),
+        "decision_date": date.fromisoformat(r["decision_date"]),
+        "issue_date": None,
+        "person_days": float(r["person_days"]),
+        "evaluation": {
+            "not_met": int(r["not_met"]),
+            "partially_met": int(r["partially_met"]),
+            "fully_met": int(r["fully_met"]),
+            "report_ref": r["report_ref"],
+        },
+    }
+
+
+def rows(count: int) -> Iterator[dict[str, str]]:
+    return (row(i) for i in range(count))
+
+
+def write_csv(path: Path, count: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(row(0)))
+        writer.writeheader()
+        writer.writerows(rows(count))
+    return path
+
+
+def build(database_url: str, count: int, batch: int = 200) -> float:
+    """A registry of `count` certificates saved directly (`Certificate.issue` + one
+    `registry.save` per batch), each lapse recorded as the sweeper would (so a server
+    starting on it has nothing to sweep), then projected. Returns the seconds taken."""
+    from registry.aggregates.certificate import Certificate
+    from registry.aggregates.chain import Stamp
+    from registry.application import open_registry
+    from registry.settings import Settings
+
+    started = time.perf_counter()
+    with open_registry(Settings(database_url=database_url, projector="external")) as registry:
+        today = registry.today()
+        pending: list[Certificate] = []
+        for i in range(count):
+            stamp = Stamp("bench", datetime.now(UTC))
+            cert = Certificate.issue(**issue_arguments(i), stamp=stamp)
+            cert.record_lapse(as_of=today, stamp=stamp)
+            pending.append(cert)
+            if len(pending) >= batch:
+                registry.save(*pending)
+                pending = []
+        if pending:
+            registry.save(*pending)
+        registry.projector.catch_up()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":  # python -m bench.data DATABASE_URL COUNT
+    seconds = build(sys.argv[1], int(sys.argv[2]))
+    print(json.dumps({"seconds": seconds}))

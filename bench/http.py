@@ -1,0 +1,244 @@
+"""1. HTTP against a trivial FastAPI app, and 2. verification at BENCH_SCALE vs 10,000.
+
+Every server runs at once; each round loads them one after the other (interleaved), so a
+slow minute of the machine hits the baseline and the candidates alike.
+"""
+
+import io
+import json
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+
+from bench import data
+from bench.common import (
+    VENV_BIN,
+    Config,
+    Quiet,
+    Section,
+    Server,
+    Spread,
+    Target,
+    child_env,
+    ratios,
+    registry_cmd,
+    registry_env,
+    run,
+    run_json,
+    tree_rss_mb,
+    uvicorn_cmd,
+)
+from bench.load import Round, load
+from bench.profiling import profile_server
+
+VERIFY = "/api/v1/verify?number=%s"
+RSS_GOAL_MB = 300.0
+
+
+@dataclass
+class Candidate:
+    name: str
+    server: Server
+    args: list[str]
+    rounds: list[Round] = field(default_factory=list)
+
+    def rps(self) -> list[float]:
+        return [r.rps for r in self.rounds]
+
+    def p99(self) -> list[float]:
+        return [r.p99_ms for r in self.rounds]
+
+
+def build_registry(workdir: Path, name: str, count: int) -> tuple[str, float]:
+    """A SQLite registry of `count` certificates with a signing key; (URL, build seconds)."""
+    url = f"sqlite:///{workdir / name}.sqlite"
+    timeout = 600 + count / 50
+    built = run_json(
+        [str(VENV_BIN / "python"), "-m", "bench.data", url, str(count)],
+        child_env(),
+        workdir,
+        timeout,
+    )
+    env = registry_env(url, workdir / "keys")
+    run([str(VENV_BIN / "registry"), "keys", "generate"], env, workdir, 300)
+    return url, float(built["seconds"])
+
+
+def copy_sqlite(source: str, name: str) -> str:
+    path = Path(source.removeprefix("sqlite:///"))
+    target = path.with_name(f"{name}.sqlite")
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{path}{suffix}").exists():
+            shutil.copyfile(f"{path}{suffix}", f"{target}{suffix}")
+    return f"sqlite:///{target}"
+
+
+def qr_tokens(server: Server, numbers: list[str]) -> list[str]:
+    """Fetch each number's qr.png (which fills the server's image cache) and decode it."""
+    tokens = []
+    for number in numbers:
+        png = server.get(f"/api/v1/certificates/{number}/qr.png")
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+        texts = [r.text for r in found if r.format == zxingcpp.BarcodeFormat.QRCode]
+        if not texts:
+            raise RuntimeError(f"no QR code in the qr.png of {number}")
+        tokens.append(texts[0].rsplit("/v/", 1)[-1])
+    return tokens
+
+
+def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], str]:
+    """Sections 1 and 2; also returns the BENCH_SCALE database's URL for the rebuild."""
+    http = Section("1. HTTP vs a trivial FastAPI app (uvicorn, 1 worker, 64 connections)")
+    scale = Section(f"2. Scale: {cfg.scale:,} certificates vs {cfg.reference_scale:,}")
+    main_url, seconds = build_registry(workdir, "registry", cfg.scale)
+    http.data["build_seconds"] = seconds
+    if cfg.scale == cfg.reference_scale:
+        reference_url = copy_sqlite(main_url, "reference")
+        scale.notes.append(
+            "BENCH_SCALE equals the reference size: the ratios only show server-to-server noise"
+        )
+    else:
+        reference_url, seconds = build_registry(workdir, "reference", cfg.reference_scale)
+        scale.data["reference_build_seconds"] = seconds
+
+    servers: list[Server] = []
+    try:
+        baseline = Server(
+            "baseline", uvicorn_cmd("bench.baseline_app:create_app"), child_env(), workdir
+        )
+        servers.append(baseline)
+        registry = Server(
+            "registry", registry_cmd(), registry_env(main_url, workdir / "keys"), workdir
+        )
+        servers.append(registry)
+        reference = Server(
+            "reference", registry_cmd(), registry_env(reference_url, workdir / "keys"), workdir
+        )
+        servers.append(reference)
+        ready_timeout = 300 + cfg.scale / 1000
+        http.data["ready_seconds"] = {
+            s.name: s.wait_ready(VERIFY % data.number(0), ready_timeout) for s in servers
+        }
+        bodies, paths = qr_inputs(registry, cfg, workdir)
+        candidates = [
+            Candidate("baseline", baseline, ["numbers", str(cfg.scale), VERIFY]),
+            Candidate("verify", registry, ["numbers", str(cfg.scale), VERIFY]),
+            Candidate("qr_verify", registry, ["post", "/api/v1/qr/verify", str(bodies)]),
+            Candidate("qr_png", registry, ["get", str(paths)]),
+            Candidate("verify_reference", reference, ["numbers", str(cfg.reference_scale), VERIFY]),
+        ]
+
+        def one_round(c: Candidate, seconds: float) -> Round:
+            return load(
+                c.server.url,
+                c.args,
+                duration=seconds,
+                connections=cfg.connections,
+                servers=[c.server.pid],
+            )
+
+        for c in candidates:  # warm-up, not recorded
+            one_round(c, cfg.warmup)
+        for _ in range(cfg.rounds):
+            for c in candidates:
+                quiet.wait()
+                c.rounds.append(one_round(c, cfg.duration))
+        rss = {s.name: tree_rss_mb(s.pid) for s in servers}
+
+        by = {c.name: c for c in candidates}
+        base = by["baseline"]
+        http.targets = [
+            Target("GET /verify req/s", ratios(by["verify"].rps(), base.rps()), ">= 0.6"),
+            Target("GET /verify p99", ratios(by["verify"].p99(), base.p99()), "<= 3"),
+            Target("POST /qr/verify req/s", ratios(by["qr_verify"].rps(), base.rps()), ">= 0.4"),
+            Target("GET qr.png (cached) req/s", ratios(by["qr_png"].rps(), base.rps()), ">= 0.5"),
+        ]
+        ref = by["verify_reference"]
+        scale.targets = [
+            Target("verify req/s vs 10k", ratios(by["verify"].rps(), ref.rps()), ">= 0.9"),
+            Target("verify p99 vs 10k", ratios(by["verify"].p99(), ref.p99()), "<= 1.2"),
+            Target(
+                "server RSS after load / 300 MB",
+                Spread.of([rss["registry"] / RSS_GOAL_MB]),
+                "<= 1",
+                note=(
+                    f"{rss['registry'] / rss['reference']:.2f}× the 10k server's RSS, "
+                    f"{rss['registry'] / rss['baseline']:.2f}× the trivial app's"
+                    + ("; the goal is set for 1,000,000" if cfg.scale < 1_000_000 else "")
+                ),
+            ),
+        ]
+        cpu = {c.name: [r.server_cpu_us_per_req for r in c.rounds] for c in candidates}
+        http.notes.append(
+            "server CPU per request vs the baseline's (steadier under noise): "
+            + ", ".join(
+                f"{name} {ratios(cpu[name], cpu['baseline']).text(1)}"
+                for name in ("verify", "qr_verify", "qr_png")
+            )
+        )
+        http.data["rounds"] = {c.name: [r.json() for r in c.rounds] for c in candidates}
+        scale.data["rss_mb"] = rss
+        errors = {c.name: sum(r.errors for r in c.rounds) for c in candidates}
+        if any(errors.values()):
+            http.notes.append(f"non-2xx or socket errors: {errors}")
+
+        if cfg.profile:
+            profile_misses(http, scale, by, cfg, workdir)
+    finally:
+        for s in servers:
+            s.stop()
+    return [http, scale], main_url
+
+
+def qr_inputs(registry: Server, cfg: Config, workdir: Path) -> tuple[Path, Path]:
+    """wrk's inputs for the QR endpoints: request bodies with tokens decoded from served
+    images (which fills the server's image cache), and the images' paths."""
+    chosen = random.Random(2026).sample(range(cfg.scale), min(cfg.qr_codes, cfg.scale))
+    numbers = [data.number(i) for i in chosen]
+    tokens = qr_tokens(registry, numbers)
+    answer = json.loads(registry.get(VERIFY % numbers[0]))
+    if answer["registration_no"] != numbers[0]:
+        raise RuntimeError(f"unexpected verification answer {answer}")
+    bodies = workdir / "qr_bodies.txt"
+    bodies.write_text("".join(json.dumps({"token": t}) + "\n" for t in tokens))
+    paths = workdir / "qr_paths.txt"
+    paths.write_text("".join(f"/api/v1/certificates/{n}/qr.png\n" for n in numbers))
+    return bodies, paths
+
+
+def profile_misses(
+    http: Section, scale: Section, by: dict[str, Candidate], cfg: Config, workdir: Path
+) -> None:
+    """One profile per endpoint that missed a target, and the baseline's to compare with."""
+    missed: dict[str, list[Target]] = {}
+    for target in http.targets + scale.targets:
+        name = _candidate_of(target.name)
+        if not target.met and name is not None:
+            missed.setdefault(name, []).append(target)
+    if missed:
+        missed = {"baseline": [], **missed}
+    for name, targets in missed.items():
+        c = by[name]
+
+        def loader(c: Candidate = c) -> object:
+            return load(c.server.url, c.args, duration=cfg.duration, connections=cfg.connections)
+
+        http.data.setdefault("profiles", {})[name] = profile_server(
+            c.server.pid, cfg.duration, loader, workdir / f"{name}.prof"
+        )
+        for target in targets:
+            target.note += ("; " if target.note else "") + f"profile: {name}"
+
+
+def _candidate_of(target: str) -> str | None:
+    if "qr/verify" in target:
+        return "qr_verify"
+    if "qr.png" in target:
+        return "qr_png"
+    if "verify" in target:
+        return "verify"
+    return None
