@@ -121,6 +121,23 @@ class IssueRequest(Body):
 
 
 class SurveillanceRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2027-03-02",
+                    "person_days": 2.5,
+                    "management_audit": True,
+                    "characteristic_evaluation": True,
+                    "clauses": ["A.1.01", "A.1.02", "B.1.01"],
+                    "outcome": "conforming",
+                    "report_ref": "SR-2027-014",
+                }
+            ]
+        },
+    )
+
     date: Day
     person_days: Days
     management_audit: bool
@@ -137,6 +154,20 @@ class ActivityRef(Body):
 
 
 class ScopeNarrowingRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "b",
+                    "remove_sites": ["广东省东莞市松山湖 8 号"],
+                    "approval_ref": "技委〔2027〕9号",
+                    "effective_date": "2027-04-01",
+                }
+            ]
+        },
+    )
+
     reason: Literal["a", "b"]
     remove_sites: Annotated[list[Text], Field(max_length=200)] = []
     remove_activities: Annotated[list[ActivityRef], Field(max_length=200)] = []
@@ -145,12 +176,37 @@ class ScopeNarrowingRequest(Body):
 
 
 class ScopeExtensionRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "add_sites": [
+                        {
+                            "address": "江苏省苏州市工业园区 18 号",
+                            "activities": ["定制家具生产制造"],
+                        }
+                    ],
+                    "evaluation_ref": "EXT-2027-3",
+                    "effective_date": "2027-05-01",
+                }
+            ]
+        },
+    )
+
     add_sites: Annotated[list[Site], Field(min_length=1, max_length=200)]
     evaluation_ref: Text
     effective_date: Day
 
 
 class HolderChangeRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "深圳市新定制家居科技有限公司", "effective_date": "2027-06-01"}]
+        },
+    )
+
     name: Text | None = None
     name_en: Text | None = None
     address: Text | None = None
@@ -158,6 +214,25 @@ class HolderChangeRequest(Body):
 
 
 class LevelChangeRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "level": 4,
+                    "evaluation": {
+                        "not_met": 0,
+                        "partially_met": 16,
+                        "fully_met": 89,
+                        "report_ref": "TR-2027-8",
+                    },
+                    "person_days": 5,
+                    "decision_date": "2027-07-01",
+                }
+            ]
+        },
+    )
+
     level: Annotated[int, Field(ge=1, le=5)]
     evaluation: Evaluation | None = None
     person_days: Days | None = None
@@ -165,28 +240,86 @@ class LevelChangeRequest(Body):
 
 
 class SuspensionRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "b",
+                    "details": "监督发现服务持续不满足认证要求",
+                    "effective_date": "2027-08-01",
+                }
+            ]
+        },
+    )
+
     reason: Annotated[str, Field(pattern="^[a-m]$")]
     details: LongText
     effective_date: Day
 
 
 class RestorationRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"effective_date": "2027-09-15", "verification_ref": "VR-2027-22"}]
+        },
+    )
+
     effective_date: Day
     verification_ref: Text
 
 
 class RevocationRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "k",
+                    "details": "获证组织主动要求撤销证书",
+                    "effective_date": "2027-10-01",
+                }
+            ]
+        },
+    )
+
     reason: Annotated[str, Field(pattern="^[a-k]$")]
     details: LongText
     effective_date: Day
 
 
 class CancellationRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}]
+        },
+    )
+
     effective_date: Day
     request_ref: Text
 
 
 class RecertificationRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision_date": "2029-02-01",
+                    "person_days": 5,
+                    "evaluation": {
+                        "not_met": 1,
+                        "partially_met": 20,
+                        "fully_met": 84,
+                        "report_ref": "TR-2029-2",
+                    },
+                }
+            ]
+        },
+    )
+
     decision_date: Day
     person_days: Days
     evaluation: Evaluation | None = None
@@ -224,6 +357,52 @@ class RevocationOut(BaseModel):
 
 class CertificateOut(BaseModel):
     """A certificate as the registry answers for it on `as_of`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "registration_no": "CESI2026EV/IMG10001",
+                    "certificate_no": "CESI2026EV/IMG10001R00",
+                    "oid": "1.2.156.1.2.CESI2026EV/IMG10001R00",
+                    "status": "suspended",
+                    "status_since": "2026-06-01",
+                    "holder": {
+                        "name": "深圳市定制家居科技有限公司",
+                        "name_en": "",
+                        "uscc": "91440300708461136T",
+                        "address": "广东省深圳市南山区科技园南区 1 号",
+                    },
+                    "level": 3,
+                    "level_name": "集成级",
+                    "scope": {
+                        "sites": [
+                            {
+                                "address": "广东省深圳市南山区科技园南区 1 号",
+                                "activities": ["全屋定制家具的设计与交付"],
+                            }
+                        ]
+                    },
+                    "standard": "GB/T 42202-2022 《智能制造 大规模个性化定制 通用要求》",
+                    "rule": "CESI-SC-OD13 《大规模个性化定制服务认证规则》",
+                    "certification_mode": "服务特性测评+服务管理审核+获证后监督",
+                    "issue_date": "2026-05-11",
+                    "valid_until": "2029-05-10",
+                    "last_surveillance_date": None,
+                    "next_surveillance_due": "2027-05-10",
+                    "suspension": {
+                        "reason": "b",
+                        "reason_text": "发现获证组织服务持续地或严重地不满足认证要求",
+                        "since": "2026-06-01",
+                        "restore_deadline": "2026-11-30",
+                    },
+                    "revocation": None,
+                    "current_certificate_no": "CESI2026EV/IMG10001R00",
+                    "as_of": "2026-11-25",
+                }
+            ]
+        }
+    )
 
     registration_no: str
     certificate_no: str

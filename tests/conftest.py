@@ -48,13 +48,14 @@ def postgres_url() -> Iterator[str]:
             pytest.fail(f"CI=true but PostgreSQL is unreachable at {ADMIN_URL}: {error}")
         pytest.skip(f"PostgreSQL unreachable at {ADMIN_URL}")
     name = f"certregistry_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     base = ADMIN_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
-    finally:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
+    finally:  # a new connection: a test may have restarted the server meanwhile
+        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=30) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 BACKENDS = [

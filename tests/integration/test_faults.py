@@ -253,3 +253,72 @@ def test_two_servers_and_32_writers_lose_nothing_and_number_without_gaps(
         )
         assert numbers == [f"CESI2026EV/IMG1{n:04d}" for n in range(1, issued + 1)]
         assert verify_store(registry, open_keys(registry, settings)).intact
+
+
+def restart_postgres() -> None:
+    """Restart the machine's PostgreSQL cluster (Debian's pg_ctlcluster), as an operator would."""
+    clusters = (
+        sorted(Path("/etc/postgresql").glob("*/main")) if Path("/etc/postgresql").exists() else []
+    )
+    if shutil.which("pg_ctlcluster") is None or not clusters:
+        message = "no pg_ctlcluster and /etc/postgresql/*/main to restart PostgreSQL with"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    version = clusters[-1].parent.name
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.postgres
+def test_postgres_restarted_under_load_gives_503s_then_recovers_losing_nothing(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    url = f"{postgres_url}?schema=t_{uuid.uuid4().hex[:10]}"
+    settings = Settings(database_url=url, keys_dir=tmp_path / "keys", dev_mode=True)
+    with open_registry(settings) as registry:
+        secret = create_token(registry, name="registrar-restart", role="registrar")
+    acknowledged: dict[str, str] = {}
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    with server(settings) as base:
+
+        def load() -> None:
+            with httpx.Client(timeout=30) as client:
+                while not stop.is_set():
+                    key = uuid.uuid4().hex
+                    try:
+                        answer = issue(client, base, secret, key)
+                    except httpx.TransportError:
+                        continue
+                    statuses.append(answer.status_code)
+                    if answer.status_code == 201:
+                        acknowledged[key] = answer.json()["registration_no"]
+                    elif answer.headers.get("content-type") != "application/problem+json":
+                        statuses.append(-1)  # not a problem: fails the test below
+
+        workers = [threading.Thread(target=load) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        while len(acknowledged) < 10:
+            time.sleep(0.01)
+        restart_postgres()
+        before = len(acknowledged)
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < before + 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        for worker in workers:
+            worker.join()
+
+    assert len(acknowledged) >= before + 20, "the server did not recover"
+    assert set(statuses) <= {201, 503}
+    with open_registry(settings) as registry:
+        for registration in acknowledged.values():
+            assert Certificate.create_id(registration) in registry.repository
+        assert verify_store(registry, open_keys(registry, settings)).intact
