@@ -47,6 +47,7 @@ def body(request: dict[str, Any]) -> dict[str, Any]:
 
 
 PASSPHRASE = "correct horse battery staple"
+SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from typing import Any
 import rfc8785
 
 from registry.merkle import verify_consistency, verify_inclusion
-from tests.api.conftest import Api, detached_verifies
-
-SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
+from tests.api.conftest import SUSPENSION, Api, detached_verifies
 
 
 def checkpoint(api: Api) -> dict[str, Any]:

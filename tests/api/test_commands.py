@@ -7,10 +7,8 @@ import pytest
 from registry.application import open_registry
 from registry.settings import Settings
 from registry.tokens import revoke_tokens
-from tests.api.conftest import Api, body
-from tests.examples import EVALUATIONS, FIRST_HALF, issue_request
-
-SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
+from tests.api.conftest import SUSPENSION, Api, body
+from tests.examples import EVALUATIONS, issue_request, surveillance
 
 
 def test_issue_answers_201_with_the_certificate(api: Api) -> None:
@@ -181,15 +179,7 @@ def test_same_idempotency_key_for_another_request_is_422(api: Api) -> None:
 COMMANDS: list[tuple[str, dict[str, Any], str]] = [
     (
         "surveillances",
-        {
-            "date": "2026-11-02",
-            "person_days": 2.5,
-            "management_audit": True,
-            "characteristic_evaluation": True,
-            "clauses": FIRST_HALF,
-            "outcome": "conforming",
-            "report_ref": "SR-1",
-        },
+        body(surveillance()),
         "valid",
     ),
     (

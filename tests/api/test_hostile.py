@@ -21,19 +21,10 @@ from starlette.types import Message, Scope
 from registry.application import Registry, open_registry
 from registry.settings import Settings
 from registry.tokens import revoke_tokens
-from tests.api.conftest import Api, body
-from tests.examples import CLAUSE_IDS, FIRST_HALF, HOLDER, issue_request
+from tests.api.conftest import SUSPENSION, Api, body
+from tests.examples import CLAUSE_IDS, FIRST_HALF, HOLDER, issue_request, surveillance
 
-SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
-SURVEILLANCE: dict[str, Any] = {
-    "date": "2026-11-02",
-    "person_days": 2.5,
-    "management_audit": True,
-    "characteristic_evaluation": True,
-    "clauses": FIRST_HALF,
-    "outcome": "conforming",
-    "report_ref": "SR-1",
-}
+SURVEILLANCE: dict[str, Any] = body(surveillance())
 ISSUE: dict[str, Any] = body(issue_request())
 UNSET: Any = object()  # no JSON body at all
 

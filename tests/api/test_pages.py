@@ -2,9 +2,7 @@
 
 import re
 
-from tests.api.conftest import Api
-
-SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
+from tests.api.conftest import SUSPENSION, Api
 
 
 def test_landing_page_has_the_search_form_and_links(api: Api) -> None:

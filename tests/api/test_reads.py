@@ -1,8 +1,6 @@
 """Public reads, the auditor's and the regulator's, and the registrar's queues, over HTTP."""
 
-from tests.api.conftest import Api
-
-SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
+from tests.api.conftest import SUSPENSION, Api
 
 
 def test_verify_by_number_oid_and_as_of(api: Api) -> None:

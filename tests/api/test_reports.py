@@ -15,11 +15,10 @@ from registry.errors import LifecycleConflict
 from registry.keyring import Keys, open_keys
 from registry.reports import make_monthly, overdue
 from registry.settings import Settings
-from tests.api.conftest import Api, detached_verifies
+from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.conftest import Clock
 from tests.examples import issue_request
 
-SUSPENSION = {"reason": "b", "details": "服务持续不满足要求", "effective_date": "2026-06-01"}
 TODAY = {"from": "2026-11-25", "to": "2026-11-25"}
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from registry.application import Registry
 from registry.demo import demo_rows
 from registry.importer import COLUMNS, Importer, read_csv
-from tests.examples import FIRST_HALF, HOLDER, SITES
+from tests.api.conftest import body
+from tests.examples import HOLDER, SITES, surveillance
 
 GOOD = {
     "holder_name": HOLDER["name"],
@@ -61,18 +62,7 @@ def test_bad_rows_are_reported_by_line_and_the_rest_imported(
 
 
 def test_history_and_status_are_imported_as_events(registry: Registry, tmp_path: Path) -> None:
-    history = [
-        {
-            "command": "surveil",
-            "date": "2026-11-02",
-            "person_days": 2.5,
-            "management_audit": True,
-            "characteristic_evaluation": True,
-            "clauses": FIRST_HALF,
-            "outcome": "conforming",
-            "report_ref": "SR-1",
-        }
-    ]
+    history = [{"command": "surveil", **body(surveillance())}]
     row = GOOD | {
         "history": json.dumps(history),
         "status": "suspended",
