@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +28,13 @@ from tests.examples import issue_request
 from tests.processes import server, serving
 
 pytestmark = pytest.mark.faults
+
+
+def wait_for(condition: Callable[[], bool], failure: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -72,8 +79,7 @@ def test_kill_9_of_the_server_mid_burst_loses_no_acknowledged_command(
         writers = [threading.Thread(target=writer) for _ in range(8)]
         for thread in writers:
             thread.start()
-        while len(acknowledged) < 30:
-            time.sleep(0.01)
+        wait_for(lambda: len(acknowledged) >= 30, "no command was acknowledged")
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         stop.set()
@@ -305,8 +311,7 @@ def test_postgres_restarted_under_load_gives_503s_then_recovers_losing_nothing(
         workers = [threading.Thread(target=load) for _ in range(4)]
         for worker in workers:
             worker.start()
-        while len(acknowledged) < 10:
-            time.sleep(0.01)
+        wait_for(lambda: len(acknowledged) >= 10, "no command was acknowledged")
         restart_postgres()
         before = len(acknowledged)
         deadline = time.monotonic() + 60
