@@ -66,15 +66,6 @@ class AuditLog:
         )
         return None if row is None else _checkpoint(row)
 
-    def covering(self, leaf_index: int) -> dict[str, Any] | None:
-        """The first checkpoint whose tree includes the leaf."""
-        row = self.registry.views.query_one(
-            "SELECT size, root, timestamp, kid, signature FROM checkpoints WHERE size > %s "
-            "ORDER BY size LIMIT 1",
-            (leaf_index,),
-        )
-        return None if row is None else _checkpoint(row)
-
     def with_checkpoints(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Regulator feed items, each with the first checkpoint that covers it."""
         if not items:

@@ -32,10 +32,6 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(REGISTRY_TZ).date()
 
 
-def end_of_year(year: int) -> date:
-    return date(year, 12, 31)
-
-
 def day_start_utc(day: date) -> str:
     """The start of a Beijing day as UTC ISO text: how recorded times are stored and compared."""
     return datetime.combine(day, datetime.min.time(), REGISTRY_TZ).astimezone(UTC).isoformat()

@@ -7,7 +7,6 @@ from typing import NamedTuple
 from registry.errors import InvalidInput, RuleViolation
 
 LEVEL_NAMES = {1: "规划级", 2: "规范级", 3: "集成级", 4: "优化级", 5: "引领级"}
-LEVEL_NAMES_EN = {1: "planning", 2: "standardized", 3: "integrated", 4: "optimized", 5: "leading"}
 
 
 class Thresholds(NamedTuple):
