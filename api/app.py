@@ -51,6 +51,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         lifespan=lifespan,
         docs_url=None,  # served by pages.py from local assets: no CDN
         redoc_url=None,
+        # No OpenTelemetry here: its per-request check of the providers costs more than a
+        # verification's database read.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     problems.install(app)
     # The public reads first: routes are matched in order, and they are the hot ones.
