@@ -63,6 +63,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(pages.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
+    # Hot public reads, served ahead of their FastAPI declarations (kept for the OpenAPI
+    # document) by the same functions as plain Starlette routes: ~30 us a request, not ~85.
+    app.router.routes[:0] = [*public.FAST_ROUTES, *qr.FAST_ROUTES]
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )

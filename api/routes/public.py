@@ -5,6 +5,7 @@ from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from starlette.routing import Route
 
 from api.auth import RegistryDep
 from api.blocking import read
@@ -16,9 +17,9 @@ from registry.errors import InvalidInput
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
 
-# The hottest route: no dependencies to solve and no response model to validate, as the
-# query is read by hand and the answer serialised once (STYLE 9); the parameters and the
-# answer are still described in the OpenAPI document.
+# The hottest route: the query is read by hand and the answer serialised once (STYLE 9).
+# It is served as a plain Starlette route (see FAST_ROUTES): FastAPI's request handling
+# costs more than the registry's read; the declaration below describes it in OpenAPI.
 VERIFY_PARAMETERS = [
     {
         "name": "number",
@@ -73,6 +74,9 @@ async def verify(request: Request) -> Response:
     answer = await read(state.registry, state.registry.verify, number=number, oid=oid, as_of=as_of)
     body = state.audit.receipt(answer) if receipt in TRUE else answer
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+FAST_ROUTES = [Route("/api/v1/verify", verify, methods=["GET"])]
 
 
 def _text(query: Any, name: str, limit: int) -> str | None:

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
+from starlette.routing import Route
 
 from api.blocking import read
 from api.problems import PROBLEM_RESPONSES
@@ -71,17 +72,37 @@ def jwks(keys: KeysDep) -> dict[str, Any]:
     return keys.jwks()
 
 
-# Hot public routes: async, without dependencies (the threadpool hop would cost more than
-# the work); signing and images are cached, and a token's verdict is cached by the keyring.
-@router.get("/api/v1/certificates/{no:path}/qr.png", response_class=Response)
-async def qr_png(no: str, request: Request) -> Response:
+# Hot public routes: signing and images are cached, and a token's verdict is cached by the
+# keyring. The images are served as plain Starlette routes (FAST_ROUTES, as verify is); the
+# declarations describe them in OpenAPI.
+NO = {
+    "name": "no",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "registration or printed certificate number (`/` literal or `%2F`)",
+}
+
+
+@router.get(
+    "/api/v1/certificates/{no:path}/qr.png",
+    response_class=Response,
+    openapi_extra={"parameters": [NO]},
+)
+async def qr_png(request: Request) -> Response:
     """The signed QR code of the current certificate, as printed on it."""
+    no = request.path_params["no"]
     url = await read(request.app.state.registry, signed_url, request, no)
     return Response(png(url), media_type="image/png", headers=CACHE)
 
 
-@router.get("/api/v1/certificates/{no:path}/qr.svg", response_class=Response)
-async def qr_svg(no: str, request: Request) -> Response:
+@router.get(
+    "/api/v1/certificates/{no:path}/qr.svg",
+    response_class=Response,
+    openapi_extra={"parameters": [NO]},
+)
+async def qr_svg(request: Request) -> Response:
+    no = request.path_params["no"]
     url = await read(request.app.state.registry, signed_url, request, no)
     return Response(svg(url), media_type="image/svg+xml", headers=CACHE)
 
@@ -93,3 +114,9 @@ async def qr_verify(body: QrVerifyRequest, request: Request) -> Response:
     state = request.app.state
     result = await read(state.registry, check, state.registry, state.keys, body.token)
     return Response(orjson.dumps(result), media_type="application/json")
+
+
+FAST_ROUTES = [
+    Route("/api/v1/certificates/{no:path}/qr.png", qr_png, methods=["GET"]),
+    Route("/api/v1/certificates/{no:path}/qr.svg", qr_svg, methods=["GET"]),
+]
