@@ -32,8 +32,9 @@ CHECKPOINT_AGE = 3600.0  # seconds: a fresh checkpoint at least hourly, even whe
 
 
 def ensure_checkpoints(registry: Registry) -> None:
-    with registry.views.transaction() as cursor:
-        cursor.execute(CHECKPOINTS)
+    if not registry.views.has_table("checkpoints"):
+        with registry.views.transaction() as cursor:
+            cursor.execute(CHECKPOINTS)
 
 
 def checkpoint_payload(size: int, root: str, timestamp: str) -> bytes:

@@ -66,7 +66,12 @@ class Projector:
 
     def create_tables(self) -> None:
         """Create the read models; ones of an older layout are dropped and projected again
-        (read models are disposable: the events are the record)."""
+        (read models are disposable: the events are the record). When they are current,
+        no DDL runs: a process starting beside running ones must not lock their tables."""
+        if self.store.has_table("projection_schema") and self.store.query_one(
+            "SELECT version FROM projection_schema"
+        ) == (SCHEMA_VERSION,):
+            return
         with self.store.transaction() as cursor:
             cursor.execute(
                 "CREATE TABLE IF NOT EXISTS projection_schema (version INTEGER NOT NULL)"

@@ -108,6 +108,15 @@ class ViewStore:
                 return connection.execute(sql, params).fetchall()
         return self._sqlite().execute(sql.replace("%s", "?"), params).fetchall()
 
+    def has_table(self, name: str) -> bool:
+        """Whether the table exists, asked without DDL (which would lock against writers)."""
+        if self.postgres:
+            return self.query_one("SELECT to_regclass(%s)", (name,)) != (None,)
+        found = self.query_one(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", (name,)
+        )
+        return found is not None
+
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None

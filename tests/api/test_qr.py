@@ -176,8 +176,10 @@ def test_a_retired_key_still_verifies_but_no_longer_signs(
     old = scanned_token(api, no)
     kid = jwt.get_unverified_header(old)["kid"]
 
-    cli(settings, "keys", "retire", kid)
+    retired = cli(settings, "keys", "retire", kid)
     api = restart(api)
+
+    assert retired.returncode == 0, retired.stderr
 
     assert check(api, old)["authentic"] is True
     response = api.client.get(f"/api/v1/certificates/{no}/qr.png")
