@@ -1,5 +1,6 @@
 """Signed QR codes: the key set, the images, the scanned page's check, the printable certificate."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
@@ -91,9 +92,7 @@ NO = {
 )
 async def qr_png(request: Request) -> Response:
     """The signed QR code of the current certificate, as printed on it."""
-    no = request.path_params["no"]
-    url = await read(request.app.state.registry, signed_url, request, no)
-    return Response(png(url), media_type="image/png", headers=CACHE)
+    return await _image(request, png, "image/png")
 
 
 @router.get(
@@ -102,9 +101,13 @@ async def qr_png(request: Request) -> Response:
     openapi_extra={"parameters": [NO]},
 )
 async def qr_svg(request: Request) -> Response:
+    return await _image(request, svg, "image/svg+xml")
+
+
+async def _image(request: Request, render: Callable[[str], bytes], media_type: str) -> Response:
     no = request.path_params["no"]
     url = await read(request.app.state.registry, signed_url, request, no)
-    return Response(svg(url), media_type="image/svg+xml", headers=CACHE)
+    return Response(render(url), media_type=media_type, headers=CACHE)
 
 
 @router.post("/api/v1/qr/verify")

@@ -175,9 +175,9 @@ def test_idempotency_keys_are_per_actor(registry: Registry) -> None:
 
 def test_idempotency_survives_a_restart(durable_database_url: str, clock: Clock) -> None:
     settings = Settings(database_url=durable_database_url)
-    with open_registry(settings, clock=clock) as registry:
-        registration = issue(registry)
-        first = registry.suspend(
+
+    def suspend(registry: Registry, registration: str) -> dict[str, Any]:
+        return registry.suspend(
             registration,
             actor=ACTOR,
             idempotency_key="susp-1",
@@ -185,17 +185,14 @@ def test_idempotency_survives_a_restart(durable_database_url: str, clock: Clock)
             details="应获证组织请求",
             effective_date=date(2026, 6, 1),
         )
+
+    with open_registry(settings, clock=clock) as registry:
+        registration = issue(registry)
+        first = suspend(registry, registration)
     clock.advance(days=1)
 
     with open_registry(settings, clock=clock) as registry:
-        again = registry.suspend(
-            registration,
-            actor=ACTOR,
-            idempotency_key="susp-1",
-            reason="g",
-            details="应获证组织请求",
-            effective_date=date(2026, 6, 1),
-        )
+        again = suspend(registry, registration)
         events = list(registry.events.get(_id(registration)))
 
     assert again == first
