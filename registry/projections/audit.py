@@ -1,7 +1,6 @@
 """Audit index: every stored event by registration, actor, type and recorded time."""
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from registry.projections.batch import Batch
@@ -11,11 +10,6 @@ COLUMNS = (
     "position, registration_no, type, version, recorded_at, effective_date, actor, data, hash, "
     "prev_hash"
 )
-
-
-def utc_iso(moment: datetime) -> str:
-    """Recorded times in one offset, so that ISO strings sort and compare as times."""
-    return moment.astimezone(UTC).isoformat()
 
 
 class AuditProjection:
@@ -60,7 +54,7 @@ class AuditProjection:
                     item.subject.registration_no,
                     item.type,
                     event.originator_version,
-                    utc_iso(event.timestamp),
+                    item.recorded_at,
                     None if effective is None else effective.isoformat(),
                     event.actor,
                     item.data_json,

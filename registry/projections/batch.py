@@ -1,13 +1,13 @@
 """A batch of stored events as the projections receive it, in position order."""
 
 from dataclasses import dataclass, field
+from datetime import UTC
 from functools import cached_property
-from typing import Any
 
 import orjson
 
 from registry.aggregates.certificate import Certificate
-from registry.aggregates.chain import Chained, event_data, jsonable
+from registry.aggregates.chain import Chained, event_data
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,14 @@ class Item:
         return type(self.event).__name__
 
     @cached_property
-    def data(self) -> dict[str, Any]:
-        """The event's own fields, JSON-ready (what the audit trail shows as `data`)."""
-        return jsonable(event_data(self.event))  # type: ignore[no-any-return]
+    def data_json(self) -> str:
+        """The event's own fields as JSON (what the audit trail shows as `data`)."""
+        return orjson.dumps(event_data(self.event), option=orjson.OPT_SORT_KEYS).decode()
 
     @cached_property
-    def data_json(self) -> str:
-        return orjson.dumps(event_data(self.event), option=orjson.OPT_SORT_KEYS).decode()
+    def recorded_at(self) -> str:
+        """When it was recorded, in UTC: ISO strings in one offset sort as times."""
+        return self.event.timestamp.astimezone(UTC).isoformat()
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Batch:
 
     def after(self, position: int) -> "Batch":
         """The part of the batch a projection at `position` has not seen yet."""
+        if not self.items or position < self.items[0].position:
+            return self
         items = [item for item in self.items if item.position > position]
         touched = {item.subject.registration_no for item in items}
         kept = {k: v for k, v in self.certificates.items() if k in touched}

@@ -3,7 +3,6 @@
 import json
 from typing import Any
 
-from registry.projections.audit import utc_iso
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, ViewStore
 from registry.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
@@ -57,7 +56,7 @@ class FeedProjection:
         for item in batch.items:
             if item.type not in FEED_TYPES:
                 continue
-            reason = item.data.get("reason")
+            reason = getattr(item.event, "reason", None)
             texts = REASON_TEXTS.get(item.type, {})
             rows.append(
                 (
@@ -68,7 +67,7 @@ class FeedProjection:
                     reason,
                     texts.get(reason) if reason else None,
                     item.event.effective_date.isoformat(),  # type: ignore[union-attr]
-                    utc_iso(item.event.timestamp),
+                    item.recorded_at,
                     item.subject.holder_name,
                     item.subject.uscc,
                     item.data_json,
