@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-import rfc8785
-
+from registry import canonical
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained, recompute_hash
 from registry.application import Registry
@@ -38,7 +37,7 @@ def ensure_checkpoints(registry: Registry) -> None:
 
 
 def checkpoint_payload(size: int, root: str, timestamp: str) -> bytes:
-    return bytes(rfc8785.dumps({"size": size, "root": root, "timestamp": timestamp}))
+    return canonical.dumps({"size": size, "root": root, "timestamp": timestamp})
 
 
 class AuditLog:
@@ -163,7 +162,7 @@ class AuditLog:
             "checkpoint": checkpoint,
             "inclusion": self.inclusion(int(row[0]), checkpoint["size"]),
         }
-        kid, signature = self.keys.sign_detached(bytes(rfc8785.dumps(body)))
+        kid, signature = self.keys.sign_detached(canonical.dumps(body))
         return {**body, "kid": kid, "signature": signature}
 
 

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import UUID
 
 import orjson
-import rfc8785
 from eventsourcing.domain import Aggregate
+
+from registry import canonical
 
 ENVELOPE = frozenset(
     {
@@ -65,7 +66,7 @@ def event_hash(
         "data": jsonable(data),
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return hashlib.sha256(canonical.dumps(document)).hexdigest()
 
 
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {}

@@ -5,14 +5,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-import rfc8785
-
+from registry import canonical
 from registry.aggregates.chain import Chained, Stamp
 
 
 def request_fingerprint(command: str, target: str | None, arguments: dict[str, Any]) -> str:
     document = {"command": command, "target": target, "arguments": arguments}
-    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return hashlib.sha256(canonical.dumps(document)).hexdigest()
 
 
 class CommandRecord(Chained):
