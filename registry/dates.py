@@ -1,6 +1,7 @@
 """Date arithmetic of the rule: periods in calendar months, the registry's time zone."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -10,6 +11,7 @@ REGISTRY_TZ = timezone(timedelta(hours=8), "CST")
 ONE_DAY = timedelta(days=1)
 
 
+@lru_cache(maxsize=1 << 14)  # pure, and asked of the same few dates again and again
 def last_day_of_period(start: date, *, months: int) -> date:
     """The last day of a period of `months` calendar months that begins on `start`.
 
