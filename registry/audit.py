@@ -18,7 +18,7 @@ from registry.aggregates.chain import Chained, recompute_hash
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.keyring import Keys, verify_detached
-from registry.merkle import MerkleLog
+from registry.merkle import MerkleLog, leaf_hash
 from registry.projections.audit import leaf_hashes, leaf_of, leaves_with_positions
 
 CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
@@ -27,6 +27,9 @@ CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
     timestamp TEXT NOT NULL,
     kid TEXT NOT NULL,
     signature TEXT NOT NULL)"""
+# Subtrees of fewer than 2**4 leaves are not held in memory but read back from the audit
+# index when a proof needs them: 4 bytes a leaf, not 64 (128 MB at 2 million events).
+MEMORY_FLOOR = 4
 CHECKPOINT_AGE = 3600.0  # seconds: a fresh checkpoint at least hourly, even when idle
 
 
@@ -46,7 +49,7 @@ class AuditLog:
     def __init__(self, registry: Registry, keys: Keys):
         self.registry = registry
         self.keys = keys
-        self.tree = MerkleLog()
+        self.tree = MerkleLog(floor=MEMORY_FLOOR, fetch=self._leaf_hashes)
         self._lock = threading.Lock()
         ensure_checkpoints(registry)
 
@@ -58,6 +61,11 @@ class AuditLog:
                     assert index == len(self.tree), "the audit index's leaves have a gap"
                     self.tree.append(bytes.fromhex(digest))
             return len(self.tree)
+
+    def _leaf_hashes(self, start: int, end: int) -> list[bytes]:
+        """The leaf hashes of [start, end), read back from the audit index."""
+        rows = leaf_hashes(self.registry.views, start - 1, end - start)
+        return [leaf_hash(bytes.fromhex(digest)) for _, digest in rows]
 
     def latest(self) -> dict[str, Any] | None:
         row = self.registry.views.query_one(

@@ -103,16 +103,32 @@ def verify_consistency(
 
 
 class MerkleLog:
-    """A growing list of leaves with every complete subtree's hash kept, for cheap roots and proofs.
+    """A growing list of leaves with complete subtrees' hashes kept, for cheap roots and proofs.
 
     `_levels[h]` holds, back to back, the hashes of the complete subtrees of 2**h leaves in
-    order (level 0 holds the leaf hashes): one bytearray per level, no object per leaf. Any
-    tree hash is then at most one complete-subtree hash per level, so `root` costs O(log n)
-    hashes and a proof O(log² n); an append costs O(1) amortised.
+    order: one bytearray per level, no object per leaf. Any tree hash is then at most one
+    complete-subtree hash per level, so `root` costs O(log n) hashes and a proof O(log² n);
+    an append costs O(1) amortised.
+
+    With a `floor` f > 0 the levels below f are not kept once a block of 2**f leaves is
+    complete (only the incomplete last block is): memory falls from 64 to 64 / 2**f bytes a
+    leaf, and a proof that needs a subtree inside a complete block reads that block's leaf
+    hashes back through `fetch(start, end)` (from the audit index, which holds them anyway).
     """
 
-    def __init__(self, leaves: Iterable[bytes] = ()) -> None:
-        self._levels: list[bytearray] = [bytearray()]
+    def __init__(
+        self,
+        leaves: Iterable[bytes] = (),
+        *,
+        floor: int = 0,
+        fetch: Callable[[int, int], Sequence[bytes]] | None = None,
+    ) -> None:
+        if floor < 0 or (floor > 0 and fetch is None):
+            raise ValueError("a floor above 0 needs a fetch for the leaf hashes it drops")
+        self._floor = floor
+        self._fetch = fetch
+        self._levels: list[bytearray] = [bytearray() for _ in range(floor + 1)]
+        self._tail: list[bytes] = []  # leaf hashes of the incomplete last block
         self._size = 0
         for data in leaves:
             self.append(data)
@@ -129,10 +145,17 @@ class MerkleLog:
         if len(hashed) != HASH_SIZE:
             raise ValueError(f"a leaf hash has {HASH_SIZE} bytes, got {len(hashed)}")
         index = self._size
-        self._levels[0] += hashed
         self._size += 1
-        # Each subtree this leaf completes: the sizes 2**h with 2**h dividing the new size.
-        level, count = 0, self._size
+        if self._floor == 0:
+            self._levels[0] += hashed
+        else:
+            self._tail.append(hashed)
+            if len(self._tail) < 1 << self._floor:
+                return index
+            self._levels[self._floor] += _hash_range(self._tail, 0, len(self._tail))
+            self._tail = []
+        # Each subtree this block completes: the sizes 2**h with 2**h dividing the new size.
+        level, count = self._floor, self._size >> self._floor
         while count % 2 == 0:
             below = self._levels[level]
             pair = len(below) - 2 * HASH_SIZE
@@ -166,16 +189,32 @@ class MerkleLog:
 
     def _subtree_hash(self, start: int, end: int) -> bytes:
         # Only called for the ranges the §2.1 recursion produces: `start` is a multiple of the
-        # smallest power of two >= end - start, so a power-of-two range is a stored subtree.
+        # smallest power of two >= end - start, so a power-of-two range is a stored subtree
+        # (or one inside a single block, below the floor).
         n = end - start
         if n == 0:
             return EMPTY_ROOT
         if n & (n - 1) == 0:
             level = n.bit_length() - 1
-            at = (start >> level) * HASH_SIZE
-            return bytes(self._levels[level][at : at + HASH_SIZE])
+            if level >= self._floor:
+                at = (start >> level) * HASH_SIZE
+                return bytes(self._levels[level][at : at + HASH_SIZE])
+            block = start >> self._floor << self._floor
+            return _hash_range(self._block(block), start - block, end - block)
         k = _split(n)
         return node_hash(self._subtree_hash(start, start + k), self._subtree_hash(start + k, end))
+
+    def _block(self, start: int) -> Sequence[bytes]:
+        """The leaf hashes of the block that begins at leaf `start`."""
+        if start + len(self._tail) == self._size:
+            return self._tail
+        assert self._fetch is not None  # a floor above 0 has one
+        found = self._fetch(start, start + (1 << self._floor))
+        at = (start >> self._floor) * HASH_SIZE
+        kept = bytes(self._levels[self._floor][at : at + HASH_SIZE])
+        if len(found) != 1 << self._floor or _hash_range(found, 0, len(found)) != kept:
+            raise ValueError(f"the leaf hashes fetched for the block at {start} do not match it")
+        return found
 
 
 def _split(n: int) -> int:

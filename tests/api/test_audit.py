@@ -47,6 +47,40 @@ def test_inclusion_proof_of_every_event_verifies_against_the_checkpoint(api: Api
         )
 
 
+def test_proofs_verify_for_events_whose_subtrees_are_read_back_from_the_audit_index(
+    api: Api,
+) -> None:
+    """The server keeps no subtree under 16 leaves once its block is complete (MEMORY_FLOOR)."""
+    for _ in range(30):
+        api.issue()
+    c = checkpoint(api)
+    events = api.client.get("/api/v1/audit/events", headers=api.auth("auditor")).json()
+    assert c["size"] > 32
+
+    for event in events:
+        proof = api.client.get(
+            "/api/v1/audit/proof", params={"position": event["position"], "size": c["size"]}
+        ).json()
+        assert verify_inclusion(
+            bytes.fromhex(event["hash"]),
+            proof["leaf_index"],
+            c["size"],
+            [bytes.fromhex(p) for p in proof["proof"]],
+            bytes.fromhex(c["root"]),
+        )
+    for old_size in (1, 5, 16, 17, c["size"] - 1):
+        proof = api.client.get(
+            "/api/v1/audit/proof", params={"from_size": old_size, "to_size": c["size"]}
+        ).json()
+        assert verify_consistency(
+            old_size,
+            c["size"],
+            bytes.fromhex(proof["from_root"]),
+            bytes.fromhex(c["root"]),
+            [bytes.fromhex(p) for p in proof["proof"]],
+        )
+
+
 def test_a_later_checkpoint_is_consistent_with_an_earlier_one(api: Api) -> None:
     no = api.issue()
     first = checkpoint(api)

@@ -462,13 +462,17 @@ def test_log_append_leaf_hash_is_append_of_the_data() -> None:
     assert by_hash.inclusion_proof(5) == MerkleLog(LEAVES).inclusion_proof(5)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_log_gives_the_same_roots_and_proofs_as_the_functions_on_random_trees(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "floor"), [(1, 0), (2, 0), (3, 0), (4, 1), (5, 3), (6, 4)])
+def test_log_gives_the_same_roots_and_proofs_as_the_functions_on_random_trees(
+    seed: int, floor: int
+) -> None:
+    """With a floor, the subtrees below it are read back from where the leaves are kept."""
     rng = random.Random(seed)
     leaves = [
         rng.randbytes(rng.choice([0, 1, 7, 32, 32, 32, 64])) for _ in range(rng.randint(260, 300))
     ]
-    log = MerkleLog()
+    hashes = [leaf_hash(data) for data in leaves]
+    log = MerkleLog(floor=floor, fetch=lambda start, end: hashes[start:end])
     for data in leaves:
         log.append(data)
     n = len(leaves)
@@ -490,6 +494,33 @@ def test_log_gives_the_same_roots_and_proofs_as_the_functions_on_random_trees(se
             assert proof == inclusion_proof(leaves, a, b), (a, b)
             assert verify_inclusion(leaves[a], a, b, proof, log.root(b)), (a, b)
             assert not verify_inclusion(leaves[a] + b"!", a, b, proof, log.root(b)), (a, b)
+
+
+def test_log_with_a_floor_keeps_a_sixteenth_of_the_hashes_at_floor_four() -> None:
+    hashes = [leaf_hash(bytes([i % 256, i // 256])) for i in range(4096)]
+    full, bounded = MerkleLog(), MerkleLog(floor=4, fetch=lambda s, e: hashes[s:e])
+    for hashed in hashes:
+        full.append_leaf_hash(hashed)
+        bounded.append_leaf_hash(hashed)
+    assert sum(map(len, full._levels)) == (2 * 4096 - 1) * 32  # every node of the tree
+    assert sum(map(len, bounded._levels)) == (2 * 4096 // 16 - 1) * 32  # those of 16+ leaves
+    assert bounded.root() == full.root()
+
+
+def test_log_refuses_leaf_hashes_fetched_back_that_do_not_match_the_block() -> None:
+    hashes = [leaf_hash(bytes([i])) for i in range(32)]
+    tampered = [*hashes[:5], leaf_hash(b"forged"), *hashes[6:]]
+    log = MerkleLog(floor=3, fetch=lambda start, end: tampered[start:end])
+    for hashed in hashes:
+        log.append_leaf_hash(hashed)
+    assert log.root() == root([bytes([i]) for i in range(32)])  # no fetch needed
+    with pytest.raises(ValueError, match="do not match"):
+        log.inclusion_proof(5)
+
+
+def test_log_with_a_floor_needs_somewhere_to_fetch_leaves_from() -> None:
+    with pytest.raises(ValueError, match="needs a fetch"):
+        MerkleLog(floor=2)
 
 
 # Bad arguments.
