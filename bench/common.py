@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -42,6 +43,31 @@ class Config:
     postgres_url: str = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
     profile: bool = os.environ.get("BENCH_PROFILE", "1") != "0"
     quiet_budget: float = env_float("BENCH_QUIET_WAIT", 150.0)  # seconds, whole run
+    pin: bool = os.environ.get("BENCH_PIN", "1") != "0"
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """Which CPUs the servers and the load generator run on (`taskset -c` lists).
+
+    On a small machine wrk and the server otherwise take turns on the same cores, and the
+    server, descheduled mid-batch, shows the scheduler's tail, not its own: the last CPU
+    goes to wrk, the others to the server, as if the load came from another machine."""
+
+    server: str | None = None
+    load: str | None = None
+
+    @classmethod
+    def of(cls, cfg: Config) -> "Pinning":
+        cpus = os.cpu_count() or 1
+        if not cfg.pin or cpus < 2 or shutil.which("taskset") is None:
+            return cls()
+        return cls(server="0" if cpus == 2 else f"0-{cpus - 2}", load=str(cpus - 1))
+
+
+def pinned(cmd: Sequence[str], cpus: str | None) -> list[str]:
+    """`cmd` run on `cpus` (taskset execs it: the PID stays the command's)."""
+    return list(cmd) if cpus is None else ["taskset", "-c", cpus, *cmd]
 
 
 # Statistics -------------------------------------------------------------------------------
@@ -298,13 +324,19 @@ def background(
 class Server:
     """An HTTP server process on 127.0.0.1, started and stopped by us."""
 
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], workdir: Path):
+    def __init__(
+        self,
+        name: str,
+        cmd: list[str],
+        env: dict[str, str],
+        workdir: Path,
+        cpus: str | None = None,
+    ):
         self.name = name
         self.port = free_port()
         self.log = workdir / f"{name}.log"
-        self.process = background(
-            name, [c.replace("{port}", str(self.port)) for c in cmd], env, workdir
-        )
+        cmd = pinned([c.replace("{port}", str(self.port)) for c in cmd], cpus)
+        self.process = background(name, cmd, env, workdir)
 
     @property
     def url(self) -> str:

@@ -18,6 +18,7 @@ from bench import data
 from bench.common import (
     VENV_BIN,
     Config,
+    Pinning,
     Quiet,
     Section,
     Server,
@@ -105,18 +106,25 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
         reference_url, seconds = build_registry(workdir, "reference", cfg.reference_scale)
         scale.data["reference_build_seconds"] = seconds
 
+    pin = Pinning.of(cfg)
+    http.data["cpus"] = {"servers": pin.server, "wrk": pin.load}
     servers: list[Server] = []
     try:
         baseline = Server(
-            "baseline", uvicorn_cmd("bench.baseline_app:create_app"), child_env(), workdir
+            "baseline",
+            uvicorn_cmd("bench.baseline_app:create_app"),
+            child_env(),
+            workdir,
+            pin.server,
         )
         servers.append(baseline)
+        keys = workdir / "keys"
         registry = Server(
-            "registry", registry_cmd(), registry_env(main_url, workdir / "keys"), workdir
+            "registry", registry_cmd(), registry_env(main_url, keys), workdir, pin.server
         )
         servers.append(registry)
         reference = Server(
-            "reference", registry_cmd(), registry_env(reference_url, workdir / "keys"), workdir
+            "reference", registry_cmd(), registry_env(reference_url, keys), workdir, pin.server
         )
         servers.append(reference)
         ready_timeout = 300 + cfg.scale / 1000
@@ -139,6 +147,7 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
                 duration=seconds,
                 connections=cfg.connections,
                 servers=[c.server.pid],
+                cpus=pin.load,
             )
 
         for c in candidates:  # warm-up, not recorded
@@ -225,7 +234,13 @@ def profile_misses(
         c = by[name]
 
         def loader(c: Candidate = c) -> object:
-            return load(c.server.url, c.args, duration=cfg.duration, connections=cfg.connections)
+            return load(
+                c.server.url,
+                c.args,
+                duration=cfg.duration,
+                connections=cfg.connections,
+                cpus=Pinning.of(cfg).load,
+            )
 
         http.data.setdefault("profiles", {})[name] = profile_server(
             c.server.pid, cfg.duration, loader, workdir / f"{name}.prof"

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import CpuWindow
+from bench.common import CpuWindow, pinned
 
 SCRIPT = Path(__file__).with_name("load.lua")
 
@@ -44,21 +44,25 @@ def load(
     duration: float,
     connections: int,
     servers: Sequence[int] = (),
+    cpus: str | None = None,
 ) -> Round:
     """One bounded run of wrk against `url` (see load.lua for `args`)."""
-    cmd = [
-        wrk(),
-        "-t2",
-        f"-c{connections}",
-        f"-d{duration:.0f}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(SCRIPT),
-        url,
-        "--",
-        *args,
-    ]
+    cmd = pinned(
+        [
+            wrk(),
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration:.0f}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(SCRIPT),
+            url,
+            "--",
+            *args,
+        ],
+        cpus,
+    )
     window = CpuWindow(servers)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, check=False)
     cpu = window.close()
