@@ -61,8 +61,11 @@ def check_text(value: object, field: str, *, required: bool = True, limit: int =
     if len(text) > limit:
         raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
     # Cf: invisible format characters, bidi overrides among them, would let a name display
-    # as something it is not.
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text):
+    # as something it is not. isprintable() is False for every such character (and for
+    # spaces other than U+0020, which are allowed): only then is each character looked at.
+    if not text.isprintable() and any(
+        unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text
+    ):
         raise InvalidInput(
             f"{field} contains control, format or unassigned characters", field=field
         )
