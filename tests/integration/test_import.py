@@ -121,6 +121,26 @@ def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: P
     assert "1 imported, 0 already there, 1 refused" in result.stderr
 
 
+def test_an_interrupted_import_run_again_stores_only_the_rows_it_had_not_reached(
+    registry: Registry, tmp_path: Path
+) -> None:
+    rows = [
+        GOOD
+        | {"holder_name": f"甲{i}公司"}
+        | ({"registration_no": f"CESI2026EV/IMG1{i:04d}"} if i % 2 else {})
+        for i in range(1, 9)
+    ]
+    Importer(registry).run(read_csv(write_csv(tmp_path / "first.csv", rows[:5])))  # then killed
+
+    again = Importer(registry).run(read_csv(write_csv(tmp_path / "all.csv", rows)))
+
+    assert (again.imported, again.skipped, again.errors) == (3, 5, [])
+    facts = [registry.certificates.facts(r) for r in registrations(registry)]
+    names = {f["holder"]["name"] for f in facts if f is not None}
+    assert len(registrations(registry)) == 8
+    assert names == {f"甲{i}公司" for i in range(1, 9)}
+
+
 def test_a_number_twice_in_one_batch_keeps_every_other_row(
     registry: Registry, tmp_path: Path
 ) -> None:
