@@ -165,13 +165,16 @@ def main() -> int:
             database.append(url)
             return found
 
-        sections += guarded("HTTP and scale", http_sections)
-        if database:
+        if cfg.runs("http") or cfg.runs("rebuild"):  # the rebuild uses the HTTP database
+            sections += guarded("HTTP and scale", http_sections)
+        if database and cfg.runs("rebuild"):
             sections += guarded(
                 "rebuild", lambda: [rebuild.measure(cfg, workdir, quiet, database[0])]
             )
-        sections += guarded("storage", lambda: [storage.measure(cfg, workdir, quiet)])
-        sections += guarded("scale-out", lambda: [scaleout.measure(cfg, workdir, quiet)])
+        if cfg.runs("storage"):
+            sections += guarded("storage", lambda: [storage.measure(cfg, workdir, quiet)])
+        if cfg.runs("scaleout"):
+            sections += guarded("scale-out", lambda: [scaleout.measure(cfg, workdir, quiet)])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     sections.sort(key=lambda s: s.name)
