@@ -108,7 +108,8 @@ class AuditLog:
             age = (now - datetime.fromisoformat(latest["timestamp"])).total_seconds()
             if age < max_age:
                 return latest
-        root = self.tree.root(size).hex()
+        with self._lock:
+            root = self.tree.root(size).hex()
         timestamp = now.isoformat()
         kid, signature = self.keys.sign_detached(checkpoint_payload(size, root, timestamp))
         with self.registry.views.transaction() as cursor:
@@ -131,13 +132,15 @@ class AuditLog:
                 f"size must be above the event's leaf index {index} and at most {len(self.tree)}",
                 field="size",
             )
+        with self._lock:  # a sync appending meanwhile may close the block a proof reads
+            root, proof = self.tree.root(size), self.tree.inclusion_proof(index, size)
         return {
             "position": position,
             "leaf_index": index,
             "leaf_hash": digest,
             "size": size,
-            "root": self.tree.root(size).hex(),
-            "proof": [node.hex() for node in self.tree.inclusion_proof(index, size)],
+            "root": root.hex(),
+            "proof": [node.hex() for node in proof],
         }
 
     def consistency(self, from_size: int, to_size: int) -> dict[str, Any]:
@@ -145,12 +148,15 @@ class AuditLog:
         size = self.sync()
         if not 0 < from_size <= to_size <= size:
             raise InvalidInput(f"need 0 < from_size <= to_size <= {size}", field="from_size")
+        with self._lock:
+            roots = self.tree.root(from_size), self.tree.root(to_size)
+            proof = self.tree.consistency_proof(from_size, to_size)
         return {
             "from_size": from_size,
             "to_size": to_size,
-            "from_root": self.tree.root(from_size).hex(),
-            "to_root": self.tree.root(to_size).hex(),
-            "proof": [node.hex() for node in self.tree.consistency_proof(from_size, to_size)],
+            "from_root": roots[0].hex(),
+            "to_root": roots[1].hex(),
+            "proof": [node.hex() for node in proof],
         }
 
     def receipt(self, answer: dict[str, Any]) -> dict[str, Any]:
