@@ -287,8 +287,17 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def _kid_taken_as_given(argv: list[str]) -> list[str]:
+    """`registry keys retire KID`: a KID is base64url and one in 32 begins with "-", which
+    argparse would read as an option; what follows the action is the KID, as written."""
+    action = argv[:2] in (["keys", "retire"], ["keys", "compromised"])
+    if action and len(argv) == 3 and argv[2] not in ("-h", "--help"):
+        return [*argv[:2], "--", argv[2]]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_kid_taken_as_given(list(sys.argv[1:] if argv is None else argv)))
     try:
         code: int = args.run(args)
     except RegistryError as error:

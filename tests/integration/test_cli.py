@@ -36,3 +36,23 @@ def test_refusals_are_one_line_with_a_non_zero_exit(
     assert result.returncode != 0
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("action", ["retire", "compromised"])
+def test_a_kid_beginning_with_a_dash_is_read_as_the_kid_not_an_option(
+    tmp_path: Path, action: str
+) -> None:
+    """Key ids are base64url: one in 32 begins with "-" (a CI run met one)."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/registry.sqlite",
+        keys_dir=tmp_path / "keys",
+        dev_mode=True,
+    )
+    assert cli(settings, "keys", "generate").returncode == 0
+
+    result = cli(settings, "keys", action, "-VypXUJ2")
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "registry: no key '-VypXUJ2' in the keyring (see `registry keys list`)"
+    )
