@@ -196,7 +196,7 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             http.notes.append(f"non-2xx or socket errors: {errors}")
 
         if cfg.profile:
-            profile_misses(http, scale, by, cfg, workdir)
+            profile_misses(http, scale, by, cfg, workdir, pin.load)
     finally:
         for s in servers:
             s.stop()
@@ -220,7 +220,12 @@ def qr_inputs(registry: Server, cfg: Config, workdir: Path) -> tuple[Path, Path]
 
 
 def profile_misses(
-    http: Section, scale: Section, by: dict[str, Candidate], cfg: Config, workdir: Path
+    http: Section,
+    scale: Section,
+    by: dict[str, Candidate],
+    cfg: Config,
+    workdir: Path,
+    cpus: str | None,
 ) -> None:
     """One profile per endpoint that missed a target, and the baseline's to compare with."""
     missed: dict[str, list[Target]] = {}
@@ -239,7 +244,7 @@ def profile_misses(
                 c.args,
                 duration=cfg.duration,
                 connections=cfg.connections,
-                cpus=Pinning.of(cfg).load,
+                cpus=cpus,
             )
 
         http.data.setdefault("profiles", {})[name] = profile_server(

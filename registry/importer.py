@@ -189,23 +189,26 @@ class Importer:
         return registration_no(decided.year, sequence)
 
     def _save(self, batch: list["Pending"], result: ImportResult) -> None:
-        try:
-            self.registry.save(*(a for p in batch for a in p.aggregates))
-            result.imported += len(batch)
-        except IntegrityError:  # rows an earlier run stored, or a number taken meanwhile
-            self._next.clear()
+        if not self._saved_together(batch, result):  # rows stored before, or a number taken
             fresh = [item for item in batch if not self._stored(item)]
             result.skipped += len(batch) - len(fresh)
             # The failed save has collected the aggregates' events: the rows are made again.
             fresh = [self.pending(item.line, item.row) for item in fresh]
-            try:
-                self.registry.save(*(a for p in fresh for a in p.aggregates))
-                result.imported += len(fresh)
-            except IntegrityError:  # a number taken meanwhile, or twice in the file
-                self._next.clear()
+            if not self._saved_together(fresh, result):  # a number taken, or twice in the file
                 for item in fresh:
                     self._save_one(item, result)
         self.registry.projector.catch_up()
+
+    def _saved_together(self, items: list["Pending"], result: ImportResult) -> bool:
+        """Save the rows in one transaction; False, with nothing saved, if one of their
+        numbers or records exists already."""
+        try:
+            self.registry.save(*(a for p in items for a in p.aggregates))
+        except IntegrityError:
+            self._next.clear()
+            return False
+        result.imported += len(items)
+        return True
 
     def _stored(self, item: "Pending") -> bool:
         """Whether an earlier run stored this row: its number, or the record of a row
