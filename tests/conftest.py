@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from psycopg import sql
 
 from registry.application import Registry, open_registry
@@ -18,6 +19,21 @@ ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Hypothesis: in CI the same examples on every run (a red CI means a change broke something,
+# never a new draw) and no example database; elsewhere fresh draws, remembered in
+# .hypothesis/ (ignored by git). A failure found by a fresh draw is kept as an @example.
+# No deadline anywhere: a slow moment on a busy machine is not a failure.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 
 
 class Clock:
