@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, print_blob=True)
+if os.environ.get("HUNT_CLOCK") and "time_machine" not in sys.modules:
+    raise pytest.UsageError("HUNT_CLOCK is set but tests/clock is not on PYTHONPATH")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 
 
