@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import RegistryDep
 from api.routes.qr import check
 from registry.errors import InvalidInput, NotFound
-from registry.numbers import OID_PREFIX, parse_number
+from registry.rules.numbers import OID_PREFIX, parse_number
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)

@@ -14,9 +14,9 @@ from registry.aggregates.certificate import (
     Certificate,
     lapse_on,
 )
-from registry.levels import LEVEL_NAMES
-from registry.numbers import certificate_no, oid
-from registry.reasons import LAPSED_SUSPENSION, REVOCATION_REASONS, SUSPENSION_REASONS
+from registry.rules.levels import LEVEL_NAMES
+from registry.rules.numbers import certificate_no, oid
+from registry.rules.reasons import LAPSED_SUSPENSION, REVOCATION_REASONS, SUSPENSION_REASONS
 
 STANDARD = "GB/T 42202-2022 《智能制造 大规模个性化定制 通用要求》"
 RULE = "CESI-SC-OD13 《大规模个性化定制服务认证规则》"

@@ -15,25 +15,25 @@ from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
 from registry.answers import Facts, answer, facts
-from registry.dates import day_start_utc, local_date
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     InvalidInput,
     NotFound,
 )
-from registry.numbers import (
+from registry.projections.audit import audit_events
+from registry.projections.certificates import CertificateQueries
+from registry.projections.feed import feed_page
+from registry.projections.runner import Projector
+from registry.projections.store import ViewStore
+from registry.rules.dates import day_start_utc, local_date
+from registry.rules.numbers import (
     MAX_SEQUENCE,
     CertificateRef,
     parse_number,
     parse_oid,
     registration_no,
 )
-from registry.projections.audit import audit_events
-from registry.projections.certificates import CertificateQueries
-from registry.projections.feed import feed_page
-from registry.projections.runner import Projector
-from registry.projections.store import ViewStore
 from registry.settings import Settings, storage_env, storage_setup
 
 Clock = Callable[[], datetime]

@@ -6,9 +6,9 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from registry.clauses import clause_ids
-from registry.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
-from registry.uscc import CHARSET, check_character
+from registry.rules.clauses import clause_ids
+from registry.rules.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
+from registry.rules.uscc import CHARSET, check_character
 
 CITIES = [
     ("广东省深圳市", "440300"),

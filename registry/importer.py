@@ -24,7 +24,7 @@ from registry.aggregates.chain import Stamp
 from registry.aggregates.command_record import CommandRecord
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
-from registry.numbers import parse_number, registration_no, registration_year, sequence_of
+from registry.rules.numbers import parse_number, registration_no, registration_year, sequence_of
 
 BATCH = 200
 REQUIRED = ("holder_name", "uscc", "address", "level", "decision_date", "person_days", "sites")

@@ -17,9 +17,9 @@ from openpyxl import Workbook
 from registry.aggregates.chain import Stamp
 from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
-from registry.dates import ONE_DAY, day_start_utc, local_date
 from registry.errors import InvalidInput, LifecycleConflict
 from registry.keyring import Keys
+from registry.rules.dates import ONE_DAY, day_start_utc, local_date
 
 DEADLINE_DAY = 10  # the monthly report is due by the 10th of the following month
 FORMATS = {

@@ -5,7 +5,7 @@ from typing import Any
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp
-from registry.clauses import catalogue
+from registry.rules.clauses import catalogue
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 TODAY = date(2026, 11, 25)

@@ -11,8 +11,8 @@ from api.auth import RegistryDep
 from api.blocking import read
 from api.models import CertificateOut, ClauseOut, DirectoryOut, ReceiptOut, iso_day
 from api.problems import PROBLEM_RESPONSES
-from registry.clauses import catalogue
 from registry.errors import InvalidInput
+from registry.rules.clauses import catalogue
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 

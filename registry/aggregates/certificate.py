@@ -6,13 +6,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from registry import levels, reasons
 from registry.aggregates.chain import Chained, Stamp
-from registry.clauses import check_clauses, clause_ids
-from registry.dates import ONE_DAY, first_day_of_period_ending, last_day_of_period, local_date
 from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
-from registry.numbers import certificate_no
-from registry.values import Holder, Site, check_text, parse_holder, parse_sites
+from registry.rules import levels, reasons
+from registry.rules.clauses import check_clauses, clause_ids
+from registry.rules.dates import ONE_DAY, first_day_of_period_ending, last_day_of_period, local_date
+from registry.rules.numbers import certificate_no
+from registry.rules.values import Holder, Site, check_text, parse_holder, parse_sites
 
 VALIDITY_MONTHS = 36  # §6.1
 RECERTIFICATION_WINDOW_MONTHS = 6  # §6.1

@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 
 from registry.answers import Facts, facts
-from registry.dates import last_day_of_period
-from registry.numbers import certificate_no
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, ViewStore
+from registry.rules.dates import last_day_of_period
+from registry.rules.numbers import certificate_no
 
 PAGE_SIZE = 20
 

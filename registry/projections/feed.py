@@ -5,7 +5,7 @@ from typing import Any
 
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, ViewStore
-from registry.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
+from registry.rules.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
 
 FEED_TYPES = frozenset(
     {

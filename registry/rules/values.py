@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.errors import InvalidInput
-from registry.uscc import check_uscc
+from registry.rules.uscc import check_uscc
 
 MAX_TEXT = 300
 MAX_SITES = 200

@@ -1,7 +1,7 @@
 import pytest
 
 from registry.errors import InvalidInput, RuleViolation
-from registry.levels import (
+from registry.rules.levels import (
     Evaluation,
     check_evaluation_supports,
     check_initial_person_days,
