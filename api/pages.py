@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import RegistryDep
+from api.deps import RegistryDep
 from api.routes.qr import check
 from registry.errors import InvalidInput, NotFound
 from registry.rules.numbers import OID_PREFIX, parse_number

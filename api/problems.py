@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from api.auth import Forbidden, Unauthorized
+from api.deps import Forbidden, Unauthorized
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -23,7 +23,7 @@ from registry.errors import (
     RegistryError,
     RuleViolation,
 )
-from registry.keyring import KeyringError
+from registry.signing import KeyringError
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
 MEDIA_TYPE = "application/problem+json"

@@ -14,15 +14,15 @@ from tqdm import tqdm
 
 from registry.aggregates.api_token import ROLES
 from registry.application import open_registry
-from registry.audit import verify_store
 from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
-from registry.keyring import open_keys, verify_with_jwks
 from registry.qrcodes import decode, token_of
-from registry.reports import make_monthly, overdue
+from registry.regulator_reports import make_monthly, overdue
 from registry.settings import Settings
+from registry.signing import open_keys, verify_with_jwks
 from registry.tokens import create_token, list_tokens, revoke_tokens
+from registry.transparency import verify_store
 
 
 def _date(text: str) -> date:

@@ -18,8 +18,8 @@ from registry.aggregates.chain import Stamp
 from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
 from registry.errors import InvalidInput, LifecycleConflict
-from registry.keyring import Keys
 from registry.rules.dates import ONE_DAY, day_start_utc, local_date
+from registry.signing import Keys
 
 DEADLINE_DAY = 10  # the monthly report is due by the 10th of the following month
 FORMATS = {

@@ -17,9 +17,9 @@ from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained, recompute_hash
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
-from registry.keyring import Keys, verify_detached
 from registry.merkle import MerkleLog, leaf_hash
 from registry.projections.audit import leaf_hashes, leaf_of, leaves_with_positions
+from registry.signing import Keys, verify_detached
 
 CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
     size BIGINT PRIMARY KEY,

@@ -6,7 +6,7 @@ from typing import Any, cast
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.auth import IdempotencyKey, Registrar, RegistryDep
+from api.deps import IdempotencyKey, Registrar, RegistryDep
 from api.models import (
     CancellationRequest,
     CertificateOut,

@@ -4,12 +4,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.auth import Auditor, Registrar, RegistryDep, Regulator
+from api.deps import Auditor, Registrar, RegistryDep, Regulator
 from api.models import CertificateOut, Day, EventOut, FeedOut, Moment
 from api.problems import PROBLEM_RESPONSES
-from api.routes.audit import AuditDep
 from api.routes.qr import KeysDep
-from registry.reports import FORMATS, overdue, render, status_changes
+from api.routes.transparency import AuditDep
+from registry.regulator_reports import FORMATS, overdue, render, status_changes
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 MAX_CURSOR = 2**62

@@ -7,8 +7,8 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from starlette.routing import Route
 
-from api.auth import RegistryDep
 from api.blocking import read
+from api.deps import RegistryDep
 from api.models import CertificateOut, ClauseOut, DirectoryOut, ReceiptOut, iso_day
 from api.problems import PROBLEM_RESPONSES
 from registry.errors import InvalidInput

@@ -12,9 +12,9 @@ from api.blocking import read
 from api.problems import PROBLEM_RESPONSES
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
-from registry.keyring import Keys, Verdict
 from registry.qrcodes import VERIFY_PATH, png, printed_claims, svg
 from registry.rules.numbers import parse_number
+from registry.signing import Keys, Verdict
 
 router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
 CACHE = {"Cache-Control": "public, max-age=300"}

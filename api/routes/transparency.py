@@ -5,8 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.problems import PROBLEM_RESPONSES
-from registry.audit import AuditLog
 from registry.errors import InvalidInput
+from registry.transparency import AuditLog
 
 router = APIRouter(prefix="/api/v1/audit", tags=["public"], responses=PROBLEM_RESPONSES)
 

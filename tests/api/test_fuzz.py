@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from registry.application import open_registry
-from registry.keyring import open_keys
 from registry.settings import Settings
+from registry.signing import open_keys
 from registry.tokens import create_token
 from tests.api.conftest import PASSPHRASE
 from tests.conftest import Clock

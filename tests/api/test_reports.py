@@ -12,9 +12,9 @@ import pytest
 
 from registry.application import Registry, open_registry
 from registry.errors import LifecycleConflict
-from registry.keyring import Keys, open_keys
-from registry.reports import make_monthly, overdue
+from registry.regulator_reports import make_monthly, overdue
 from registry.settings import Settings
+from registry.signing import Keys, open_keys
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.conftest import Clock
 from tests.examples import issue_request

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from registry.application import Registry, open_registry
-from registry.audit import AuditLog, verify_store
-from registry.keyring import Keys, open_keys
 from registry.settings import Settings
+from registry.signing import Keys, open_keys
+from registry.transparency import AuditLog, verify_store
 from tests.conftest import Clock
 from tests.examples import issue_request
 from tests.processes import cli
