@@ -7,14 +7,9 @@ applies a day to them, so expiry and automatic revocation show before any sweep 
 from datetime import date
 from typing import Any
 
-from registry.aggregates.certificate import (
-    IN_FORCE,
-    REVOKED,
-    SUSPENDED,
-    Certificate,
-    lapse_on,
-)
+from registry.aggregates.certificate import Certificate, lapse_on
 from registry.rules.levels import LEVEL_NAMES
+from registry.rules.lifecycle import IN_FORCE, Status
 from registry.rules.numbers import certificate_no, oid
 from registry.rules.reasons import LAPSED_SUSPENSION, REVOCATION_REASONS, SUSPENSION_REASONS
 
@@ -46,7 +41,7 @@ def facts(cert: Certificate) -> Facts:
         "issue_date": _iso(cert.issue_date),
         "valid_until": _iso(cert.valid_until),
         "revisions": [[r.number, _iso(r.since)] for r in cert.revisions],
-        "status": cert.status,
+        "status": cert.status.value,
         "status_since": _iso(cert.status_since),
         "suspension": None
         if suspension is None
@@ -72,9 +67,11 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> dict[str, 
     suspension = facts["suspension"]
     deadline = _day(suspension["restore_deadline"]) if suspension else None
     valid_until = date.fromisoformat(facts["valid_until"])
-    lapse = lapse_on(as_of, facts["status"], valid_until, deadline)
+    lapse = lapse_on(as_of, Status(facts["status"]), valid_until, deadline)
     status, since = (
-        (lapse.status, _iso(lapse.since)) if lapse else (facts["status"], facts["status_since"])
+        (lapse.status.value, _iso(lapse.since))
+        if lapse
+        else (facts["status"], facts["status_since"])
     )
     registration = facts["registration_no"]
     current = len(facts["revisions"]) - 1
@@ -84,7 +81,7 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> dict[str, 
         asked_no = certificate_no(registration, revision)
         status, since = SUPERSEDED, facts["revisions"][revision + 1][1]
     revocation = None
-    if status == REVOKED:
+    if status == Status.REVOKED:
         revocation = dict(
             facts["revocation"] or {"reason": LAPSED_SUSPENSION, "date": since, "automatic": True}
         )
@@ -107,7 +104,7 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> dict[str, 
         "last_surveillance_date": facts["last_surveillance_date"],
         "next_surveillance_due": facts["next_surveillance_due"] if status in IN_FORCE else None,
         "suspension": {**suspension, "reason_text": SUSPENSION_REASONS[suspension["reason"]]}
-        if status == SUSPENDED and suspension
+        if status == Status.SUSPENDED and suspension
         else None,
         "revocation": revocation,
         "current_certificate_no": current_no,

@@ -82,7 +82,7 @@ class Registry(Application[UUID]):
         super().__init__(env)
         self.views = ViewStore(self.env)
         self.certificates = CertificateQueries(self.views)
-        self.projector = Projector(self, self.views)
+        self.projector = Projector(self.recorder, self.mapper, self.repository, self.views)
         self.projector.create_tables()
         if self.inline_projection:
             self.projector.catch_up()

@@ -10,23 +10,25 @@ from registry.aggregates.chain import Chained, Stamp
 from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
 from registry.rules import levels, reasons
 from registry.rules.clauses import check_clauses, clause_ids
-from registry.rules.dates import ONE_DAY, first_day_of_period_ending, last_day_of_period, local_date
-from registry.rules.numbers import certificate_no
-from registry.rules.values import Holder, Site, check_text, parse_holder, parse_sites
-
-VALIDITY_MONTHS = 36  # §6.1
-RECERTIFICATION_WINDOW_MONTHS = 6  # §6.1
-FIRST_SURVEILLANCE_MONTHS = 12  # §5.5.2
-
-VALID, SUSPENDED, REVOKED, CANCELLED, EXPIRED = (
-    "valid",
-    "suspended",
-    "revoked",
-    "cancelled",
-    "expired",
+from registry.rules.dates import EARLIEST, ONE_DAY, last_day_of_period, local_date
+from registry.rules.lifecycle import (
+    FIRST_SURVEILLANCE_MONTHS,
+    LIFECYCLE,
+    TERMINAL,
+    VALIDITY_MONTHS,
+    CommandName,
+    Status,
+    recertification_opens,
 )
-TERMINAL = frozenset({REVOKED, CANCELLED, EXPIRED})
-IN_FORCE = frozenset({VALID, SUSPENDED})
+from registry.rules.numbers import certificate_no
+from registry.rules.values import (
+    MAX_LONG_TEXT,
+    Holder,
+    Site,
+    check_text,
+    parse_holder,
+    parse_sites,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Revision(NamedTuple):
 class Lapse(NamedTuple):
     """A time-driven ending: due by the calendar, recorded later by the sweeper."""
 
-    status: str  # EXPIRED or REVOKED
+    status: Status  # EXPIRED or REVOKED
     since: date
 
 
@@ -76,7 +78,7 @@ class Certificate(Chained):
         issue_date: date
         valid_until: date
         revisions: list[Revision]
-        status: str
+        status: Status
         status_since: date
         suspension: Suspension | None
         revocation: Revocation | None
@@ -152,7 +154,7 @@ class Certificate(Chained):
         stamp: Stamp,
         corrective_deadline: date | None = None,
     ) -> None:
-        self._check_effective(date, stamp, IN_FORCE, "record a surveillance")
+        self._check_effective("surveil", date, stamp)
         person_days = levels.check_surveillance_person_days(self.level, person_days)
         if management_audit is not True:
             raise RuleViolation(
@@ -228,7 +230,7 @@ class Certificate(Chained):
         remove_sites: Sequence[str] = (),
         remove_activities: Sequence[Mapping[str, str]] = (),
     ) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "narrow the scope")
+        self._check_effective("narrow_scope", effective_date, stamp)
         reason = reasons.check_narrowing_reason(reason)
         remaining = narrowed(self.sites, remove_sites, remove_activities)
         self._record(
@@ -251,7 +253,7 @@ class Certificate(Chained):
         effective_date: date,
         stamp: Stamp,
     ) -> None:
-        self._check_effective(effective_date, stamp, frozenset({VALID}), "extend the scope")
+        self._check_effective("extend_scope", effective_date, stamp)
         additions = parse_sites(add_sites, "add_sites")
         extended_sites = extended(self.sites, additions)
         self._record(
@@ -273,7 +275,7 @@ class Certificate(Chained):
         name_en: str | None = None,
         address: str | None = None,
     ) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "change the holder's details")
+        self._check_effective("change_holder", effective_date, stamp)
         current = self.holder
         changed = parse_holder(
             {
@@ -302,7 +304,7 @@ class Certificate(Chained):
         evaluation: Mapping[str, Any] | None = None,
         person_days: float | None = None,
     ) -> None:
-        self._check_effective(decision_date, stamp, frozenset({VALID}), "change the level")
+        self._check_effective("change_level", decision_date, stamp)
         level = levels.check_level(level)
         checked = levels.parse_evaluation(evaluation)
         if level == self.level:
@@ -332,7 +334,7 @@ class Certificate(Chained):
         )
 
     def suspend(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, frozenset({VALID}), "suspend")
+        self._check_effective("suspend", effective_date, stamp)
         reason = reasons.check_suspension_reason(reason)
         deadline = (
             None
@@ -344,12 +346,12 @@ class Certificate(Chained):
             stamp=stamp,
             effective_date=effective_date,
             reason=reason,
-            details=check_text(details, "details", limit=2000),
+            details=check_text(details, "details", limit=MAX_LONG_TEXT),
             restore_deadline=deadline,
         )
 
     def restore(self, *, effective_date: date, verification_ref: str, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, frozenset({SUSPENDED}), "restore")
+        self._check_effective("restore", effective_date, stamp)
         self._record(
             self.Restored,
             stamp=stamp,
@@ -358,9 +360,9 @@ class Certificate(Chained):
         )
 
     def revoke(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "revoke")
+        self._check_effective("revoke", effective_date, stamp)
         reason = reasons.check_revocation_reason(reason)
-        if reason == reasons.LAPSED_SUSPENSION and self.status != SUSPENDED:
+        if reason == reasons.LAPSED_SUSPENSION and self.status != Status.SUSPENDED:
             raise LifecycleConflict(
                 "reason d revokes a suspended certificate; this one is not suspended",
                 section="§6.3.2.1 d",
@@ -370,12 +372,12 @@ class Certificate(Chained):
             stamp=stamp,
             effective_date=effective_date,
             reason=reason,
-            details=check_text(details, "details", limit=2000),
+            details=check_text(details, "details", limit=MAX_LONG_TEXT),
             automatic=False,
         )
 
     def cancel(self, *, effective_date: date, request_ref: str, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "cancel")
+        self._check_effective("cancel", effective_date, stamp)
         self._record(
             self.Cancelled,
             stamp=stamp,
@@ -391,8 +393,8 @@ class Certificate(Chained):
         evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
     ) -> None:
-        self._check_effective(decision_date, stamp, frozenset({VALID}), "recertify")
-        opens = first_day_of_period_ending(self.valid_until, months=RECERTIFICATION_WINDOW_MONTHS)
+        self._check_effective("recertify", decision_date, stamp)
+        opens = recertification_opens(self.valid_until)
         if decision_date < opens:
             raise LifecycleConflict(
                 f"recertification opens 6 months before expiry, on {opens.isoformat()}",
@@ -418,7 +420,7 @@ class Certificate(Chained):
         lapse = self.lapse_on(as_of)
         if lapse is None:
             return False
-        if lapse.status == EXPIRED:
+        if lapse.status == Status.EXPIRED:
             self._record(self.Expired, stamp=stamp, effective_date=lapse.since)
         else:  # §6.3.1.5: a suspension past its deadline ends in revocation, reason d
             self._record(
@@ -446,7 +448,7 @@ class Certificate(Chained):
         deadline = None if self.suspension is None else self.suspension.restore_deadline
         return lapse_on(day, self.status, self.valid_until, deadline)
 
-    def status_on(self, day: date) -> tuple[str, date]:
+    def status_on(self, day: date) -> tuple[Status, date]:
         """The status on `day` and the date it began, counting lapses not yet recorded."""
         lapse = self.lapse_on(day)
         return (lapse.status, lapse.since) if lapse else (self.status, self.status_since)
@@ -461,9 +463,8 @@ class Certificate(Chained):
             due = date(self.last_surveillance_date.year + 1, 12, 31)
         return due if due <= self.valid_until else None
 
-    def _check_effective(
-        self, effective: object, stamp: Stamp, allowed: frozenset[str], action: str
-    ) -> None:
+    def _check_effective(self, command: CommandName, effective: object, stamp: Stamp) -> None:
+        """The date follows the history and the status allows `command` (`LIFECYCLE`)."""
         if not isinstance(effective, date):
             raise InvalidInput("the effective date must be a date", field="effective_date")
         _check_not_future(effective, local_date(stamp.at), "effective_date")
@@ -474,10 +475,12 @@ class Certificate(Chained):
                 field="effective_date",
             )
         status, since = self.status_on(effective)
-        if status not in allowed:
+        transition = LIFECYCLE[command]
+        if status not in transition.allowed_from:
             raise LifecycleConflict(
-                f"cannot {action}: {self.registration_no} is {status} since {since.isoformat()}",
-                section=_SECTIONS.get(status),
+                f"cannot {transition.action}: {self.registration_no} is {status} "
+                f"since {since.isoformat()}",
+                section=status.section,
             )
 
     def _next_certificate_no(self) -> str:
@@ -506,7 +509,7 @@ class Certificate(Chained):
             cert.issue_date = self.issue_date
             cert.valid_until = self.valid_until
             cert.revisions = [Revision(0, self.issue_date)]
-            cert.status, cert.status_since = VALID, self.issue_date
+            cert.status, cert.status_since = Status.VALID, self.issue_date
             cert.suspension = cert.revocation = None
             cert.cycle_start = self.decision_date
             cert.cycle_surveillances = []
@@ -593,7 +596,7 @@ class Certificate(Chained):
         restore_deadline: date | None
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = SUSPENDED, self.effective_date
+            cert.status, cert.status_since = Status.SUSPENDED, self.effective_date
             cert.suspension = Suspension(
                 self.reason, self.details, self.effective_date, self.restore_deadline
             )
@@ -602,7 +605,7 @@ class Certificate(Chained):
         verification_ref: str
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = VALID, self.effective_date
+            cert.status, cert.status_since = Status.VALID, self.effective_date
             cert.suspension = None
 
     class Revoked(Event):
@@ -611,7 +614,7 @@ class Certificate(Chained):
         automatic: bool
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = REVOKED, self.effective_date
+            cert.status, cert.status_since = Status.REVOKED, self.effective_date
             cert.revocation = Revocation(
                 self.reason, self.details, self.effective_date, self.automatic
             )
@@ -620,7 +623,7 @@ class Certificate(Chained):
         request_ref: str
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = CANCELLED, self.effective_date
+            cert.status, cert.status_since = Status.CANCELLED, self.effective_date
 
     class Recertified(Reissued):
         person_days: float
@@ -634,32 +637,20 @@ class Certificate(Chained):
 
     class Expired(Event):
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = EXPIRED, self.effective_date
-
-
-_SECTIONS = {
-    SUSPENDED: "§6.3.1",
-    REVOKED: "§6.3.2",
-    CANCELLED: "§6.3",
-    EXPIRED: "§6.1",
-    VALID: "§6.3.1.4",
-}
+            cert.status, cert.status_since = Status.EXPIRED, self.effective_date
 
 
 def lapse_on(
-    day: date, status: str, valid_until: date, restore_deadline: date | None
+    day: date, status: Status, valid_until: date, restore_deadline: date | None
 ) -> Lapse | None:
     """Expiry the day after validity (§6.1), or automatic revocation the day after the
     suspension deadline (§6.3.1.5): whichever comes first, once `day` has reached it."""
     if status in TERMINAL:
         return None
-    due = Lapse(EXPIRED, valid_until + ONE_DAY)
+    due = Lapse(Status.EXPIRED, valid_until + ONE_DAY)
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
-        due = Lapse(REVOKED, restore_deadline + ONE_DAY)
+        due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
-
-
-EARLIEST = date(1900, 1, 1)  # older dates are typing errors (and would overflow arithmetic)
 
 
 def _check_not_future(day: object, today: date, field: str) -> None:

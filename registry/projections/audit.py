@@ -14,6 +14,7 @@ COLUMNS = (
 
 class AuditProjection:
     name = "audit"
+    version = 3  # raise when the table or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("audit_events",)
     create_statements: tuple[str, ...] = (
         """CREATE TABLE IF NOT EXISTS audit_events (

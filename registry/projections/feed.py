@@ -3,28 +3,28 @@
 import json
 from typing import Any
 
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Chained
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, ViewStore
 from registry.rules.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
 
-FEED_TYPES = frozenset(
-    {
-        "Issued",
-        "Suspended",
-        "Restored",
-        "Revoked",
-        "Cancelled",
-        "Expired",
-        "ScopeNarrowed",
-        "LevelChanged",
-        "HolderDetailsChanged",
-        "Recertified",
-    }
+FEED_EVENTS = (
+    Certificate.Issued,
+    Certificate.Suspended,
+    Certificate.Restored,
+    Certificate.Revoked,
+    Certificate.Cancelled,
+    Certificate.Expired,
+    Certificate.ScopeNarrowed,
+    Certificate.LevelChanged,
+    Certificate.HolderDetailsChanged,
+    Certificate.Recertified,
 )
-REASON_TEXTS = {
-    "Suspended": SUSPENSION_REASONS,
-    "Revoked": REVOCATION_REASONS,
-    "ScopeNarrowed": NARROWING_REASONS,
+REASON_TEXTS: dict[type[Chained.Event], dict[str, str]] = {
+    Certificate.Suspended: SUSPENSION_REASONS,
+    Certificate.Revoked: REVOCATION_REASONS,
+    Certificate.ScopeNarrowed: NARROWING_REASONS,
 }
 COLUMNS = (
     "position, registration_no, certificate_no, type, reason, reason_text, effective_date, "
@@ -34,6 +34,7 @@ COLUMNS = (
 
 class FeedProjection:
     name = "regulator_feed"
+    version = 3  # raise when the table or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("regulator_feed",)
     create_statements: tuple[str, ...] = (
         """CREATE TABLE IF NOT EXISTS regulator_feed (
@@ -54,10 +55,10 @@ class FeedProjection:
     def process(self, cursor: Cursor, batch: Batch) -> None:
         rows = []
         for item in batch.items:
-            if item.type not in FEED_TYPES:
+            if not isinstance(item.event, FEED_EVENTS):
                 continue
             reason = getattr(item.event, "reason", None)
-            texts = REASON_TEXTS.get(item.type, {})
+            texts = REASON_TEXTS.get(type(item.event), {})
             rows.append(
                 (
                     item.position,

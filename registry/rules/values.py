@@ -9,6 +9,7 @@ from registry.errors import InvalidInput
 from registry.rules.uscc import check_uscc
 
 MAX_TEXT = 300
+MAX_LONG_TEXT = 2000  # the details of a suspension or revocation
 MAX_SITES = 200
 MAX_ACTIVITIES = 200
 

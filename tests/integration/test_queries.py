@@ -121,3 +121,17 @@ def test_recertification_window_is_the_last_six_months_of_validity(
     found = registry.certificates.recertification_window(today)
 
     assert (registration in numbers(found)) is listed
+
+
+@pytest.mark.parametrize(
+    ("today", "listed"),
+    [(date(2025, 8, 29), False), (date(2025, 8, 31), False), (date(2025, 9, 1), True)],
+)
+def test_recertification_queue_opens_when_recertify_allows_it(
+    registry: Registry, today: date, listed: bool
+) -> None:
+    registration = issue(registry, decision_date=date(2023, 3, 1))  # valid until 2026-02-28
+
+    found = registry.certificates.recertification_window(today)
+
+    assert (registration in numbers(found)) is listed  # §6.1 opens on 2025-09-01
