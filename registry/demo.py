@@ -8,6 +8,7 @@ from typing import Any
 
 from registry.rules.clauses import clause_ids
 from registry.rules.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
+from registry.rules.lifecycle import Status
 from registry.rules.uscc import CHARSET, check_character
 
 CITIES = [
@@ -140,24 +141,28 @@ def _status(rng: random.Random, last: date, today: date, decided: date) -> dict[
     lapse = decided + timedelta(days=1090)
     day = last + timedelta(days=rng.randint(1, 120))
     if day > today or day >= lapse:
-        return {"status": "valid"}
+        return {"status": Status.VALID.value}
     if roll < 0.08:
         return {
-            "status": "suspended",
+            "status": Status.SUSPENDED.value,
             "status_date": day.isoformat(),
             "reason": rng.choice("abcgh"),
             "details": "监督发现服务持续不满足认证要求",
         }
     if roll < 0.13:
         return {
-            "status": "revoked",
+            "status": Status.REVOKED.value,
             "status_date": day.isoformat(),
             "reason": rng.choice("gk"),
             "details": "获证组织停止运行相关服务",
         }
     if roll < 0.16:
-        return {"status": "cancelled", "status_date": day.isoformat(), "details": "注销申请"}
-    return {"status": "valid"}
+        return {
+            "status": Status.CANCELLED.value,
+            "status_date": day.isoformat(),
+            "details": "注销申请",
+        }
+    return {"status": Status.VALID.value}
 
 
 def _uscc(rng: random.Random, region: str) -> str:

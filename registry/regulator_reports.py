@@ -67,7 +67,7 @@ def status_changes(registry: Registry, start: date, end: date) -> list[dict[str,
     """Every feed item recorded on a Beijing day from `start` to `end`, in position order."""
     if end < start:
         raise InvalidInput("the period ends before it starts", field="to")
-    registry.caught_up()
+    registry.catch_up_projections()
     rows = registry.views.query(
         "SELECT position, certificate_no, registration_no, holder_name, uscc, type, reason, "
         "reason_text, effective_date, recorded_at FROM regulator_feed "
@@ -178,7 +178,7 @@ def overdue(registry: Registry) -> list[Overdue]:
     """Months with status changes whose report was not made by the 10th of the next month."""
     today = registry.today()
     made = {} if (reports := _reports(registry)) is None else reports.made
-    registry.caught_up()
+    registry.catch_up_projections()
     found = []
     for month, count in _months_with_changes(registry):
         due = deadline(month)

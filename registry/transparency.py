@@ -100,7 +100,7 @@ class AuditLog:
     def issue(self, *, max_age: float = CHECKPOINT_AGE) -> dict[str, Any]:
         """A checkpoint of the whole log: the latest if nothing was added since (and it is
         younger than `max_age`), else a new one, signed by the active key."""
-        self.registry.caught_up()
+        self.registry.catch_up_projections()
         size = self.sync()
         latest = self.latest()
         now = self.registry.clock()

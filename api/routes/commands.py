@@ -22,6 +22,7 @@ from api.models import (
     SuspensionRequest,
 )
 from api.problems import PROBLEM_RESPONSES
+from registry.rules.lifecycle import CommandName
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["registrar"])
 
@@ -35,8 +36,9 @@ def issue(
     return registry.issue(actor=registrar.name, idempotency_key=key, **body.model_dump())
 
 
-# (path, registry method, body, what it records)
-COMMANDS: list[tuple[str, str, type[BaseModel], str]] = [
+# A new command is its aggregate method and event, its request model, and one row here:
+# (path, command, body, what it records).
+COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
     ("surveillances", "surveil", SurveillanceRequest, "Record a surveillance (§5.5.2, §5.5.3)."),
     ("scope-narrowings", "narrow_scope", ScopeNarrowingRequest, "Narrow the scope (§5.5.8)."),
     ("scope-extensions", "extend_scope", ScopeExtensionRequest, "Extend the scope (§5.5.7)."),
@@ -50,7 +52,7 @@ COMMANDS: list[tuple[str, str, type[BaseModel], str]] = [
 ]
 
 
-def _route(command: str, body_model: type[BaseModel]) -> Callable[..., dict[str, Any]]:
+def _route(command: CommandName, body_model: type[BaseModel]) -> Callable[..., dict[str, Any]]:
     def route(
         no: str,
         body: body_model,  # type: ignore[valid-type]  # FastAPI reads the model from here
@@ -58,10 +60,8 @@ def _route(command: str, body_model: type[BaseModel]) -> Callable[..., dict[str,
         registrar: Registrar,
         key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        method = getattr(registry, command)
         arguments = cast(BaseModel, body).model_dump()
-        answer: dict[str, Any] = method(no, actor=registrar.name, idempotency_key=key, **arguments)
-        return answer
+        return registry.command(command, no, arguments, actor=registrar.name, idempotency_key=key)
 
     route.__name__ = command
     return route

@@ -1,6 +1,7 @@
 """The Certificate aggregate: one registration's whole lifecycle under CESI-SC-OD13."""
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -12,6 +13,7 @@ from registry.rules import levels, reasons
 from registry.rules.clauses import check_clauses, clause_ids
 from registry.rules.dates import EARLIEST, ONE_DAY, last_day_of_period, local_date
 from registry.rules.lifecycle import (
+    COMMAND_NAMES,
     FIRST_SURVEILLANCE_MONTHS,
     LIFECYCLE,
     TERMINAL,
@@ -93,6 +95,16 @@ class Certificate(Chained):
         return uuid5(NAMESPACE_URL, f"/certregistry/certificates/{registration_no}")
 
     # Commands: guard, then record. ------------------------------------------------------
+
+    def run(self, name: CommandName, arguments: Mapping[str, Any], stamp: Stamp) -> None:
+        """Run the command `name` with its keyword arguments; a missing or unknown one is
+        invalid input, named, before anything is checked or recorded."""
+        method = COMMANDS[name]
+        try:
+            inspect.signature(method).bind(self, **arguments, stamp=stamp)
+        except TypeError as error:
+            raise InvalidInput(f"{name}: {error}") from None
+        method(self, **arguments, stamp=stamp)
 
     @classmethod
     def issue(
@@ -638,6 +650,12 @@ class Certificate(Chained):
     class Expired(Event):
         def apply(self, cert: "Certificate") -> None:
             cert.status, cert.status_since = Status.EXPIRED, self.effective_date
+
+
+# The aggregate method of each command of the lifecycle table (names checked on import).
+COMMANDS: dict[CommandName, Callable[..., None]] = {
+    name: getattr(Certificate, name) for name in COMMAND_NAMES
+}
 
 
 def lapse_on(

@@ -103,8 +103,11 @@ def october(tmp_path: Path) -> Iterator[tuple[Registry, Keys, Clock]]:
         keys = open_keys(registry, settings)
         keys.generate()
         no = registry.issue(actor="alice", **issue_request())["registration_no"]
-        registry.suspend(
-            no, actor="alice", reason="g", details="请求", effective_date=date(2026, 10, 1)
+        registry.command(
+            "suspend",
+            no,
+            {"reason": "g", "details": "请求", "effective_date": date(2026, 10, 1)},
+            actor="alice",
         )
         yield registry, keys, clock
 

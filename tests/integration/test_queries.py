@@ -34,8 +34,11 @@ def test_directory_lists_valid_certificates_by_name_substring(registry: Registry
 
 def test_directory_leaves_out_suspended_and_expired_certificates(registry: Registry) -> None:
     suspended = issue(registry)
-    registry.suspend(
-        suspended, actor=ACTOR, reason="g", details="请求", effective_date=date(2026, 6, 1)
+    registry.command(
+        "suspend",
+        suspended,
+        {"reason": "g", "details": "请求", "effective_date": date(2026, 6, 1)},
+        actor=ACTOR,
     )
     issue(registry, decision_date=date(2023, 11, 20))  # expired 2026-11-20
     valid = issue(registry)
@@ -86,8 +89,11 @@ def test_suspension_enters_the_queue_30_days_before_its_deadline(
     registry: Registry, today: date, listed: bool
 ) -> None:
     registration = issue(registry)
-    registry.suspend(
-        registration, actor=ACTOR, reason="b", details="x", effective_date=date(2026, 6, 1)
+    registry.command(
+        "suspend",
+        registration,
+        {"reason": "b", "details": "x", "effective_date": date(2026, 6, 1)},
+        actor=ACTOR,
     )
 
     found = registry.certificates.suspension_deadlines(today, within_days=30)
@@ -97,8 +103,11 @@ def test_suspension_enters_the_queue_30_days_before_its_deadline(
 
 def test_open_ended_suspension_has_no_deadline_to_queue(registry: Registry) -> None:
     registration = issue(registry)
-    registry.suspend(
-        registration, actor=ACTOR, reason="f", details="许可", effective_date=date(2026, 6, 1)
+    registry.command(
+        "suspend",
+        registration,
+        {"reason": "f", "details": "许可", "effective_date": date(2026, 6, 1)},
+        actor=ACTOR,
     )
 
     assert registration not in numbers(registry.certificates.suspension_deadlines(date(2030, 1, 1)))

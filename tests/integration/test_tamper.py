@@ -31,15 +31,17 @@ def store(settings: Settings, clock: Clock) -> Iterator[tuple[Registry, Keys]]:
         keys.generate()
         for n in range(3):
             registration = registry.issue(actor=ACTOR, **issue_request())["registration_no"]
-            registry.suspend(
+            registry.command(
+                "suspend",
                 registration,
+                {"reason": "b", "details": f"第{n}次", "effective_date": date(2026, 6, 1)},
                 actor=ACTOR,
-                reason="b",
-                details=f"第{n}次",
-                effective_date=date(2026, 6, 1),
             )
-            registry.restore(
-                registration, actor=ACTOR, effective_date=date(2026, 7, 1), verification_ref="VR"
+            registry.command(
+                "restore",
+                registration,
+                {"effective_date": date(2026, 7, 1), "verification_ref": "VR"},
+                actor=ACTOR,
             )
         AuditLog(registry, keys).issue()
         yield registry, keys
