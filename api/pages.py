@@ -9,8 +9,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import RegistryDep
-from api.routes.qr import check
 from registry.errors import InvalidInput, NotFound
+from registry.qrcodes import check
 from registry.rules.numbers import OID_PREFIX, parse_number
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")

@@ -4,11 +4,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Auditor, Registrar, RegistryDep, Regulator
+from api.deps import AuditDep, Auditor, KeysDep, Registrar, RegistryDep, Regulator
 from api.models import CertificateOut, Day, EventOut, FeedOut, Moment
 from api.problems import PROBLEM_RESPONSES
-from api.routes.qr import KeysDep
-from api.routes.transparency import AuditDep
 from registry.regulator_reports import FORMATS, overdue, render, status_changes
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)

@@ -2,21 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
+from api.deps import AuditDep
 from api.problems import PROBLEM_RESPONSES
 from registry.errors import InvalidInput
-from registry.transparency import AuditLog
 
 router = APIRouter(prefix="/api/v1/audit", tags=["public"], responses=PROBLEM_RESPONSES)
 
 
-async def get_audit(request: Request) -> AuditLog:
-    audit: AuditLog = request.app.state.audit
-    return audit
-
-
-AuditDep = Annotated[AuditLog, Depends(get_audit)]
 Size = Annotated[int | None, Query(ge=1)]
 
 
