@@ -30,6 +30,8 @@ SURVEILLANCE_PERSON_DAYS = {1: 2.0, 2: 2.0, 3: 2.5, 4: 2.5, 5: 3.0}
 
 
 MAX_CLAUSE_COUNT = 1000
+MAX_PERSON_DAYS = 1000  # more is a typing error
+LEVELS = range(min(TABLE_1), max(TABLE_1) + 1)  # §5.3.5 Table 1: levels 1 to 5
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def check_person_days(person_days: object, minimum: float, what: str, section: s
         raise InvalidInput(
             f"person_days must be a number, not {person_days!r}", field="person_days"
         )
-    if not person_days >= 0 or person_days > 1000:  # also refuses NaN
+    if not person_days >= 0 or person_days > MAX_PERSON_DAYS:  # also refuses NaN
         raise InvalidInput(f"person_days {person_days!r} is out of range", field="person_days")
     if person_days < minimum:
         raise RuleViolation(
