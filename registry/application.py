@@ -20,9 +20,9 @@ from registry.errors import (
     InvalidInput,
     NotFound,
 )
-from registry.projections.audit import audit_events
+from registry.projections.audit import AuditQueries
 from registry.projections.certificates import CertificateQueries
-from registry.projections.feed import feed_page
+from registry.projections.feed import FeedQueries
 from registry.projections.runner import Projector
 from registry.projections.store import ViewStore
 from registry.rules.dates import day_start_utc, local_date
@@ -82,6 +82,8 @@ class Registry(Application[UUID]):
         super().__init__(env)
         self.views = ViewStore(self.env)
         self.certificates = CertificateQueries(self.views)
+        self.feed = FeedQueries(self.views)
+        self.audit_index = AuditQueries(self.views)
         self.projector = Projector(self.recorder, self.mapper, self.repository, self.views)
         self.projector.create_tables()
         if self.inline_projection:
@@ -252,8 +254,8 @@ class Registry(Application[UUID]):
         """Every event of one certificate, in order, as the audit index holds them."""
         registration = parse_number(number).registration_no
         self.catch_up_projections()
-        events = audit_events(
-            self.views, originator_id=str(Certificate.create_id(registration)), limit=10_000
+        events = self.audit_index.events(
+            originator_id=str(Certificate.create_id(registration)), limit=10_000
         )
         if not events:
             raise NotFound(f"no certificate {number}")
@@ -270,8 +272,7 @@ class Registry(Application[UUID]):
         limit: int,
     ) -> list[dict[str, Any]]:
         self.catch_up_projections()
-        return audit_events(
-            self.views,
+        return self.audit_index.events(
             actor=actor,
             type=type,
             recorded_from=_utc_bound(recorded_from),
@@ -282,7 +283,7 @@ class Registry(Application[UUID]):
 
     def regulator_feed(self, *, after: int, limit: int) -> dict[str, Any]:
         self.catch_up_projections()
-        items, cursor = feed_page(self.views, after, limit)
+        items, cursor = self.feed.page(after, limit)
         return {"items": items, "next": cursor}
 
     def certificate_as_of(self, registration: str, day: date) -> Certificate | None:

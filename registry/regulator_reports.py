@@ -68,25 +68,8 @@ def status_changes(registry: Registry, start: date, end: date) -> list[dict[str,
     if end < start:
         raise InvalidInput("the period ends before it starts", field="to")
     registry.catch_up_projections()
-    rows = registry.views.query(
-        "SELECT position, certificate_no, registration_no, holder_name, uscc, type, reason, "
-        "reason_text, effective_date, recorded_at FROM regulator_feed "
-        "WHERE recorded_at >= %s AND recorded_at < %s ORDER BY position",
-        (day_start_utc(start), day_start_utc(end + ONE_DAY)),
-    )
-    names = [
-        "position",
-        "certificate_no",
-        "registration_no",
-        "holder_name",
-        "uscc",
-        "event",
-        "reason",
-        "reason_text",
-        "effective_date",
-        "recorded_at",
-    ]
-    items = [dict(zip(names, row, strict=True)) for row in rows]
+    rows = registry.feed.recorded_between(day_start_utc(start), day_start_utc(end + ONE_DAY))
+    items = [{("event" if k == "type" else k): v for k, v in row.items()} for row in rows]
     for item in items:
         item["event_name"] = EVENT_NAMES[item["event"]]
     return items
@@ -192,11 +175,7 @@ def overdue(registry: Registry) -> list[Overdue]:
 def _months_with_changes(registry: Registry) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     last = 0
-    while rows := registry.views.query(
-        "SELECT position, recorded_at FROM regulator_feed WHERE position > %s "
-        "ORDER BY position LIMIT 10000",
-        (last,),
-    ):
+    while rows := registry.feed.recorded_times(last):
         for position, recorded_at in rows:
             month = local_date(datetime.fromisoformat(recorded_at)).isoformat()[:7]
             counts[month] = counts.get(month, 0) + 1

@@ -18,7 +18,6 @@ from registry.aggregates.chain import Chained, recompute_hash
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.merkle import MerkleLog, leaf_hash
-from registry.projections.audit import leaf_hashes, leaf_of, leaves_with_positions
 from registry.signing import Keys, verify_detached
 
 CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
@@ -56,7 +55,7 @@ class AuditLog:
     def sync(self) -> int:
         """Append the leaves the audit index has gained; return the tree's size."""
         with self._lock:
-            while batch := leaf_hashes(self.registry.views, len(self.tree) - 1):
+            while batch := self.registry.audit_index.leaf_hashes(len(self.tree) - 1):
                 for index, digest in batch:
                     assert index == len(self.tree), "the audit index's leaves have a gap"
                     self.tree.append(bytes.fromhex(digest))
@@ -64,7 +63,7 @@ class AuditLog:
 
     def _leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """The leaf hashes of [start, end), read back from the audit index."""
-        rows = leaf_hashes(self.registry.views, start - 1, end - start)
+        rows = self.registry.audit_index.leaf_hashes(start - 1, end - start)
         return [leaf_hash(bytes.fromhex(digest)) for _, digest in rows]
 
     def latest(self) -> dict[str, Any] | None:
@@ -81,7 +80,7 @@ class AuditLog:
         self.issue()
         leaves = {}
         for item in items:
-            leaf = leaf_of(self.registry.views, item["position"])
+            leaf = self.registry.audit_index.leaf_of(item["position"])
             leaves[item["position"]] = None if leaf is None else leaf[0]
         known = [i for i in leaves.values() if i is not None]
         rows = self.registry.views.query(
@@ -122,7 +121,7 @@ class AuditLog:
     def inclusion(self, position: int, size: int | None = None) -> dict[str, Any]:
         """RFC 9162 §2.1.3 audit path of the event at `position` in the tree of `size`."""
         self.sync()
-        leaf = leaf_of(self.registry.views, position)
+        leaf = self.registry.audit_index.leaf_of(position)
         if leaf is None:
             raise NotFound(f"no event at position {position}")
         index, digest = leaf
@@ -164,17 +163,13 @@ class AuditLog:
         certificate's latest event, signed together: evidence a buyer can keep."""
         checkpoint = self.issue()
         registration = answer["registration_no"]
-        row = self.registry.views.query_one(
-            "SELECT position FROM audit_events WHERE originator_id = %s "
-            "ORDER BY position DESC LIMIT 1",
-            (str(Certificate.create_id(registration)),),
-        )
-        if row is None:
+        latest = self.registry.audit_index.latest_position(str(Certificate.create_id(registration)))
+        if latest is None:
             raise NotFound(f"no events of {registration} in the audit log yet")
         body = {
             "answer": answer,
             "checkpoint": checkpoint,
-            "inclusion": self.inclusion(int(row[0]), checkpoint["size"]),
+            "inclusion": self.inclusion(latest, checkpoint["size"]),
         }
         kid, signature = self.keys.sign_detached(canonical.dumps(body))
         return {**body, "kid": kid, "signature": signature}
@@ -295,7 +290,7 @@ def _where_roots_part(
     """Name the first event where the store departs from the signed log, using the audit
     index's copy of the leaves as a guide when it still has one."""
     present = set(positions)
-    for index, position, digest in leaves_with_positions(registry.views, size):
+    for index, position, digest in registry.audit_index.leaves_with_positions(size):
         if position not in present:
             return Finding(position, "missing from the store (removed)")
         stored = leaves[32 * index : 32 * index + 32]

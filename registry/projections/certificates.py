@@ -14,7 +14,7 @@ import orjson
 
 from registry.answers import Facts, facts
 from registry.projections.batch import Batch
-from registry.projections.store import Cursor, ViewStore
+from registry.projections.store import Cursor, Queries
 from registry.rules.lifecycle import Status, recertification_opens
 from registry.rules.numbers import certificate_no
 
@@ -101,11 +101,8 @@ class Page:
     total: int
 
 
-class CertificateQueries:
+class CertificateQueries(Queries):
     """What the public and the registrar ask of the certificates read model."""
-
-    def __init__(self, store: ViewStore):
-        self.store = store
 
     def facts(self, registration: str) -> Facts | None:
         row = self.store.query_one(

@@ -6,7 +6,7 @@ from typing import Any
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained
 from registry.projections.batch import Batch
-from registry.projections.store import Cursor, ViewStore
+from registry.projections.store import Cursor, Queries, ViewStore
 from registry.rules.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
 
 FEED_EVENTS = (
@@ -29,6 +29,11 @@ REASON_TEXTS: dict[type[Chained.Event], dict[str, str]] = {
 COLUMNS = (
     "position, registration_no, certificate_no, type, reason, reason_text, effective_date, "
     "recorded_at, holder_name, uscc, details"
+)
+
+REPORT_COLUMNS = (
+    "position, certificate_no, registration_no, holder_name, uscc, type, reason, reason_text, "
+    "effective_date, recorded_at"
 )
 
 
@@ -93,3 +98,29 @@ def feed_page(store: ViewStore, after: int, limit: int) -> tuple[list[dict[str, 
     for item in items:
         item["details"] = json.loads(item["details"])
     return items, items[-1]["position"] if items else after
+
+
+class FeedQueries(Queries):
+    """What the regulator asks of the feed: pages by cursor, changes by recorded time."""
+
+    def page(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        return feed_page(self.store, after, limit)
+
+    def recorded_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        """The report's columns of each item recorded in [start, end) (UTC ISO text)."""
+        rows = self.store.query(
+            f"SELECT {REPORT_COLUMNS} FROM regulator_feed "
+            "WHERE recorded_at >= %s AND recorded_at < %s ORDER BY position",
+            (start, end),
+        )
+        names = [c.strip() for c in REPORT_COLUMNS.split(",")]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def recorded_times(self, after: int, limit: int = 10_000) -> list[tuple[int, str]]:
+        """(position, recorded_at) of the items after the cursor `after`, in order."""
+        rows = self.store.query(
+            "SELECT position, recorded_at FROM regulator_feed WHERE position > %s "
+            "ORDER BY position LIMIT %s",
+            (after, limit),
+        )
+        return [(int(position), str(recorded_at)) for position, recorded_at in rows]
