@@ -3,13 +3,15 @@ with the dates of a certificate's life from its issue on 2026-05-11."""
 
 from typing import Any
 
+Example = dict[str, Any]  # a JSON document, as a client would send or receive it
 
-def schema(example: dict[str, Any]) -> dict[str, Any]:
+
+def schema(example: Example) -> dict[str, Any]:
     """The `json_schema_extra` of a model whose example is `example`."""
     return {"examples": [example]}
 
 
-ISSUE: dict[str, Any] = {
+ISSUE: Example = {
     "holder": {
         "name": "深圳市定制家居科技有限公司",
         "name_en": "Shenzhen Custom Home Technology Co., Ltd.",
@@ -30,7 +32,7 @@ ISSUE: dict[str, Any] = {
     "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2026-031"},
 }
 
-SURVEILLANCE: dict[str, Any] = {
+SURVEILLANCE: Example = {
     "date": "2027-03-02",
     "person_days": 2.5,
     "management_audit": True,
@@ -40,54 +42,54 @@ SURVEILLANCE: dict[str, Any] = {
     "report_ref": "SR-2027-014",
 }
 
-SCOPE_NARROWING: dict[str, Any] = {
+SCOPE_NARROWING: Example = {
     "reason": "b",
     "remove_sites": ["广东省东莞市松山湖 8 号"],
     "approval_ref": "技委〔2027〕9号",
     "effective_date": "2027-04-01",
 }
 
-SCOPE_EXTENSION: dict[str, Any] = {
+SCOPE_EXTENSION: Example = {
     "add_sites": [{"address": "江苏省苏州市工业园区 18 号", "activities": ["定制家具生产制造"]}],
     "evaluation_ref": "EXT-2027-3",
     "effective_date": "2027-05-01",
 }
 
-HOLDER_CHANGE: dict[str, Any] = {
+HOLDER_CHANGE: Example = {
     "name": "深圳市新定制家居科技有限公司",
     "effective_date": "2027-06-01",
 }
 
-LEVEL_CHANGE: dict[str, Any] = {
+LEVEL_CHANGE: Example = {
     "level": 4,
     "evaluation": {"not_met": 0, "partially_met": 16, "fully_met": 89, "report_ref": "TR-2027-8"},
     "person_days": 5,
     "decision_date": "2027-07-01",
 }
 
-SUSPENSION: dict[str, Any] = {
+SUSPENSION: Example = {
     "reason": "b",
     "details": "监督发现服务持续不满足认证要求",
     "effective_date": "2027-08-01",
 }
 
-RESTORATION: dict[str, Any] = {"effective_date": "2027-09-15", "verification_ref": "VR-2027-22"}
+RESTORATION: Example = {"effective_date": "2027-09-15", "verification_ref": "VR-2027-22"}
 
-REVOCATION: dict[str, Any] = {
+REVOCATION: Example = {
     "reason": "k",
     "details": "获证组织主动要求撤销证书",
     "effective_date": "2027-10-01",
 }
 
-CANCELLATION: dict[str, Any] = {"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}
+CANCELLATION: Example = {"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}
 
-RECERTIFICATION: dict[str, Any] = {
+RECERTIFICATION: Example = {
     "decision_date": "2029-02-01",
     "person_days": 5,
     "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2029-2"},
 }
 
-CERTIFICATE: dict[str, Any] = {
+CERTIFICATE: Example = {
     "registration_no": "CESI2026EV/IMG10001",
     "certificate_no": "CESI2026EV/IMG10001R00",
     "oid": "1.2.156.1.2.CESI2026EV/IMG10001R00",

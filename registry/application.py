@@ -4,7 +4,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypedDict, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -13,16 +13,16 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import Facts, answer, facts
+from registry.answers import Answer, Facts, answer, facts
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     InvalidInput,
     NotFound,
 )
-from registry.projections.audit import AuditQueries
+from registry.projections.audit import AuditEvent, AuditQueries
 from registry.projections.certificates import CertificateQueries
-from registry.projections.feed import FeedQueries
+from registry.projections.feed import FeedItem, FeedQueries
 from registry.projections.runner import Projector
 from registry.projections.store import ViewStore
 from registry.rules.dates import day_start_utc, local_date
@@ -37,10 +37,21 @@ from registry.rules.numbers import (
 from registry.settings import Settings, storage_env, storage_setup
 
 Clock = Callable[[], datetime]
-Answer = dict[str, Any]
 
 ISSUE_ATTEMPTS = 30  # a number taken by a concurrent issuer is retried with the next one
 MAX_KEY_LENGTH = 200
+
+
+class DirectoryPage(TypedDict):
+    items: list[Answer]
+    page: int
+    page_size: int
+    total: int
+
+
+class FeedPage(TypedDict):
+    items: list[FeedItem]
+    next: int  # the cursor to poll with
 
 
 def utc_now() -> datetime:
@@ -220,7 +231,7 @@ class Registry(Application[UUID]):
 
     def directory(
         self, *, q: str, uscc: str, level: int | None, region: str, page: int, page_size: int
-    ) -> dict[str, Any]:
+    ) -> DirectoryPage:
         today = self.today()
         found = self.certificates.directory(
             today, q=q, uscc=uscc, level=level, region=region, page=page, page_size=page_size
@@ -250,7 +261,7 @@ class Registry(Application[UUID]):
         if self.inline_projection:
             self.projector.catch_up()
 
-    def history(self, number: str) -> list[dict[str, Any]]:
+    def history(self, number: str) -> list[AuditEvent]:
         """Every event of one certificate, in order, as the audit index holds them."""
         registration = parse_number(number).registration_no
         self.catch_up_projections()
@@ -270,7 +281,7 @@ class Registry(Application[UUID]):
         recorded_to: date | None,
         after: int,
         limit: int,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AuditEvent]:
         self.catch_up_projections()
         return self.audit_index.events(
             actor=actor,
@@ -281,7 +292,7 @@ class Registry(Application[UUID]):
             limit=limit,
         )
 
-    def regulator_feed(self, *, after: int, limit: int) -> dict[str, Any]:
+    def regulator_feed(self, *, after: int, limit: int) -> FeedPage:
         self.catch_up_projections()
         items, cursor = self.feed.page(after, limit)
         return {"items": items, "next": cursor}

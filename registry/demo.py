@@ -4,12 +4,14 @@ narrowings, suspensions, revocations and cancellations, made as import rows (one
 import json
 import random
 from datetime import date, timedelta
-from typing import Any
 
 from registry.rules.clauses import clause_ids
 from registry.rules.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
 from registry.rules.lifecycle import Status
 from registry.rules.uscc import CHARSET, check_character
+from registry.rules.values import SiteDoc
+
+HistoryStep = dict[str, object]  # a command of the importer's `history` column, as JSON
 
 CITIES = [
     ("广东省深圳市", "440300"),
@@ -59,7 +61,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         trade, activities = rng.choice(TRADES)
         level = rng.choices([lv for lv, _ in LEVEL_WEIGHTS], [w for _, w in LEVEL_WEIGHTS])[0]
         decided = today - timedelta(days=rng.randint(20, 1250))
-        sites: list[dict[str, Any]] = [
+        sites: list[SiteDoc] = [
             {
                 "address": f"{city}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
                 "activities": rng.sample(activities, rng.randint(1, len(activities))),
@@ -67,7 +69,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             for _ in range(rng.choice([1, 1, 2, 3]))
         ]
         sites = list({s["address"]: s for s in sites}.values())
-        history: list[dict[str, Any]] = []
+        history: list[HistoryStep] = []
         last = decided
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
@@ -108,9 +110,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
     return rows
 
 
-def _surveillance(
-    day: date, level: int, clauses: list[str], characteristic: bool
-) -> dict[str, Any]:
+def _surveillance(day: date, level: int, clauses: list[str], characteristic: bool) -> HistoryStep:
     return {
         "command": "surveil",
         "date": day.isoformat(),

@@ -3,13 +3,14 @@
 import io
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import qrcode
 import qrcode.image.svg
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
+from registry.answers import Answer
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.rules.numbers import parse_number
@@ -18,7 +19,30 @@ from registry.signing import Keys, Verdict
 VERIFY_PATH = "/v/"
 
 
-def printed_claims(answer: dict[str, Any]) -> dict[str, Any]:
+class Claims(TypedDict):
+    """The facts printed on a certificate, as its QR token signs them."""
+
+    iss: str
+    certificate_no: str
+    holder_name: str
+    uscc: str
+    level: int
+    issue_date: str
+    valid_until: str
+
+
+class QrCheck(TypedDict):
+    """The verdict on a scanned token, with the certificate's live answer."""
+
+    authentic: bool
+    kid: str | None
+    claims: dict[str, Any] | None  # as signed: a forged token may carry anything
+    current: Answer | None
+    reason: str
+    differences: list[str]
+
+
+def printed_claims(answer: Answer) -> Claims:
     """The facts printed on the certificate, which its QR token signs (README, "Signed QR
     codes and the printable certificate")."""
     return {
@@ -76,7 +100,7 @@ def signed_url(registry: Registry, keys: Keys, base_url: str, number: str) -> st
     return base_url.rstrip("/") + VERIFY_PATH + keys.sign(printed_claims(current))
 
 
-def check(registry: Registry, keys: Keys, token: str) -> dict[str, Any]:
+def check(registry: Registry, keys: Keys, token: str) -> QrCheck:
     """The verdict on a token and, when authentic, the certificate's live answer."""
     verdict: Verdict = keys.verify(token)
     current = None
@@ -96,9 +120,9 @@ def check(registry: Registry, keys: Keys, token: str) -> dict[str, Any]:
     }
 
 
-def differences(claims: dict[str, Any] | None, current: dict[str, Any] | None) -> list[str]:
+def differences(claims: dict[str, Any] | None, current: Answer | None) -> list[str]:
     """Printed facts that no longer match the registry's (a re-issue since printing)."""
     if not claims or not current:
         return []
-    now = printed_claims(current)
+    now: dict[str, object] = dict(printed_claims(current))
     return [name for name in now if name != "iss" and claims.get(name) != now[name]]

@@ -1,7 +1,7 @@
 """The registrar's commands: each one call to the registry, answered with the certificate."""
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -22,6 +22,7 @@ from api.models import (
     SuspensionRequest,
 )
 from api.problems import PROBLEM_RESPONSES
+from registry.answers import Answer
 from registry.rules.lifecycle import CommandName
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["registrar"])
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/api/v1/certificates", tags=["registrar"])
 @router.post("", status_code=201, response_model=CertificateOut, responses=PROBLEM_RESPONSES)
 def issue(
     body: IssueRequest, registry: RegistryDep, registrar: Registrar, key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> Answer:
     """Issue a certificate after a certification decision (§5.4): the registry allocates
     the next registration number of the decision year."""
     return registry.issue(actor=registrar.name, idempotency_key=key, **body.model_dump())
@@ -52,14 +53,14 @@ COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
 ]
 
 
-def _route(command: CommandName, body_model: type[BaseModel]) -> Callable[..., dict[str, Any]]:
+def _route(command: CommandName, body_model: type[BaseModel]) -> Callable[..., Answer]:
     def route(
         no: str,
         body: body_model,  # type: ignore[valid-type]  # FastAPI reads the model from here
         registry: RegistryDep,
         registrar: Registrar,
         key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         arguments = cast(BaseModel, body).model_dump()
         return registry.command(command, no, arguments, actor=registrar.name, idempotency_key=key)
 

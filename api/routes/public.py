@@ -11,6 +11,7 @@ from api.deps import RegistryDep
 from api.hot import hot_get
 from api.models import CertificateOut, ClauseOut, DirectoryOut, ReceiptOut, iso_day
 from api.problems import PROBLEM_RESPONSES
+from registry.application import DirectoryPage
 from registry.errors import InvalidInput
 from registry.rules.clauses import catalogue
 
@@ -91,7 +92,7 @@ def directory(
     region: Annotated[str, Query(max_length=100, description="part of a site address")] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> DirectoryPage:
     """Certificates valid today (§5.4 合格组织名录), newest registration last."""
     return registry.directory(
         q=q, uscc=uscc, level=level, region=region, page=page, page_size=page_size

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from api.deps import AuditDep
 from api.problems import PROBLEM_RESPONSES
 from registry.errors import InvalidInput
+from registry.transparency import Checkpoint, Consistency, Inclusion
 
 router = APIRouter(prefix="/api/v1/audit", tags=["public"], responses=PROBLEM_RESPONSES)
 
@@ -14,21 +15,22 @@ router = APIRouter(prefix="/api/v1/audit", tags=["public"], responses=PROBLEM_RE
 Size = Annotated[int | None, Query(ge=1)]
 
 
-@router.get("/checkpoint")
-def checkpoint(audit: AuditDep) -> dict[str, Any]:
+# The document declares these as plain JSON objects, as it always has.
+@router.get("/checkpoint", response_model=dict[str, Any])
+def checkpoint(audit: AuditDep) -> Checkpoint:
     """The latest signed checkpoint `{size, root, timestamp, signature, kid}`: `signature` is a
     detached JWS over the RFC 8785 JSON of `{size, root, timestamp}`."""
     return audit.issue()
 
 
-@router.get("/proof")
+@router.get("/proof", response_model=dict[str, Any])
 def proof(
     audit: AuditDep,
     position: Annotated[int | None, Query(ge=1)] = None,
     size: Size = None,
     from_size: Size = None,
     to_size: Size = None,
-) -> dict[str, Any]:
+) -> Inclusion | Consistency:
     """`?position=N[&size=M]`: the inclusion proof of the event at position N in the tree of
     M leaves (RFC 9162 §2.1.3); `?from_size=&to_size=`: the consistency proof (§2.1.4)."""
     if position is not None:

@@ -12,6 +12,7 @@ from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
 from registry.rules import levels, reasons
 from registry.rules.clauses import check_clauses, clause_ids
 from registry.rules.dates import EARLIEST, ONE_DAY, last_day_of_period, local_date
+from registry.rules.levels import EvaluationDoc
 from registry.rules.lifecycle import (
     COMMAND_NAMES,
     FIRST_SURVEILLANCE_MONTHS,
@@ -26,7 +27,9 @@ from registry.rules.numbers import certificate_no
 from registry.rules.values import (
     MAX_LONG_TEXT,
     Holder,
+    HolderDoc,
     Site,
+    SiteDoc,
     check_text,
     parse_holder,
     parse_sites,
@@ -503,14 +506,14 @@ class Certificate(Chained):
     class Issued(Chained.Created):
         registration_no: str
         certificate_no: str
-        holder: dict[str, str]
+        holder: HolderDoc
         level: int
-        sites: list[dict[str, Any]]
+        sites: list[SiteDoc]
         decision_date: date
         issue_date: date
         valid_until: date
         person_days: float
-        evaluation: dict[str, Any] | None
+        evaluation: EvaluationDoc | None
 
         def apply(self, cert: "Certificate") -> None:
             cert.registration_no = self.registration_no
@@ -569,28 +572,28 @@ class Certificate(Chained):
         remove_sites: list[str]
         remove_activities: list[dict[str, str]]
         approval_ref: str
-        sites: list[dict[str, Any]]
+        sites: list[SiteDoc]
 
         def apply(self, cert: "Certificate") -> None:
             cert.sites = tuple(Site.from_dict(s) for s in self.sites)
 
     class ScopeExtended(Reissued):
-        add_sites: list[dict[str, Any]]
+        add_sites: list[SiteDoc]
         evaluation_ref: str
-        sites: list[dict[str, Any]]
+        sites: list[SiteDoc]
 
         def apply(self, cert: "Certificate") -> None:
             cert.sites = tuple(Site.from_dict(s) for s in self.sites)
 
     class HolderDetailsChanged(Reissued):
-        holder: dict[str, str]
+        holder: HolderDoc
 
         def apply(self, cert: "Certificate") -> None:
             cert.holder = Holder.from_dict(self.holder)
 
     class LevelChanged(Reissued):
         level: int
-        evaluation: dict[str, Any] | None
+        evaluation: EvaluationDoc | None
         person_days: float | None
         issue_date: date
         valid_until: date
@@ -639,7 +642,7 @@ class Certificate(Chained):
 
     class Recertified(Reissued):
         person_days: float
-        evaluation: dict[str, Any] | None
+        evaluation: EvaluationDoc | None
         issue_date: date
         valid_until: date
 

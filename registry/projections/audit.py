@@ -1,7 +1,7 @@
 """Audit index: every stored event by registration, actor, type and recorded time."""
 
 import json
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, Queries
@@ -10,6 +10,19 @@ COLUMNS = (
     "position, registration_no, type, version, recorded_at, effective_date, actor, data, hash, "
     "prev_hash"
 )
+
+
+class AuditEvent(TypedDict):
+    position: int
+    registration_no: str | None
+    type: str
+    version: int
+    recorded_at: str
+    effective_date: str | None
+    actor: str
+    data: dict[str, Any]  # the event's own fields, as JSON
+    hash: str
+    prev_hash: str | None
 
 
 class AuditProjection:
@@ -84,7 +97,7 @@ class AuditQueries(Queries):
         recorded_to: str | None = None,
         after: int = 0,
         limit: int = 500,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AuditEvent]:
         """Events in position order; `recorded_to` is exclusive (ISO times compare as text)."""
         where: list[str] = ["position > %s"]
         params: list[object] = [after]
@@ -110,9 +123,9 @@ class AuditQueries(Queries):
             [*params, limit],
         )
         names = [c.strip() for c in COLUMNS.split(",")]
-        events = [dict(zip(names, row, strict=True)) for row in rows]
+        events = [cast(AuditEvent, dict(zip(names, row, strict=True))) for row in rows]
         for event in events:
-            event["data"] = json.loads(event["data"])
+            event["data"] = json.loads(cast(str, event["data"]))
         return events
 
     def latest_position(self, originator_id: str) -> int | None:

@@ -95,7 +95,7 @@ class CertificatesProjection:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[dict[str, Any]]
+    items: list[Facts]
     page: int
     page_size: int
     total: int

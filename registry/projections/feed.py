@@ -1,13 +1,47 @@
 """Regulator feed: every status-relevant event (§6.3.3), paged by position."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, Queries, ViewStore
 from registry.rules.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
+
+if TYPE_CHECKING:
+    from registry.transparency import Checkpoint
+
+
+class Change(TypedDict):
+    """A status change as the regulator's report lists it."""
+
+    position: int
+    certificate_no: str
+    registration_no: str
+    holder_name: str
+    uscc: str
+    event: str  # the event's class name, e.g. Suspended
+    reason: str | None
+    reason_text: str | None
+    effective_date: str
+    recorded_at: str
+
+
+class FeedItem(TypedDict):
+    position: int
+    registration_no: str
+    certificate_no: str
+    type: str
+    reason: str | None
+    reason_text: str | None
+    effective_date: str
+    recorded_at: str
+    holder_name: str
+    uscc: str
+    details: dict[str, Any]  # the event's own fields, as JSON
+    checkpoint: NotRequired["Checkpoint | None"]  # the first that covers it (transparency)
+
 
 FEED_EVENTS = (
     Certificate.Issued,
@@ -31,7 +65,7 @@ COLUMNS = (
     "recorded_at, holder_name, uscc, details"
 )
 
-REPORT_COLUMNS = (
+CHANGE_COLUMNS = (
     "position, certificate_no, registration_no, holder_name, uscc, type, reason, reason_text, "
     "effective_date, recorded_at"
 )
@@ -87,34 +121,33 @@ class FeedProjection:
             )
 
 
-def feed_page(store: ViewStore, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def feed_page(store: ViewStore, after: int, limit: int) -> tuple[list[FeedItem], int]:
     """Items after the cursor `after`, in position order, and the cursor to pass next."""
     rows = store.query(
         f"SELECT {COLUMNS} FROM regulator_feed WHERE position > %s ORDER BY position LIMIT %s",
         (after, limit),
     )
     names = [c.strip() for c in COLUMNS.split(",")]
-    items = [dict(zip(names, row, strict=True)) for row in rows]
+    items = [cast(FeedItem, dict(zip(names, row, strict=True))) for row in rows]
     for item in items:
-        item["details"] = json.loads(item["details"])
+        item["details"] = json.loads(cast(str, item["details"]))
     return items, items[-1]["position"] if items else after
 
 
 class FeedQueries(Queries):
     """What the regulator asks of the feed: pages by cursor, changes by recorded time."""
 
-    def page(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    def page(self, after: int, limit: int) -> tuple[list[FeedItem], int]:
         return feed_page(self.store, after, limit)
 
-    def recorded_between(self, start: str, end: str) -> list[dict[str, Any]]:
-        """The report's columns of each item recorded in [start, end) (UTC ISO text)."""
+    def recorded_between(self, start: str, end: str) -> list[Change]:
+        """The status changes recorded in [start, end) (UTC ISO text), in position order."""
         rows = self.store.query(
-            f"SELECT {REPORT_COLUMNS} FROM regulator_feed "
+            f"SELECT {CHANGE_COLUMNS} FROM regulator_feed "
             "WHERE recorded_at >= %s AND recorded_at < %s ORDER BY position",
             (start, end),
         )
-        names = [c.strip() for c in REPORT_COLUMNS.split(",")]
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return [cast(Change, dict(zip(Change.__annotations__, row, strict=True))) for row in rows]
 
     def recorded_times(self, after: int, limit: int = 10_000) -> list[tuple[int, str]]:
         """(position, recorded_at) of the items after the cursor `after`, in order."""

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 from registry.errors import InvalidInput, RuleViolation
 
@@ -34,6 +34,15 @@ MAX_PERSON_DAYS = 1000  # more is a typing error
 LEVELS = range(min(TABLE_1), max(TABLE_1) + 1)  # §5.3.5 Table 1: levels 1 to 5
 
 
+class EvaluationDoc(TypedDict):
+    """The evaluation's counts as events store them."""
+
+    not_met: int
+    partially_met: int
+    fully_met: int
+    report_ref: str
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Counts of the characteristic evaluation report over the Appendix A clauses."""
@@ -43,7 +52,7 @@ class Evaluation:
     fully_met: int
     report_ref: str = ""
 
-    def to_dict(self) -> dict[str, int | str]:
+    def to_dict(self) -> EvaluationDoc:
         return {
             "not_met": self.not_met,
             "partially_met": self.partially_met,

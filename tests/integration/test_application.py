@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from registry.answers import Answer
 from registry.application import Registry, open_registry
 from registry.errors import (
     ConcurrencyConflict,
@@ -119,12 +120,14 @@ def test_answers_as_of_past_dates_follow_the_history(registry: Registry) -> None
         actor=ACTOR,
     )
 
-    def on(day: date) -> dict[str, Any]:
+    def on(day: date) -> Answer:
         return registry.verify(number=registration, as_of=day)
 
     assert on(date(2026, 5, 31))["status"] == "valid"
     assert on(date(2026, 6, 15))["status"] == "suspended"
-    assert on(date(2026, 6, 15))["suspension"]["restore_deadline"] == "2026-11-30"
+    suspension = on(date(2026, 6, 15))["suspension"]
+    assert suspension is not None
+    assert suspension["restore_deadline"] == "2026-11-30"
     assert on(date(2026, 7, 15))["status"] == "valid"
     assert len(on(date(2026, 7, 15))["scope"]["sites"]) == 2
     assert len(on(date(2026, 8, 15))["scope"]["sites"]) == 1
@@ -196,7 +199,7 @@ def test_idempotency_keys_are_per_actor(registry: Registry) -> None:
 def test_idempotency_survives_a_restart(durable_database_url: str, clock: Clock) -> None:
     settings = Settings(database_url=durable_database_url)
 
-    def suspend(registry: Registry, registration: str) -> dict[str, Any]:
+    def suspend(registry: Registry, registration: str) -> Answer:
         return registry.command(
             "suspend",
             registration,
@@ -300,6 +303,7 @@ def test_sweep_records_automatic_revocation_and_expiry_once(
     assert sorted(changed) == sorted([suspended, expiring])
     assert again == []
     revoked = registry.verify(number=suspended)
+    assert revoked["revocation"] is not None
     assert revoked["revocation"] == {
         "reason": "d",
         "reason_text": revoked["revocation"]["reason_text"],

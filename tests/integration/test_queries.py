@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from registry.answers import Facts
 from registry.application import Registry
 from tests.examples import issue_request
 
@@ -15,7 +16,7 @@ def issue(registry: Registry, **overrides: Any) -> str:
     return str(registry.issue(actor=ACTOR, **issue_request(**overrides))["registration_no"])
 
 
-def numbers(found: list[dict[str, object]]) -> list[object]:
+def numbers(found: list[Facts]) -> list[object]:
     return [f["registration_no"] for f in found]
 
 

@@ -1,0 +1,33 @@
+"""The API's response models and the domain's typed answers name the same fields."""
+
+import pytest
+from pydantic import BaseModel
+
+from api import models
+from registry import answers, transparency
+from registry.projections.audit import AuditEvent
+from registry.projections.feed import FeedItem
+from registry.rules.levels import EvaluationDoc
+from registry.rules.values import HolderDoc, SiteDoc
+
+PAIRS: list[tuple[type[BaseModel], type]] = [
+    (models.CertificateOut, answers.Answer),
+    (models.HolderOut, HolderDoc),
+    (models.SiteOut, SiteDoc),
+    (models.ScopeOut, answers.ScopeDoc),
+    (models.SuspensionOut, answers.SuspensionAnswer),
+    (models.RevocationOut, answers.RevocationAnswer),
+    (models.Evaluation, EvaluationDoc),
+    (models.EventOut, AuditEvent),
+    (models.FeedItemOut, FeedItem),
+    (models.CheckpointOut, transparency.Checkpoint),
+    (models.InclusionOut, transparency.Inclusion),
+    (models.ReceiptOut, transparency.Receipt),
+]
+
+
+@pytest.mark.parametrize(("model", "typed"), PAIRS, ids=[m.__name__ for m, _ in PAIRS])
+def test_response_model_fields_are_the_typed_answers_keys(
+    model: type[BaseModel], typed: type
+) -> None:
+    assert set(model.model_fields) == set(typed.__annotations__)
