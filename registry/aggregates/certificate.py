@@ -170,8 +170,14 @@ class Certificate(Chained):
         corrective_deadline: date | None = None,
     ) -> None:
         self._check_effective("surveil", date, stamp)
+        for name, flag in (
+            ("management_audit", management_audit),
+            ("characteristic_evaluation", characteristic_evaluation),
+        ):
+            if not isinstance(flag, bool):
+                raise InvalidInput(f"{name} must be true or false", field=name)
         person_days = levels.check_surveillance_person_days(self.level, person_days)
-        if management_audit is not True:
+        if not management_audit:
             raise RuleViolation(
                 "every surveillance includes a service management audit",
                 section="§5.5.3",
@@ -202,10 +208,6 @@ class Certificate(Chained):
                     section="§5.5.3",
                     field="characteristic_evaluation",
                 )
-        if not isinstance(characteristic_evaluation, bool):
-            raise InvalidInput(
-                "characteristic_evaluation must be true or false", field="characteristic_evaluation"
-            )
         if outcome not in ("conforming", "nonconforming"):
             raise InvalidInput(
                 "outcome is 'conforming' or 'nonconforming'", section="§5.5.4", field="outcome"
@@ -228,7 +230,7 @@ class Certificate(Chained):
             effective_date=date,
             person_days=person_days,
             management_audit=True,
-            characteristic_evaluation=bool(characteristic_evaluation),
+            characteristic_evaluation=characteristic_evaluation,
             clauses=sorted(sampled),
             outcome=outcome,
             corrective_deadline=corrective_deadline,
@@ -330,7 +332,9 @@ class Certificate(Chained):
         if raising:  # §5.5.6: raising a level follows the initial certification
             person_days = levels.check_initial_person_days(level, person_days)
         elif person_days is not None:
-            person_days = levels.check_person_days(person_days, 0.0, "", "§5.3.1")
+            person_days = levels.check_person_days(
+                person_days, minimum=0.0, what="lowering a level", section="§5.3.1"
+            )
         self._record(
             self.LevelChanged,
             stamp=stamp,

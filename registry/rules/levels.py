@@ -123,7 +123,8 @@ def check_evaluation_supports(level: int, evaluation: Evaluation | None) -> None
         )
 
 
-def check_person_days(person_days: object, minimum: float, what: str, section: str) -> float:
+def check_person_days(person_days: object, *, minimum: float, what: str, section: str) -> float:
+    """A number of on-site person-days in range, at least `minimum` for `what` (`section`)."""
     if isinstance(person_days, bool) or not isinstance(person_days, int | float):
         raise InvalidInput(
             f"person_days must be a number, not {person_days!r}", field="person_days"
@@ -142,11 +143,17 @@ def check_person_days(person_days: object, minimum: float, what: str, section: s
 def check_initial_person_days(level: int, person_days: object) -> float:
     """Initial certification, recertification and raising a level (§5.3.1, §5.6, §5.5.6)."""
     return check_person_days(
-        person_days, INITIAL_PERSON_DAYS[level], f"a level {level} evaluation", "§5.3.1"
+        person_days,
+        minimum=INITIAL_PERSON_DAYS[level],
+        what=f"a level {level} evaluation",
+        section="§5.3.1",
     )
 
 
 def check_surveillance_person_days(level: int, person_days: object) -> float:
     return check_person_days(
-        person_days, SURVEILLANCE_PERSON_DAYS[level], f"a level {level} surveillance", "§5.3.1"
+        person_days,
+        minimum=SURVEILLANCE_PERSON_DAYS[level],
+        what=f"a level {level} surveillance",
+        section="§5.3.1",
     )
