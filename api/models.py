@@ -1,4 +1,6 @@
-"""Request and response models of the HTTP API (CONTRACT.md's field names, exactly)."""
+"""Request and response models of the HTTP API (the README's "The HTTP API"; field names are
+part of the published contract: never rename one). Limits come from registry/rules, the
+OpenAPI examples from api/examples.py."""
 
 import datetime as dt
 import re

@@ -1,4 +1,6 @@
-"""The `registry` command line: serve, sweep and verify."""
+"""The `registry` command line (the README's "The CLI" describes each): serve, token, keys,
+verify, verify-qr, sweep, audit, report, import, demo, project and projections. A refusal
+prints one line, `registry: …`, and exits non-zero."""
 
 import argparse
 import getpass

@@ -37,7 +37,7 @@ SECOND_HALF = CLAUSE_IDS[len(CLAUSE_IDS) // 2 :]
 
 
 def issue_request(level: int = 3, **overrides: Any) -> dict[str, Any]:
-    """The body of an issue command, as CONTRACT.md shows it."""
+    """The body of an issue command, as the README's tour shows it."""
     request: dict[str, Any] = {
         "holder": dict(HOLDER),
         "level": level,
