@@ -38,25 +38,27 @@ NO = {
 }
 
 
-@hot_get(
-    router,
-    "/api/v1/certificates/{no:path}/qr.png",
-    response_class=Response,
-    openapi_extra={"parameters": [NO]},
-)
-async def qr_png(request: Request) -> Response:
-    """The signed QR code of the current certificate, as printed on it."""
-    return await _image(request, qrcodes.png, "image/png")
+def _image_route(
+    extension: str, render: Callable[[str], bytes], media_type: str, summary: str | None
+) -> None:
+    """GET …/qr.{extension}: the signed QR code, rendered and cached (a hot route)."""
+
+    async def image(request: Request) -> Response:
+        return await _image(request, render, media_type)
+
+    image.__name__, image.__doc__ = f"qr_{extension}", summary  # as OpenAPI names them
+    path = f"/api/v1/certificates/{{no:path}}/qr.{extension}"
+    declaration = {"response_class": Response, "openapi_extra": {"parameters": [NO]}}
+    hot_get(router, path, **declaration)(image)
 
 
-@hot_get(
-    router,
-    "/api/v1/certificates/{no:path}/qr.svg",
-    response_class=Response,
-    openapi_extra={"parameters": [NO]},
+_image_route(
+    "png",
+    qrcodes.png,
+    "image/png",
+    "The signed QR code of the current certificate, as printed on it.",
 )
-async def qr_svg(request: Request) -> Response:
-    return await _image(request, qrcodes.svg, "image/svg+xml")
+_image_route("svg", qrcodes.svg, "image/svg+xml", None)
 
 
 async def _image(request: Request, render: Callable[[str], bytes], media_type: str) -> Response:

@@ -142,18 +142,18 @@ def check_person_days(person_days: object, *, minimum: float, what: str, section
 
 def check_initial_person_days(level: int, person_days: object) -> float:
     """Initial certification, recertification and raising a level (§5.3.1, §5.6, §5.5.6)."""
-    return check_person_days(
-        person_days,
-        minimum=INITIAL_PERSON_DAYS[level],
-        what=f"a level {level} evaluation",
-        section="§5.3.1",
-    )
+    return _check_table_person_days(INITIAL_PERSON_DAYS, level, person_days, "evaluation")
 
 
 def check_surveillance_person_days(level: int, person_days: object) -> float:
+    return _check_table_person_days(SURVEILLANCE_PERSON_DAYS, level, person_days, "surveillance")
+
+
+def _check_table_person_days(
+    table: dict[int, float], level: int, person_days: object, what: str
+) -> float:
+    """At least the §5.3.1 person-days of `table` for `level`."""
+    minimum = table[level]
     return check_person_days(
-        person_days,
-        minimum=SURVEILLANCE_PERSON_DAYS[level],
-        what=f"a level {level} surveillance",
-        section="§5.3.1",
+        person_days, minimum=minimum, what=f"a level {level} {what}", section="§5.3.1"
     )
