@@ -21,6 +21,7 @@ from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
 from registry.qrcodes import decode, token_of
 from registry.regulator_reports import make_monthly, overdue
+from registry.rules.lifecycle import Status
 from registry.settings import Settings
 from registry.signing import open_keys, verify_with_jwks
 from registry.tokens import create_token, list_tokens, revoke_tokens
@@ -61,7 +62,7 @@ def verify(args: argparse.Namespace) -> int:
     with open_registry(Settings()) as registry:
         answer = registry.verify(number=args.number, as_of=args.as_of)
     print(json.dumps(answer, ensure_ascii=False, indent=2))
-    return 0 if answer["status"] == "valid" else 3
+    return 0 if answer["status"] == Status.VALID else 3
 
 
 def project(args: argparse.Namespace) -> int:
