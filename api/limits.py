@@ -1,8 +1,8 @@
 """ASGI guards before any parsing: bodies over a sane size get 413, NUL bytes in the URL 422."""
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import send_problem
 
 MAX_BODY = 256 * 1024  # an issue request with 200 sites is well under this
 
@@ -17,7 +17,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await _problem(
+            await send_problem(
                 send, 422, "invalid-input", "Invalid input", "NUL bytes are not accepted"
             )
             return
@@ -53,26 +53,4 @@ class RequestGuard:
 
 async def _too_large(send: Send, limit: int) -> None:
     detail = f"request bodies are limited to {limit} bytes"
-    await _problem(send, 413, "body-too-large", "Request body too large", detail)
-
-
-async def _problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
-    payload = json.dumps(
-        {
-            "type": f"https://certregistry.example/problems/{slug}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await send_problem(send, 413, "body-too-large", "Request body too large", detail)

@@ -1,4 +1,6 @@
-"""Request and response models of the HTTP API (CONTRACT.md's field names, exactly)."""
+"""Request and response models of the HTTP API (the README's "The HTTP API"; field names are
+part of the published contract: never rename one). Limits come from registry/rules, the
+OpenAPI examples from api/examples.py."""
 
 import datetime as dt
 import re
@@ -7,13 +9,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+from api import examples
+from registry.rules.dates import EARLIEST, LATEST
+from registry.rules.levels import LEVELS, MAX_CLAUSE_COUNT, MAX_PERSON_DAYS
+from registry.rules.reasons import REVOCATION_REASONS, SUSPENSION_REASONS, letters_pattern
+from registry.rules.uscc import USCC_LENGTH
+from registry.rules.values import MAX_ACTIVITIES, MAX_LONG_TEXT, MAX_SITES, MAX_TEXT
+
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def iso_day(value: object) -> object:
     """Only `YYYY-MM-DD` text is a date here: a number is not a Unix time, and days outside
-    1900–2999 are refused before any arithmetic can overflow."""
+    EARLIEST–LATEST (1900–2999) are refused before any arithmetic can overflow."""
     if isinstance(value, date):
         day = value
     elif isinstance(value, str) and ISO_DAY.fullmatch(value):
@@ -44,10 +52,11 @@ def _iso_moment(value: object) -> object:
 
 Day = Annotated[date, BeforeValidator(iso_day)]
 Moment = Annotated[date | dt.datetime, BeforeValidator(_iso_moment)]
-Text = Annotated[str, Field(max_length=300)]
-LongText = Annotated[str, Field(max_length=2000)]
-Days = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, le=1000)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+LongText = Annotated[str, Field(max_length=MAX_LONG_TEXT)]
+Days = Annotated[float, Field(ge=0, le=MAX_PERSON_DAYS, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_CLAUSE_COUNT)]
+Level = Annotated[int, Field(ge=LEVELS.start, le=LEVELS.stop - 1)]
 
 
 class Body(BaseModel):
@@ -57,17 +66,17 @@ class Body(BaseModel):
 class Holder(Body):
     name: Text
     name_en: Text = ""
-    uscc: Annotated[str, Field(min_length=18, max_length=18)]
+    uscc: Annotated[str, Field(min_length=USCC_LENGTH, max_length=USCC_LENGTH)]
     address: Text
 
 
 class Site(Body):
     address: Text
-    activities: Annotated[list[Text], Field(min_length=1, max_length=200)]
+    activities: Annotated[list[Text], Field(min_length=1, max_length=MAX_ACTIVITIES)]
 
 
 class Scope(Body):
-    sites: Annotated[list[Site], Field(min_length=1, max_length=200)]
+    sites: Annotated[list[Site], Field(min_length=1, max_length=MAX_SITES)]
 
 
 class Evaluation(Body):
@@ -78,41 +87,10 @@ class Evaluation(Body):
 
 
 class IssueRequest(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "holder": {
-                        "name": "深圳市定制家居科技有限公司",
-                        "name_en": "Shenzhen Custom Home Technology Co., Ltd.",
-                        "uscc": "91440300708461136T",
-                        "address": "广东省深圳市南山区科技园南区 1 号",
-                    },
-                    "level": 3,
-                    "scope": {
-                        "sites": [
-                            {
-                                "address": "广东省深圳市南山区科技园南区 1 号",
-                                "activities": ["全屋定制家具的设计与交付"],
-                            }
-                        ]
-                    },
-                    "decision_date": "2026-05-11",
-                    "person_days": 5,
-                    "evaluation": {
-                        "not_met": 1,
-                        "partially_met": 20,
-                        "fully_met": 84,
-                        "report_ref": "TR-2026-031",
-                    },
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.ISSUE))
 
     holder: Holder
-    level: Annotated[int, Field(ge=1, le=5)]
+    level: Level
     scope: Scope
     decision_date: Day
     issue_date: Day | None = None
@@ -122,20 +100,7 @@ class IssueRequest(Body):
 
 class SurveillanceRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "date": "2027-03-02",
-                    "person_days": 2.5,
-                    "management_audit": True,
-                    "characteristic_evaluation": True,
-                    "clauses": ["A.1.01", "A.1.02", "B.1.01"],
-                    "outcome": "conforming",
-                    "report_ref": "SR-2027-014",
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.SURVEILLANCE)
     )
 
     date: Day
@@ -155,56 +120,29 @@ class ActivityRef(Body):
 
 class ScopeNarrowingRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "reason": "b",
-                    "remove_sites": ["广东省东莞市松山湖 8 号"],
-                    "approval_ref": "技委〔2027〕9号",
-                    "effective_date": "2027-04-01",
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.SCOPE_NARROWING)
     )
 
     reason: Literal["a", "b"]
-    remove_sites: Annotated[list[Text], Field(max_length=200)] = []
-    remove_activities: Annotated[list[ActivityRef], Field(max_length=200)] = []
+    remove_sites: Annotated[list[Text], Field(max_length=MAX_SITES)] = []
+    remove_activities: Annotated[list[ActivityRef], Field(max_length=MAX_ACTIVITIES)] = []
     approval_ref: Text
     effective_date: Day
 
 
 class ScopeExtensionRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "add_sites": [
-                        {
-                            "address": "江苏省苏州市工业园区 18 号",
-                            "activities": ["定制家具生产制造"],
-                        }
-                    ],
-                    "evaluation_ref": "EXT-2027-3",
-                    "effective_date": "2027-05-01",
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.SCOPE_EXTENSION)
     )
 
-    add_sites: Annotated[list[Site], Field(min_length=1, max_length=200)]
+    add_sites: Annotated[list[Site], Field(min_length=1, max_length=MAX_SITES)]
     evaluation_ref: Text
     effective_date: Day
 
 
 class HolderChangeRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"name": "深圳市新定制家居科技有限公司", "effective_date": "2027-06-01"}]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.HOLDER_CHANGE)
     )
 
     name: Text | None = None
@@ -215,25 +153,10 @@ class HolderChangeRequest(Body):
 
 class LevelChangeRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "level": 4,
-                    "evaluation": {
-                        "not_met": 0,
-                        "partially_met": 16,
-                        "fully_met": 89,
-                        "report_ref": "TR-2027-8",
-                    },
-                    "person_days": 5,
-                    "decision_date": "2027-07-01",
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.LEVEL_CHANGE)
     )
 
-    level: Annotated[int, Field(ge=1, le=5)]
+    level: Level
     evaluation: Evaluation | None = None
     person_days: Days | None = None
     decision_date: Day
@@ -241,29 +164,17 @@ class LevelChangeRequest(Body):
 
 class SuspensionRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "reason": "b",
-                    "details": "监督发现服务持续不满足认证要求",
-                    "effective_date": "2027-08-01",
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.SUSPENSION)
     )
 
-    reason: Annotated[str, Field(pattern="^[a-m]$")]
+    reason: Annotated[str, Field(pattern=letters_pattern(SUSPENSION_REASONS))]
     details: LongText
     effective_date: Day
 
 
 class RestorationRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"effective_date": "2027-09-15", "verification_ref": "VR-2027-22"}]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.RESTORATION)
     )
 
     effective_date: Day
@@ -272,29 +183,17 @@ class RestorationRequest(Body):
 
 class RevocationRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "reason": "k",
-                    "details": "获证组织主动要求撤销证书",
-                    "effective_date": "2027-10-01",
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.REVOCATION)
     )
 
-    reason: Annotated[str, Field(pattern="^[a-k]$")]
+    reason: Annotated[str, Field(pattern=letters_pattern(REVOCATION_REASONS))]
     details: LongText
     effective_date: Day
 
 
 class CancellationRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.CANCELLATION)
     )
 
     effective_date: Day
@@ -303,21 +202,7 @@ class CancellationRequest(Body):
 
 class RecertificationRequest(Body):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "decision_date": "2029-02-01",
-                    "person_days": 5,
-                    "evaluation": {
-                        "not_met": 1,
-                        "partially_met": 20,
-                        "fully_met": 84,
-                        "report_ref": "TR-2029-2",
-                    },
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra=examples.schema(examples.RECERTIFICATION)
     )
 
     decision_date: Day
@@ -358,51 +243,7 @@ class RevocationOut(BaseModel):
 class CertificateOut(BaseModel):
     """A certificate as the registry answers for it on `as_of`."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "registration_no": "CESI2026EV/IMG10001",
-                    "certificate_no": "CESI2026EV/IMG10001R00",
-                    "oid": "1.2.156.1.2.CESI2026EV/IMG10001R00",
-                    "status": "suspended",
-                    "status_since": "2026-06-01",
-                    "holder": {
-                        "name": "深圳市定制家居科技有限公司",
-                        "name_en": "",
-                        "uscc": "91440300708461136T",
-                        "address": "广东省深圳市南山区科技园南区 1 号",
-                    },
-                    "level": 3,
-                    "level_name": "集成级",
-                    "scope": {
-                        "sites": [
-                            {
-                                "address": "广东省深圳市南山区科技园南区 1 号",
-                                "activities": ["全屋定制家具的设计与交付"],
-                            }
-                        ]
-                    },
-                    "standard": "GB/T 42202-2022 《智能制造 大规模个性化定制 通用要求》",
-                    "rule": "CESI-SC-OD13 《大规模个性化定制服务认证规则》",
-                    "certification_mode": "服务特性测评+服务管理审核+获证后监督",
-                    "issue_date": "2026-05-11",
-                    "valid_until": "2029-05-10",
-                    "last_surveillance_date": None,
-                    "next_surveillance_due": "2027-05-10",
-                    "suspension": {
-                        "reason": "b",
-                        "reason_text": "发现获证组织服务持续地或严重地不满足认证要求",
-                        "since": "2026-06-01",
-                        "restore_deadline": "2026-11-30",
-                    },
-                    "revocation": None,
-                    "current_certificate_no": "CESI2026EV/IMG10001R00",
-                    "as_of": "2026-11-25",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.CERTIFICATE))
 
     registration_no: str
     certificate_no: str

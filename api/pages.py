@@ -8,10 +8,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import RegistryDep
-from api.routes.qr import check
+from api.deps import RegistryDep
 from registry.errors import InvalidInput, NotFound
-from registry.numbers import OID_PREFIX, parse_number
+from registry.qrcodes import check
+from registry.rules.lifecycle import Status
+from registry.rules.numbers import OID_PREFIX, parse_number
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
@@ -29,11 +30,11 @@ WORDS: dict[str, dict[str, str]] = {
         "api": "API 文档",
         "not_found": "未找到该证书",
         "invalid": "输入有误",
-        "valid": "有效",
-        "suspended": "暂停",
-        "revoked": "撤销",
-        "cancelled": "注销",
-        "expired": "过期",
+        Status.VALID: "有效",
+        Status.SUSPENDED: "暂停",
+        Status.REVOKED: "撤销",
+        Status.CANCELLED: "注销",
+        Status.EXPIRED: "过期",
         "superseded": "已换发",
         "since": "自",
         "holder": "获证组织",
@@ -76,11 +77,11 @@ WORDS: dict[str, dict[str, str]] = {
         "api": "API documentation",
         "not_found": "No such certificate",
         "invalid": "Invalid input",
-        "valid": "Valid",
-        "suspended": "Suspended",
-        "revoked": "Revoked",
-        "cancelled": "Cancelled",
-        "expired": "Expired",
+        Status.VALID: "Valid",
+        Status.SUSPENDED: "Suspended",
+        Status.REVOKED: "Revoked",
+        Status.CANCELLED: "Cancelled",
+        Status.EXPIRED: "Expired",
         "superseded": "Superseded",
         "since": "since",
         "holder": "Holder",

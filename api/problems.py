@@ -1,7 +1,9 @@
 """RFC 9457 problem responses: one table from errors to HTTP statuses, no stack traces."""
 
+import json
 import logging
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -12,8 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import Send
 
-from api.auth import Forbidden, Unauthorized
+from api.deps import Forbidden, Unauthorized
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -23,7 +26,7 @@ from registry.errors import (
     RegistryError,
     RuleViolation,
 )
-from registry.keyring import KeyringError
+from registry.signing import KeyringError
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -64,7 +67,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def problem(status: int, slug: str, title: str, detail: str, **extra: object) -> JSONResponse:
+def problem_body(
+    status: int, slug: str, title: str, detail: str, **extra: object
+) -> dict[str, object]:
+    """The one builder of every RFC 9457 body: routes, handlers and the ASGI guards."""
     body: dict[str, object] = {
         "type": PROBLEM_BASE + slug,
         "title": title,
@@ -72,8 +78,37 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: object) ->
         "detail": detail,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: object) -> JSONResponse:
+    body = problem_body(status, slug, title, detail, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+async def send_problem(
+    send: Send,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Answer a problem from ASGI middleware, before any app or router has run."""
+    payload = json.dumps(problem_body(status, slug, title, detail)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", MEDIA_TYPE.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 # The store failing under us (server restarted, connections cut, disk full, file read-only):

@@ -5,10 +5,11 @@ routes (commands, audit, regulator, queues) are not limited here: a token alread
 who is asking. Static assets are not limited either.
 """
 
-import json
 import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.problems import send_problem
 
 PROTECTED = ("/api/v1/regulator", "/api/v1/queues", "/api/v1/audit/events")
 UNLIMITED = ("/static/", "/openapi.json")
@@ -56,23 +57,6 @@ class RateLimit:
 
 
 async def _too_many(send: Send, retry_after: int) -> None:
-    payload = json.dumps(
-        {
-            "type": "https://certregistry.example/problems/too-many-requests",
-            "title": "Too many requests",
-            "status": 429,
-            "detail": f"too many public requests from this address; retry in {retry_after} s",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    detail = f"too many public requests from this address; retry in {retry_after} s"
+    headers = [(b"retry-after", str(retry_after).encode())]
+    await send_problem(send, 429, "too-many-requests", "Too many requests", detail, headers)

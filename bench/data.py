@@ -15,7 +15,7 @@ from typing import Any
 
 PER_YEAR = 9999
 FIRST_YEAR = 1900
-CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # registry.uscc.CHARSET
+CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # registry.rules.uscc.CHARSET
 EVALUATION = {  # level -> (not met, partially met, fully met), enough for §5.3.5 Table 1
     1: (3, 30, 60),
     2: (2, 10, 51),

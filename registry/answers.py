@@ -5,25 +5,86 @@ applies a day to them, so expiry and automatic revocation show before any sweep 
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
-from registry.aggregates.certificate import (
-    IN_FORCE,
-    REVOKED,
-    SUSPENDED,
-    Certificate,
-    lapse_on,
-)
-from registry.levels import LEVEL_NAMES
-from registry.numbers import certificate_no, oid
-from registry.reasons import LAPSED_SUSPENSION, REVOCATION_REASONS, SUSPENSION_REASONS
+from registry.aggregates.certificate import Certificate, lapse_on
+from registry.rules.levels import LEVEL_NAMES
+from registry.rules.lifecycle import IN_FORCE, Status
+from registry.rules.numbers import certificate_no, oid
+from registry.rules.reasons import LAPSED_SUSPENSION, REVOCATION_REASONS, SUSPENSION_REASONS
+from registry.rules.values import HolderDoc, SiteDoc
 
 STANDARD = "GB/T 42202-2022 《智能制造 大规模个性化定制 通用要求》"
 RULE = "CESI-SC-OD13 《大规模个性化定制服务认证规则》"
 CERTIFICATION_MODE = "服务特性测评+服务管理审核+获证后监督"
 SUPERSEDED = "superseded"
 
-Facts = dict[str, Any]
+
+class SuspensionFacts(TypedDict):
+    reason: str
+    since: str
+    restore_deadline: str | None  # None for reason f (§6.3.1.3)
+
+
+class RevocationFacts(TypedDict):
+    reason: str
+    date: str
+    automatic: bool
+
+
+class Facts(TypedDict):
+    """A certificate's recorded state as the read model stores it (dates as ISO text)."""
+
+    registration_no: str
+    holder: HolderDoc
+    level: int
+    sites: list[SiteDoc]
+    issue_date: str
+    valid_until: str
+    revisions: list[Any]  # [RR, since] of every printed revision, in order
+    status: str
+    status_since: str
+    suspension: SuspensionFacts | None
+    revocation: RevocationFacts | None
+    last_surveillance_date: str | None
+    next_surveillance_due: str | None
+
+
+class SuspensionAnswer(SuspensionFacts):
+    reason_text: str
+
+
+class RevocationAnswer(RevocationFacts):
+    reason_text: str
+
+
+class ScopeDoc(TypedDict):
+    sites: list[SiteDoc]
+
+
+class Answer(TypedDict):
+    """The verification answer: the certificate as the registry answers for it on `as_of`."""
+
+    registration_no: str
+    certificate_no: str
+    oid: str
+    status: str  # a Status, or "superseded" for an old revision
+    status_since: str
+    holder: HolderDoc
+    level: int
+    level_name: str
+    scope: ScopeDoc
+    standard: str
+    rule: str
+    certification_mode: str
+    issue_date: str
+    valid_until: str
+    last_surveillance_date: str | None
+    next_surveillance_due: str | None
+    suspension: SuspensionAnswer | None
+    revocation: RevocationAnswer | None
+    current_certificate_no: str
+    as_of: str
 
 
 def _iso(day: date | None) -> str | None:
@@ -36,45 +97,47 @@ def _day(text: str | None) -> date | None:
 
 def facts(cert: Certificate) -> Facts:
     """The certificate's recorded state as JSON: everything an answer needs."""
-    suspension = cert.suspension
-    revocation = cert.revocation
+    suspension: SuspensionFacts | None = None
+    if cert.suspension is not None:
+        suspension = {
+            "reason": cert.suspension.reason,
+            "since": cert.suspension.since.isoformat(),
+            "restore_deadline": _iso(cert.suspension.restore_deadline),
+        }
+    revocation: RevocationFacts | None = None
+    if cert.revocation is not None:
+        revocation = {
+            "reason": cert.revocation.reason,
+            "date": cert.revocation.date.isoformat(),
+            "automatic": cert.revocation.automatic,
+        }
     return {
         "registration_no": cert.registration_no,
         "holder": cert.holder.to_dict(),
         "level": cert.level,
         "sites": [site.to_dict() for site in cert.sites],
-        "issue_date": _iso(cert.issue_date),
-        "valid_until": _iso(cert.valid_until),
-        "revisions": [[r.number, _iso(r.since)] for r in cert.revisions],
-        "status": cert.status,
-        "status_since": _iso(cert.status_since),
-        "suspension": None
-        if suspension is None
-        else {
-            "reason": suspension.reason,
-            "since": _iso(suspension.since),
-            "restore_deadline": _iso(suspension.restore_deadline),
-        },
-        "revocation": None
-        if revocation is None
-        else {
-            "reason": revocation.reason,
-            "date": _iso(revocation.date),
-            "automatic": revocation.automatic,
-        },
+        "issue_date": cert.issue_date.isoformat(),
+        "valid_until": cert.valid_until.isoformat(),
+        "revisions": [[r.number, r.since.isoformat()] for r in cert.revisions],
+        "status": cert.status.value,
+        "status_since": cert.status_since.isoformat(),
+        "suspension": suspension,
+        "revocation": revocation,
         "last_surveillance_date": _iso(cert.last_surveillance_date),
         "next_surveillance_due": _iso(cert.next_surveillance_due()),
     }
 
 
-def answer(facts: Facts, as_of: date, revision: int | None = None) -> dict[str, Any]:
+def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
     """The answer on `as_of` for the printed `revision` asked about (the current if None)."""
     suspension = facts["suspension"]
     deadline = _day(suspension["restore_deadline"]) if suspension else None
     valid_until = date.fromisoformat(facts["valid_until"])
-    lapse = lapse_on(as_of, facts["status"], valid_until, deadline)
+    lapse = lapse_on(as_of, Status(facts["status"]), valid_until, deadline)
     status, since = (
-        (lapse.status, _iso(lapse.since)) if lapse else (facts["status"], facts["status_since"])
+        (lapse.status.value, lapse.since.isoformat())
+        if lapse
+        else (facts["status"], facts["status_since"])
     )
     registration = facts["registration_no"]
     current = len(facts["revisions"]) - 1
@@ -83,12 +146,27 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> dict[str, 
     if revision is not None and revision < current:
         asked_no = certificate_no(registration, revision)
         status, since = SUPERSEDED, facts["revisions"][revision + 1][1]
-    revocation = None
-    if status == REVOKED:
-        revocation = dict(
-            facts["revocation"] or {"reason": LAPSED_SUSPENSION, "date": since, "automatic": True}
-        )
-        revocation["reason_text"] = REVOCATION_REASONS[revocation["reason"]]
+    revocation: RevocationAnswer | None = None
+    if status == Status.REVOKED:
+        recorded: RevocationFacts = facts["revocation"] or {
+            "reason": LAPSED_SUSPENSION,
+            "date": since,
+            "automatic": True,
+        }
+        revocation = {
+            "reason": recorded["reason"],
+            "date": recorded["date"],
+            "automatic": recorded["automatic"],
+            "reason_text": REVOCATION_REASONS[recorded["reason"]],
+        }
+    suspended: SuspensionAnswer | None = None
+    if status == Status.SUSPENDED and suspension:
+        suspended = {
+            "reason": suspension["reason"],
+            "since": suspension["since"],
+            "restore_deadline": suspension["restore_deadline"],
+            "reason_text": SUSPENSION_REASONS[suspension["reason"]],
+        }
     return {
         "registration_no": registration,
         "certificate_no": asked_no,
@@ -106,9 +184,7 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> dict[str, 
         "valid_until": facts["valid_until"],
         "last_surveillance_date": facts["last_surveillance_date"],
         "next_surveillance_due": facts["next_surveillance_due"] if status in IN_FORCE else None,
-        "suspension": {**suspension, "reason_text": SUSPENSION_REASONS[suspension["reason"]]}
-        if status == SUSPENDED and suspension
-        else None,
+        "suspension": suspended,
         "revocation": revocation,
         "current_certificate_no": current_no,
         "as_of": as_of.isoformat(),

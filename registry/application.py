@@ -1,11 +1,10 @@
 """The registry's use cases: load a certificate, run one command, save its events."""
 
-import inspect
 import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypedDict, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -14,33 +13,45 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import Facts, answer, facts
-from registry.dates import day_start_utc, local_date
+from registry.answers import Answer, Facts, answer, facts
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     InvalidInput,
     NotFound,
 )
-from registry.numbers import (
+from registry.projections.audit import AuditEvent, AuditQueries
+from registry.projections.certificates import CertificateQueries
+from registry.projections.feed import FeedItem, FeedQueries
+from registry.projections.runner import Projector
+from registry.projections.store import ViewStore
+from registry.rules.dates import day_start_utc, local_date
+from registry.rules.lifecycle import LIFECYCLE, CommandName
+from registry.rules.numbers import (
     MAX_SEQUENCE,
     CertificateRef,
     parse_number,
     parse_oid,
     registration_no,
 )
-from registry.projections.audit import audit_events
-from registry.projections.certificates import CertificateQueries
-from registry.projections.feed import feed_page
-from registry.projections.runner import Projector
-from registry.projections.store import ViewStore
 from registry.settings import Settings, storage_env, storage_setup
 
 Clock = Callable[[], datetime]
-Answer = dict[str, Any]
 
 ISSUE_ATTEMPTS = 30  # a number taken by a concurrent issuer is retried with the next one
 MAX_KEY_LENGTH = 200
+
+
+class DirectoryPage(TypedDict):
+    items: list[Answer]
+    page: int
+    page_size: int
+    total: int
+
+
+class FeedPage(TypedDict):
+    items: list[FeedItem]
+    next: int  # the cursor to poll with
 
 
 def utc_now() -> datetime:
@@ -82,7 +93,9 @@ class Registry(Application[UUID]):
         super().__init__(env)
         self.views = ViewStore(self.env)
         self.certificates = CertificateQueries(self.views)
-        self.projector = Projector(self, self.views)
+        self.feed = FeedQueries(self.views)
+        self.audit_index = AuditQueries(self.views)
+        self.projector = Projector(self.recorder, self.mapper, self.repository, self.views)
         self.projector.create_tables()
         if self.inline_projection:
             self.projector.catch_up()
@@ -140,57 +153,33 @@ class Registry(Application[UUID]):
             "person_days": person_days,
             "evaluation": evaluation,
         }
-        return self._execute("issue", None, arguments, actor, idempotency_key, run)
+        return self._execute(
+            "issue", None, arguments, actor, idempotency_key, run, attempts=ISSUE_ATTEMPTS
+        )
 
-    def surveil(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
+    def command(
+        self,
+        name: CommandName,
+        number: str,
+        arguments: Mapping[str, Any],
+        *,
+        actor: str,
+        idempotency_key: str | None = None,
     ) -> Answer:
-        return self._command("surveil", number, arguments, actor, idempotency_key)
+        """Run the certificate command `name` (a row of `LIFECYCLE`) with its fields on the
+        registration or printed number `number`, and answer the certificate as it is then."""
+        if name not in LIFECYCLE:
+            raise InvalidInput(f"no command {name!r}; the commands are {', '.join(LIFECYCLE)}")
+        ref = self._ref(number)
 
-    def narrow_scope(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("narrow_scope", number, arguments, actor, idempotency_key)
+        def run(stamp: Stamp) -> Certificate:
+            cert = self._get(Certificate.create_id(ref.registration_no))
+            cert.run(name, arguments, stamp)
+            return cert
 
-    def extend_scope(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("extend_scope", number, arguments, actor, idempotency_key)
-
-    def change_holder(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("change_holder", number, arguments, actor, idempotency_key)
-
-    def change_level(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("change_level", number, arguments, actor, idempotency_key)
-
-    def suspend(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("suspend", number, arguments, actor, idempotency_key)
-
-    def restore(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("restore", number, arguments, actor, idempotency_key)
-
-    def revoke(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("revoke", number, arguments, actor, idempotency_key)
-
-    def cancel(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("cancel", number, arguments, actor, idempotency_key)
-
-    def recertify(
-        self, number: str, *, actor: str, idempotency_key: str | None = None, **arguments: Any
-    ) -> Answer:
-        return self._command("recertify", number, arguments, actor, idempotency_key)
+        return self._execute(
+            name, ref.registration_no, dict(arguments), actor, idempotency_key, run
+        )
 
     def sweep(self, as_of: date | None = None, *, actor: str = "sweeper") -> list[str]:
         """Record every expiry and automatic revocation due by `as_of` (§6.1, §6.3.1.5).
@@ -242,7 +231,7 @@ class Registry(Application[UUID]):
 
     def directory(
         self, *, q: str, uscc: str, level: int | None, region: str, page: int, page_size: int
-    ) -> dict[str, Any]:
+    ) -> DirectoryPage:
         today = self.today()
         found = self.certificates.directory(
             today, q=q, uscc=uscc, level=level, region=region, page=page, page_size=page_size
@@ -267,17 +256,17 @@ class Registry(Application[UUID]):
             raise NotFound(f"no work queue {name!r}")
         return [answer(f, today) for f in found]
 
-    def caught_up(self) -> None:
+    def catch_up_projections(self) -> None:
         """Before an oversight read: include what other processes stored (inline projection)."""
         if self.inline_projection:
             self.projector.catch_up()
 
-    def history(self, number: str) -> list[dict[str, Any]]:
+    def history(self, number: str) -> list[AuditEvent]:
         """Every event of one certificate, in order, as the audit index holds them."""
         registration = parse_number(number).registration_no
-        self.caught_up()
-        events = audit_events(
-            self.views, originator_id=str(Certificate.create_id(registration)), limit=10_000
+        self.catch_up_projections()
+        events = self.audit_index.events(
+            originator_id=str(Certificate.create_id(registration)), limit=10_000
         )
         if not events:
             raise NotFound(f"no certificate {number}")
@@ -292,10 +281,9 @@ class Registry(Application[UUID]):
         recorded_to: date | None,
         after: int,
         limit: int,
-    ) -> list[dict[str, Any]]:
-        self.caught_up()
-        return audit_events(
-            self.views,
+    ) -> list[AuditEvent]:
+        self.catch_up_projections()
+        return self.audit_index.events(
             actor=actor,
             type=type,
             recorded_from=_utc_bound(recorded_from),
@@ -304,9 +292,9 @@ class Registry(Application[UUID]):
             limit=limit,
         )
 
-    def regulator_feed(self, *, after: int, limit: int) -> dict[str, Any]:
-        self.caught_up()
-        items, cursor = feed_page(self.views, after, limit)
+    def regulator_feed(self, *, after: int, limit: int) -> FeedPage:
+        self.catch_up_projections()
+        items, cursor = self.feed.page(after, limit)
         return {"items": items, "next": cursor}
 
     def certificate_as_of(self, registration: str, day: date) -> Certificate | None:
@@ -321,23 +309,6 @@ class Registry(Application[UUID]):
 
     # Internals ------------------------------------------------------------------------
 
-    def _command(
-        self, command: str, number: str, arguments: dict[str, Any], actor: str, key: str | None
-    ) -> Answer:
-        ref = self._ref(number)
-
-        def run(stamp: Stamp) -> Certificate:
-            cert = self._get(Certificate.create_id(ref.registration_no))
-            method = getattr(cert, command)
-            try:
-                inspect.signature(method).bind(**arguments, stamp=stamp)
-            except TypeError as error:  # a missing or unexpected field
-                raise InvalidInput(f"{command}: {error}") from None
-            method(**arguments, stamp=stamp)
-            return cert
-
-        return self._execute(command, ref.registration_no, arguments, actor, key, run)
-
     def _execute(
         self,
         command: str,
@@ -346,7 +317,11 @@ class Registry(Application[UUID]):
         actor: str,
         key: str | None,
         run: Callable[[Stamp], Certificate],
+        *,
+        attempts: int = 1,
     ) -> Answer:
+        """Run, save and answer one command; `attempts` > 1 retries a save that lost a race
+        (an issue whose number a concurrent issuer took: `run` allocates the next)."""
         if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
             raise InvalidInput(
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
@@ -354,7 +329,6 @@ class Registry(Application[UUID]):
         fingerprint = request_fingerprint(command, target, jsonable(arguments))
         if key is not None and (first := self._replay(actor, key, fingerprint)) is not None:
             return first
-        attempts = ISSUE_ATTEMPTS if target is None else 1
         for attempt in range(1, attempts + 1):
             stamp = Stamp(actor, self.clock())
             today = local_date(stamp.at)

@@ -1,4 +1,6 @@
-"""The `registry` command line: serve, sweep and verify."""
+"""The `registry` command line (the README's "The CLI" describes each): serve, token, keys,
+verify, verify-qr, sweep, audit, report, import, demo, project and projections. A refusal
+prints one line, `registry: …`, and exits non-zero."""
 
 import argparse
 import getpass
@@ -14,15 +16,16 @@ from tqdm import tqdm
 
 from registry.aggregates.api_token import ROLES
 from registry.application import open_registry
-from registry.audit import verify_store
 from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
-from registry.keyring import open_keys, verify_with_jwks
 from registry.qrcodes import decode, token_of
-from registry.reports import make_monthly, overdue
+from registry.regulator_reports import make_monthly, overdue
+from registry.rules.lifecycle import Status
 from registry.settings import Settings
+from registry.signing import open_keys, verify_with_jwks
 from registry.tokens import create_token, list_tokens, revoke_tokens
+from registry.transparency import verify_store
 
 
 def _date(text: str) -> date:
@@ -59,7 +62,7 @@ def verify(args: argparse.Namespace) -> int:
     with open_registry(Settings()) as registry:
         answer = registry.verify(number=args.number, as_of=args.as_of)
     print(json.dumps(answer, ensure_ascii=False, indent=2))
-    return 0 if answer["status"] == "valid" else 3
+    return 0 if answer["status"] == Status.VALID else 3
 
 
 def project(args: argparse.Namespace) -> int:

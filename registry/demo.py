@@ -4,11 +4,14 @@ narrowings, suspensions, revocations and cancellations, made as import rows (one
 import json
 import random
 from datetime import date, timedelta
-from typing import Any
 
-from registry.clauses import clause_ids
-from registry.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
-from registry.uscc import CHARSET, check_character
+from registry.rules.clauses import clause_ids
+from registry.rules.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
+from registry.rules.lifecycle import Status
+from registry.rules.uscc import CHARSET, check_character
+from registry.rules.values import SiteDoc
+
+HistoryStep = dict[str, object]  # a command of the importer's `history` column, as JSON
 
 CITIES = [
     ("广东省深圳市", "440300"),
@@ -58,7 +61,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         trade, activities = rng.choice(TRADES)
         level = rng.choices([lv for lv, _ in LEVEL_WEIGHTS], [w for _, w in LEVEL_WEIGHTS])[0]
         decided = today - timedelta(days=rng.randint(20, 1250))
-        sites: list[dict[str, Any]] = [
+        sites: list[SiteDoc] = [
             {
                 "address": f"{city}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
                 "activities": rng.sample(activities, rng.randint(1, len(activities))),
@@ -66,7 +69,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             for _ in range(rng.choice([1, 1, 2, 3]))
         ]
         sites = list({s["address"]: s for s in sites}.values())
-        history: list[dict[str, Any]] = []
+        history: list[HistoryStep] = []
         last = decided
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
@@ -107,9 +110,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
     return rows
 
 
-def _surveillance(
-    day: date, level: int, clauses: list[str], characteristic: bool
-) -> dict[str, Any]:
+def _surveillance(day: date, level: int, clauses: list[str], characteristic: bool) -> HistoryStep:
     return {
         "command": "surveil",
         "date": day.isoformat(),
@@ -140,24 +141,28 @@ def _status(rng: random.Random, last: date, today: date, decided: date) -> dict[
     lapse = decided + timedelta(days=1090)
     day = last + timedelta(days=rng.randint(1, 120))
     if day > today or day >= lapse:
-        return {"status": "valid"}
+        return {"status": Status.VALID.value}
     if roll < 0.08:
         return {
-            "status": "suspended",
+            "status": Status.SUSPENDED.value,
             "status_date": day.isoformat(),
             "reason": rng.choice("abcgh"),
             "details": "监督发现服务持续不满足认证要求",
         }
     if roll < 0.13:
         return {
-            "status": "revoked",
+            "status": Status.REVOKED.value,
             "status_date": day.isoformat(),
             "reason": rng.choice("gk"),
             "details": "获证组织停止运行相关服务",
         }
     if roll < 0.16:
-        return {"status": "cancelled", "status_date": day.isoformat(), "details": "注销申请"}
-    return {"status": "valid"}
+        return {
+            "status": Status.CANCELLED.value,
+            "status_date": day.isoformat(),
+            "details": "注销申请",
+        }
+    return {"status": Status.VALID.value}
 
 
 def _uscc(rng: random.Random, region: str) -> str:

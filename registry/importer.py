@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from eventsourcing.persistence import IntegrityError
 
@@ -24,7 +24,8 @@ from registry.aggregates.chain import Stamp
 from registry.aggregates.command_record import CommandRecord
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
-from registry.numbers import parse_number, registration_no, registration_year, sequence_of
+from registry.rules.lifecycle import COMMAND_NAMES, CommandName, Status
+from registry.rules.numbers import parse_number, registration_no, registration_year, sequence_of
 
 BATCH = 200
 REQUIRED = ("holder_name", "uscc", "address", "level", "decision_date", "person_days", "sites")
@@ -50,7 +51,11 @@ COLUMNS = (
     "details",
 )
 # A terminal or suspended status at import: the command that puts the certificate there.
-STATUS_COMMANDS = {"suspended": "suspend", "revoked": "revoke", "cancelled": "cancel"}
+STATUS_COMMANDS: dict[Status, CommandName] = {
+    Status.SUSPENDED: "suspend",
+    Status.REVOKED: "revoke",
+    Status.CANCELLED: "cancel",
+}
 
 
 @dataclass
@@ -158,15 +163,15 @@ class Importer:
         )
         for step in _json(row.get("history") or "[]", "history"):
             _apply(cert, dict(step), stamp)
-        status = row.get("status", "") or "valid"
+        status = row.get("status", "") or Status.VALID
         if status in STATUS_COMMANDS:
             arguments: dict[str, Any] = {"effective_date": _date(row["status_date"], "status_date")}
-            if status == "cancelled":
+            if status == Status.CANCELLED:
                 arguments["request_ref"] = row.get("details") or "导入"
             else:
                 arguments |= {"reason": row.get("reason", ""), "details": row.get("details", "")}
-            getattr(cert, STATUS_COMMANDS[status])(**arguments, stamp=stamp)
-        elif status not in ("valid", "expired"):  # expiry follows from the dates
+            cert.run(STATUS_COMMANDS[Status(status)], arguments, stamp)
+        elif status not in (Status.VALID, Status.EXPIRED):  # expiry follows from the dates
             raise InvalidInput(f"status is valid, suspended, revoked or cancelled, not {status!r}")
         return cert
 
@@ -256,26 +261,12 @@ def _row_key(row: dict[str, str]) -> str:
 
 def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:
     command = step.pop("command", None)
-    if command not in HISTORY_COMMANDS:
-        raise InvalidInput(f"history command must be one of {', '.join(HISTORY_COMMANDS)}")
+    if command not in COMMAND_NAMES:
+        raise InvalidInput(f"history command must be one of {', '.join(COMMAND_NAMES)}")
     for key in ("date", "effective_date", "decision_date", "corrective_deadline"):
         if isinstance(step.get(key), str):
             step[key] = _date(step[key], key)
-    getattr(cert, command)(**step, stamp=stamp)
-
-
-HISTORY_COMMANDS = (
-    "surveil",
-    "narrow_scope",
-    "extend_scope",
-    "change_holder",
-    "change_level",
-    "suspend",
-    "restore",
-    "revoke",
-    "cancel",
-    "recertify",
-)
+    cert.run(cast(CommandName, command), step, stamp)
 
 
 def _message(error: Exception) -> str:

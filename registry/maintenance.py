@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from registry.application import Registry
-from registry.keyring import Keys
+from registry.signing import Keys
 
 if TYPE_CHECKING:
-    from registry.audit import AuditLog
+    from registry.transparency import AuditLog
 
 log = logging.getLogger("registry.maintenance")
 CHECKPOINT_EVERY = timedelta(minutes=10)  # when idle; AuditLog.issue re-signs hourly

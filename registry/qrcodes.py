@@ -3,20 +3,48 @@
 import io
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import qrcode
 import qrcode.image.svg
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-from registry.errors import InvalidInput
+from registry.answers import Answer
+from registry.application import Registry
+from registry.errors import InvalidInput, NotFound
+from registry.rules.numbers import parse_number
+from registry.signing import Keys, Verdict
 
 VERIFY_PATH = "/v/"
 
 
-def printed_claims(answer: dict[str, Any]) -> dict[str, Any]:
-    """The facts printed on the certificate, which its QR token signs (DESIGN.md)."""
+class Claims(TypedDict):
+    """The facts printed on a certificate, as its QR token signs them."""
+
+    iss: str
+    certificate_no: str
+    holder_name: str
+    uscc: str
+    level: int
+    issue_date: str
+    valid_until: str
+
+
+class QrCheck(TypedDict):
+    """The verdict on a scanned token, with the certificate's live answer."""
+
+    authentic: bool
+    kid: str | None
+    claims: dict[str, Any] | None  # as signed: a forged token may carry anything
+    current: Answer | None
+    reason: str
+    differences: list[str]
+
+
+def printed_claims(answer: Answer) -> Claims:
+    """The facts printed on the certificate, which its QR token signs (README, "Signed QR
+    codes and the printable certificate")."""
     return {
         "iss": "CESI",
         "certificate_no": answer["current_certificate_no"],
@@ -64,3 +92,37 @@ def decode(path: Path) -> list[str]:
 def token_of(text: str) -> str:
     """The token of a scanned QR: the part after /v/ of the URL, or the text itself."""
     return text.rsplit(VERIFY_PATH, 1)[-1].split("?", 1)[0].split("#", 1)[0]
+
+
+def signed_url(registry: Registry, keys: Keys, base_url: str, number: str) -> str:
+    """The URL a printed certificate's QR code holds: the page of its signed token."""
+    current = registry.verify(number=number)
+    return base_url.rstrip("/") + VERIFY_PATH + keys.sign(printed_claims(current))
+
+
+def check(registry: Registry, keys: Keys, token: str) -> QrCheck:
+    """The verdict on a token and, when authentic, the certificate's live answer."""
+    verdict: Verdict = keys.verify(token)
+    current = None
+    if verdict.authentic and verdict.claims is not None:
+        try:  # the registration's current certificate: a re-issue shows as a difference
+            printed = parse_number(str(verdict.claims.get("certificate_no", "")))
+            current = registry.verify(number=printed.registration_no)
+        except (NotFound, InvalidInput):
+            current = None
+    return {
+        "authentic": verdict.authentic,
+        "kid": verdict.kid,
+        "claims": verdict.claims,
+        "current": current,
+        "reason": verdict.reason,
+        "differences": differences(verdict.claims, current),
+    }
+
+
+def differences(claims: dict[str, Any] | None, current: Answer | None) -> list[str]:
+    """Printed facts that no longer match the registry's (a re-issue since printing)."""
+    if not claims or not current:
+        return []
+    now: dict[str, object] = dict(printed_claims(current))
+    return [name for name in now if name != "iss" and claims.get(name) != now[name]]

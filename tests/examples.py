@@ -5,7 +5,7 @@ from typing import Any
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp
-from registry.clauses import catalogue
+from registry.rules.clauses import catalogue
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 TODAY = date(2026, 11, 25)
@@ -37,7 +37,7 @@ SECOND_HALF = CLAUSE_IDS[len(CLAUSE_IDS) // 2 :]
 
 
 def issue_request(level: int = 3, **overrides: Any) -> dict[str, Any]:
-    """The body of an issue command, as CONTRACT.md shows it."""
+    """The body of an issue command, as the README's tour shows it."""
     request: dict[str, Any] = {
         "holder": dict(HOLDER),
         "level": level,

@@ -6,7 +6,7 @@ from typing import Any
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp
 from registry.application import Registry
-from registry.numbers import registration_no
+from registry.rules.numbers import registration_no
 from tests.examples import EVALUATIONS, HOLDER, NOW, SITES
 
 STAMP = Stamp("registrar-history", NOW)

@@ -1,12 +1,12 @@
 """The registrar's commands: each one call to the registry, answered with the certificate."""
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.auth import IdempotencyKey, Registrar, RegistryDep
+from api.deps import IdempotencyKey, Registrar, RegistryDep
 from api.models import (
     CancellationRequest,
     CertificateOut,
@@ -22,6 +22,8 @@ from api.models import (
     SuspensionRequest,
 )
 from api.problems import PROBLEM_RESPONSES
+from registry.answers import Answer
+from registry.rules.lifecycle import CommandName
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["registrar"])
 
@@ -29,14 +31,15 @@ router = APIRouter(prefix="/api/v1/certificates", tags=["registrar"])
 @router.post("", status_code=201, response_model=CertificateOut, responses=PROBLEM_RESPONSES)
 def issue(
     body: IssueRequest, registry: RegistryDep, registrar: Registrar, key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> Answer:
     """Issue a certificate after a certification decision (§5.4): the registry allocates
     the next registration number of the decision year."""
     return registry.issue(actor=registrar.name, idempotency_key=key, **body.model_dump())
 
 
-# (path, registry method, body, what it records)
-COMMANDS: list[tuple[str, str, type[BaseModel], str]] = [
+# A new command is its aggregate method and event, its request model, and one row here:
+# (path, command, body, what it records).
+COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
     ("surveillances", "surveil", SurveillanceRequest, "Record a surveillance (§5.5.2, §5.5.3)."),
     ("scope-narrowings", "narrow_scope", ScopeNarrowingRequest, "Narrow the scope (§5.5.8)."),
     ("scope-extensions", "extend_scope", ScopeExtensionRequest, "Extend the scope (§5.5.7)."),
@@ -50,18 +53,16 @@ COMMANDS: list[tuple[str, str, type[BaseModel], str]] = [
 ]
 
 
-def _route(command: str, body_model: type[BaseModel]) -> Callable[..., dict[str, Any]]:
+def _route(command: CommandName, body_model: type[BaseModel]) -> Callable[..., Answer]:
     def route(
         no: str,
         body: body_model,  # type: ignore[valid-type]  # FastAPI reads the model from here
         registry: RegistryDep,
         registrar: Registrar,
         key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
-        method = getattr(registry, command)
+    ) -> Answer:
         arguments = cast(BaseModel, body).model_dump()
-        answer: dict[str, Any] = method(no, actor=registrar.name, idempotency_key=key, **arguments)
-        return answer
+        return registry.command(command, no, arguments, actor=registrar.name, idempotency_key=key)
 
     route.__name__ = command
     return route

@@ -4,19 +4,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.auth import Auditor, Registrar, RegistryDep, Regulator
+from api.deps import AuditDep, Auditor, KeysDep, Registrar, RegistryDep, Regulator
 from api.models import CertificateOut, Day, EventOut, FeedOut, Moment
 from api.problems import PROBLEM_RESPONSES
-from api.routes.audit import AuditDep
-from api.routes.qr import KeysDep
-from registry.reports import FORMATS, overdue, render, status_changes
+from registry.application import FeedPage
+from registry.projections.audit import AuditEvent
+from registry.regulator_reports import FORMATS, overdue, render, status_changes
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 MAX_CURSOR = 2**62
 
 
 @router.get("/certificates/{no:path}/history", response_model=list[EventOut], tags=["auditor"])
-def history(no: str, registry: RegistryDep, _: Auditor) -> list[dict[str, Any]]:
+def history(no: str, registry: RegistryDep, _: Auditor) -> list[AuditEvent]:
     """Every event of the certificate, in order, with its hash chain."""
     return registry.history(no)
 
@@ -31,7 +31,7 @@ def audit_events(
     to: Annotated[Moment | None, Query(description="exclusive")] = None,
     after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="position cursor")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-) -> list[dict[str, Any]]:
+) -> list[AuditEvent]:
     """Events of every certificate and actor, by actor, type and recorded time."""
     return registry.audit_events(
         actor=actor, type=type, recorded_from=from_, recorded_to=to, after=after, limit=limit
@@ -47,7 +47,7 @@ def regulator_feed(
         int, Query(ge=0, le=MAX_CURSOR, description="the `next` of the previous page")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> FeedPage:
     """Every status-relevant event (§6.3.3) after the cursor, in order: poll with `next`.
     Each item carries the first signed checkpoint whose Merkle tree includes it."""
     page = registry.regulator_feed(after=after, limit=limit)

@@ -1,32 +1,39 @@
 """The Certificate aggregate: one registration's whole lifecycle under CESI-SC-OD13."""
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from registry import levels, reasons
 from registry.aggregates.chain import Chained, Stamp
-from registry.clauses import check_clauses, clause_ids
-from registry.dates import ONE_DAY, first_day_of_period_ending, last_day_of_period, local_date
 from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
-from registry.numbers import certificate_no
-from registry.values import Holder, Site, check_text, parse_holder, parse_sites
-
-VALIDITY_MONTHS = 36  # §6.1
-RECERTIFICATION_WINDOW_MONTHS = 6  # §6.1
-FIRST_SURVEILLANCE_MONTHS = 12  # §5.5.2
-
-VALID, SUSPENDED, REVOKED, CANCELLED, EXPIRED = (
-    "valid",
-    "suspended",
-    "revoked",
-    "cancelled",
-    "expired",
+from registry.rules import levels, reasons
+from registry.rules.clauses import check_clauses, clause_ids
+from registry.rules.dates import EARLIEST, ONE_DAY, last_day_of_period, local_date
+from registry.rules.levels import EvaluationDoc
+from registry.rules.lifecycle import (
+    COMMAND_NAMES,
+    FIRST_SURVEILLANCE_MONTHS,
+    LIFECYCLE,
+    TERMINAL,
+    VALIDITY_MONTHS,
+    CommandName,
+    Status,
+    recertification_opens,
 )
-TERMINAL = frozenset({REVOKED, CANCELLED, EXPIRED})
-IN_FORCE = frozenset({VALID, SUSPENDED})
+from registry.rules.numbers import certificate_no
+from registry.rules.values import (
+    MAX_LONG_TEXT,
+    Holder,
+    HolderDoc,
+    Site,
+    SiteDoc,
+    check_text,
+    parse_holder,
+    parse_sites,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ class Revision(NamedTuple):
 class Lapse(NamedTuple):
     """A time-driven ending: due by the calendar, recorded later by the sweeper."""
 
-    status: str  # EXPIRED or REVOKED
+    status: Status  # EXPIRED or REVOKED
     since: date
 
 
@@ -76,7 +83,7 @@ class Certificate(Chained):
         issue_date: date
         valid_until: date
         revisions: list[Revision]
-        status: str
+        status: Status
         status_since: date
         suspension: Suspension | None
         revocation: Revocation | None
@@ -91,6 +98,16 @@ class Certificate(Chained):
         return uuid5(NAMESPACE_URL, f"/certregistry/certificates/{registration_no}")
 
     # Commands: guard, then record. ------------------------------------------------------
+
+    def run(self, name: CommandName, arguments: Mapping[str, Any], stamp: Stamp) -> None:
+        """Run the command `name` with its keyword arguments; a missing or unknown one is
+        invalid input, named, before anything is checked or recorded."""
+        method = COMMANDS[name]
+        try:
+            inspect.signature(method).bind(self, **arguments, stamp=stamp)
+        except TypeError as error:
+            raise InvalidInput(f"{name}: {error}") from None
+        method(self, **arguments, stamp=stamp)
 
     @classmethod
     def issue(
@@ -152,9 +169,15 @@ class Certificate(Chained):
         stamp: Stamp,
         corrective_deadline: date | None = None,
     ) -> None:
-        self._check_effective(date, stamp, IN_FORCE, "record a surveillance")
+        self._check_effective("surveil", date, stamp)
+        for name, flag in (
+            ("management_audit", management_audit),
+            ("characteristic_evaluation", characteristic_evaluation),
+        ):
+            if not isinstance(flag, bool):
+                raise InvalidInput(f"{name} must be true or false", field=name)
         person_days = levels.check_surveillance_person_days(self.level, person_days)
-        if management_audit is not True:
+        if not management_audit:
             raise RuleViolation(
                 "every surveillance includes a service management audit",
                 section="§5.5.3",
@@ -185,10 +208,6 @@ class Certificate(Chained):
                     section="§5.5.3",
                     field="characteristic_evaluation",
                 )
-        if not isinstance(characteristic_evaluation, bool):
-            raise InvalidInput(
-                "characteristic_evaluation must be true or false", field="characteristic_evaluation"
-            )
         if outcome not in ("conforming", "nonconforming"):
             raise InvalidInput(
                 "outcome is 'conforming' or 'nonconforming'", section="§5.5.4", field="outcome"
@@ -211,7 +230,7 @@ class Certificate(Chained):
             effective_date=date,
             person_days=person_days,
             management_audit=True,
-            characteristic_evaluation=bool(characteristic_evaluation),
+            characteristic_evaluation=characteristic_evaluation,
             clauses=sorted(sampled),
             outcome=outcome,
             corrective_deadline=corrective_deadline,
@@ -228,7 +247,7 @@ class Certificate(Chained):
         remove_sites: Sequence[str] = (),
         remove_activities: Sequence[Mapping[str, str]] = (),
     ) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "narrow the scope")
+        self._check_effective("narrow_scope", effective_date, stamp)
         reason = reasons.check_narrowing_reason(reason)
         remaining = narrowed(self.sites, remove_sites, remove_activities)
         self._record(
@@ -251,7 +270,7 @@ class Certificate(Chained):
         effective_date: date,
         stamp: Stamp,
     ) -> None:
-        self._check_effective(effective_date, stamp, frozenset({VALID}), "extend the scope")
+        self._check_effective("extend_scope", effective_date, stamp)
         additions = parse_sites(add_sites, "add_sites")
         extended_sites = extended(self.sites, additions)
         self._record(
@@ -273,7 +292,7 @@ class Certificate(Chained):
         name_en: str | None = None,
         address: str | None = None,
     ) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "change the holder's details")
+        self._check_effective("change_holder", effective_date, stamp)
         current = self.holder
         changed = parse_holder(
             {
@@ -302,7 +321,7 @@ class Certificate(Chained):
         evaluation: Mapping[str, Any] | None = None,
         person_days: float | None = None,
     ) -> None:
-        self._check_effective(decision_date, stamp, frozenset({VALID}), "change the level")
+        self._check_effective("change_level", decision_date, stamp)
         level = levels.check_level(level)
         checked = levels.parse_evaluation(evaluation)
         if level == self.level:
@@ -313,7 +332,9 @@ class Certificate(Chained):
         if raising:  # §5.5.6: raising a level follows the initial certification
             person_days = levels.check_initial_person_days(level, person_days)
         elif person_days is not None:
-            person_days = levels.check_person_days(person_days, 0.0, "", "§5.3.1")
+            person_days = levels.check_person_days(
+                person_days, minimum=0.0, what="lowering a level", section="§5.3.1"
+            )
         self._record(
             self.LevelChanged,
             stamp=stamp,
@@ -332,7 +353,7 @@ class Certificate(Chained):
         )
 
     def suspend(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, frozenset({VALID}), "suspend")
+        self._check_effective("suspend", effective_date, stamp)
         reason = reasons.check_suspension_reason(reason)
         deadline = (
             None
@@ -344,12 +365,12 @@ class Certificate(Chained):
             stamp=stamp,
             effective_date=effective_date,
             reason=reason,
-            details=check_text(details, "details", limit=2000),
+            details=check_text(details, "details", limit=MAX_LONG_TEXT),
             restore_deadline=deadline,
         )
 
     def restore(self, *, effective_date: date, verification_ref: str, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, frozenset({SUSPENDED}), "restore")
+        self._check_effective("restore", effective_date, stamp)
         self._record(
             self.Restored,
             stamp=stamp,
@@ -358,9 +379,9 @@ class Certificate(Chained):
         )
 
     def revoke(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "revoke")
+        self._check_effective("revoke", effective_date, stamp)
         reason = reasons.check_revocation_reason(reason)
-        if reason == reasons.LAPSED_SUSPENSION and self.status != SUSPENDED:
+        if reason == reasons.LAPSED_SUSPENSION and self.status != Status.SUSPENDED:
             raise LifecycleConflict(
                 "reason d revokes a suspended certificate; this one is not suspended",
                 section="§6.3.2.1 d",
@@ -370,12 +391,12 @@ class Certificate(Chained):
             stamp=stamp,
             effective_date=effective_date,
             reason=reason,
-            details=check_text(details, "details", limit=2000),
+            details=check_text(details, "details", limit=MAX_LONG_TEXT),
             automatic=False,
         )
 
     def cancel(self, *, effective_date: date, request_ref: str, stamp: Stamp) -> None:
-        self._check_effective(effective_date, stamp, IN_FORCE, "cancel")
+        self._check_effective("cancel", effective_date, stamp)
         self._record(
             self.Cancelled,
             stamp=stamp,
@@ -391,8 +412,8 @@ class Certificate(Chained):
         evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
     ) -> None:
-        self._check_effective(decision_date, stamp, frozenset({VALID}), "recertify")
-        opens = first_day_of_period_ending(self.valid_until, months=RECERTIFICATION_WINDOW_MONTHS)
+        self._check_effective("recertify", decision_date, stamp)
+        opens = recertification_opens(self.valid_until)
         if decision_date < opens:
             raise LifecycleConflict(
                 f"recertification opens 6 months before expiry, on {opens.isoformat()}",
@@ -418,7 +439,7 @@ class Certificate(Chained):
         lapse = self.lapse_on(as_of)
         if lapse is None:
             return False
-        if lapse.status == EXPIRED:
+        if lapse.status == Status.EXPIRED:
             self._record(self.Expired, stamp=stamp, effective_date=lapse.since)
         else:  # §6.3.1.5: a suspension past its deadline ends in revocation, reason d
             self._record(
@@ -446,7 +467,7 @@ class Certificate(Chained):
         deadline = None if self.suspension is None else self.suspension.restore_deadline
         return lapse_on(day, self.status, self.valid_until, deadline)
 
-    def status_on(self, day: date) -> tuple[str, date]:
+    def status_on(self, day: date) -> tuple[Status, date]:
         """The status on `day` and the date it began, counting lapses not yet recorded."""
         lapse = self.lapse_on(day)
         return (lapse.status, lapse.since) if lapse else (self.status, self.status_since)
@@ -461,9 +482,8 @@ class Certificate(Chained):
             due = date(self.last_surveillance_date.year + 1, 12, 31)
         return due if due <= self.valid_until else None
 
-    def _check_effective(
-        self, effective: object, stamp: Stamp, allowed: frozenset[str], action: str
-    ) -> None:
+    def _check_effective(self, command: CommandName, effective: object, stamp: Stamp) -> None:
+        """The date follows the history and the status allows `command` (`LIFECYCLE`)."""
         if not isinstance(effective, date):
             raise InvalidInput("the effective date must be a date", field="effective_date")
         _check_not_future(effective, local_date(stamp.at), "effective_date")
@@ -474,10 +494,12 @@ class Certificate(Chained):
                 field="effective_date",
             )
         status, since = self.status_on(effective)
-        if status not in allowed:
+        transition = LIFECYCLE[command]
+        if status not in transition.allowed_from:
             raise LifecycleConflict(
-                f"cannot {action}: {self.registration_no} is {status} since {since.isoformat()}",
-                section=_SECTIONS.get(status),
+                f"cannot {transition.action}: {self.registration_no} is {status} "
+                f"since {since.isoformat()}",
+                section=status.section,
             )
 
     def _next_certificate_no(self) -> str:
@@ -488,14 +510,14 @@ class Certificate(Chained):
     class Issued(Chained.Created):
         registration_no: str
         certificate_no: str
-        holder: dict[str, str]
+        holder: HolderDoc
         level: int
-        sites: list[dict[str, Any]]
+        sites: list[SiteDoc]
         decision_date: date
         issue_date: date
         valid_until: date
         person_days: float
-        evaluation: dict[str, Any] | None
+        evaluation: EvaluationDoc | None
 
         def apply(self, cert: "Certificate") -> None:
             cert.registration_no = self.registration_no
@@ -506,7 +528,7 @@ class Certificate(Chained):
             cert.issue_date = self.issue_date
             cert.valid_until = self.valid_until
             cert.revisions = [Revision(0, self.issue_date)]
-            cert.status, cert.status_since = VALID, self.issue_date
+            cert.status, cert.status_since = Status.VALID, self.issue_date
             cert.suspension = cert.revocation = None
             cert.cycle_start = self.decision_date
             cert.cycle_surveillances = []
@@ -554,28 +576,28 @@ class Certificate(Chained):
         remove_sites: list[str]
         remove_activities: list[dict[str, str]]
         approval_ref: str
-        sites: list[dict[str, Any]]
+        sites: list[SiteDoc]
 
         def apply(self, cert: "Certificate") -> None:
             cert.sites = tuple(Site.from_dict(s) for s in self.sites)
 
     class ScopeExtended(Reissued):
-        add_sites: list[dict[str, Any]]
+        add_sites: list[SiteDoc]
         evaluation_ref: str
-        sites: list[dict[str, Any]]
+        sites: list[SiteDoc]
 
         def apply(self, cert: "Certificate") -> None:
             cert.sites = tuple(Site.from_dict(s) for s in self.sites)
 
     class HolderDetailsChanged(Reissued):
-        holder: dict[str, str]
+        holder: HolderDoc
 
         def apply(self, cert: "Certificate") -> None:
             cert.holder = Holder.from_dict(self.holder)
 
     class LevelChanged(Reissued):
         level: int
-        evaluation: dict[str, Any] | None
+        evaluation: EvaluationDoc | None
         person_days: float | None
         issue_date: date
         valid_until: date
@@ -593,7 +615,7 @@ class Certificate(Chained):
         restore_deadline: date | None
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = SUSPENDED, self.effective_date
+            cert.status, cert.status_since = Status.SUSPENDED, self.effective_date
             cert.suspension = Suspension(
                 self.reason, self.details, self.effective_date, self.restore_deadline
             )
@@ -602,7 +624,7 @@ class Certificate(Chained):
         verification_ref: str
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = VALID, self.effective_date
+            cert.status, cert.status_since = Status.VALID, self.effective_date
             cert.suspension = None
 
     class Revoked(Event):
@@ -611,7 +633,7 @@ class Certificate(Chained):
         automatic: bool
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = REVOKED, self.effective_date
+            cert.status, cert.status_since = Status.REVOKED, self.effective_date
             cert.revocation = Revocation(
                 self.reason, self.details, self.effective_date, self.automatic
             )
@@ -620,11 +642,11 @@ class Certificate(Chained):
         request_ref: str
 
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = CANCELLED, self.effective_date
+            cert.status, cert.status_since = Status.CANCELLED, self.effective_date
 
     class Recertified(Reissued):
         person_days: float
-        evaluation: dict[str, Any] | None
+        evaluation: EvaluationDoc | None
         issue_date: date
         valid_until: date
 
@@ -634,32 +656,26 @@ class Certificate(Chained):
 
     class Expired(Event):
         def apply(self, cert: "Certificate") -> None:
-            cert.status, cert.status_since = EXPIRED, self.effective_date
+            cert.status, cert.status_since = Status.EXPIRED, self.effective_date
 
 
-_SECTIONS = {
-    SUSPENDED: "§6.3.1",
-    REVOKED: "§6.3.2",
-    CANCELLED: "§6.3",
-    EXPIRED: "§6.1",
-    VALID: "§6.3.1.4",
+# The aggregate method of each command of the lifecycle table (names checked on import).
+COMMANDS: dict[CommandName, Callable[..., None]] = {
+    name: getattr(Certificate, name) for name in COMMAND_NAMES
 }
 
 
 def lapse_on(
-    day: date, status: str, valid_until: date, restore_deadline: date | None
+    day: date, status: Status, valid_until: date, restore_deadline: date | None
 ) -> Lapse | None:
     """Expiry the day after validity (§6.1), or automatic revocation the day after the
     suspension deadline (§6.3.1.5): whichever comes first, once `day` has reached it."""
     if status in TERMINAL:
         return None
-    due = Lapse(EXPIRED, valid_until + ONE_DAY)
+    due = Lapse(Status.EXPIRED, valid_until + ONE_DAY)
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
-        due = Lapse(REVOKED, restore_deadline + ONE_DAY)
+        due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
-
-
-EARLIEST = date(1900, 1, 1)  # older dates are typing errors (and would overflow arithmetic)
 
 
 def _check_not_future(day: object, today: date, field: str) -> None:

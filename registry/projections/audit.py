@@ -1,10 +1,10 @@
 """Audit index: every stored event by registration, actor, type and recorded time."""
 
 import json
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from registry.projections.batch import Batch
-from registry.projections.store import Cursor, ViewStore
+from registry.projections.store import Cursor, Queries
 
 COLUMNS = (
     "position, registration_no, type, version, recorded_at, effective_date, actor, data, hash, "
@@ -12,8 +12,22 @@ COLUMNS = (
 )
 
 
+class AuditEvent(TypedDict):
+    position: int
+    registration_no: str | None
+    type: str
+    version: int
+    recorded_at: str
+    effective_date: str | None
+    actor: str
+    data: dict[str, Any]  # the event's own fields, as JSON
+    hash: str
+    prev_hash: str | None
+
+
 class AuditProjection:
     name = "audit"
+    version = 3  # raise when the table or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("audit_events",)
     create_statements: tuple[str, ...] = (
         """CREATE TABLE IF NOT EXISTS audit_events (
@@ -69,71 +83,80 @@ class AuditProjection:
         )
 
 
-def audit_events(
-    store: ViewStore,
-    *,
-    registration_no: str | None = None,
-    originator_id: str | None = None,
-    actor: str | None = None,
-    type: str | None = None,
-    recorded_from: str | None = None,
-    recorded_to: str | None = None,
-    after: int = 0,
-    limit: int = 500,
-) -> list[dict[str, Any]]:
-    """Events in position order; `recorded_to` is exclusive (ISO times compare as text)."""
-    where: list[str] = ["position > %s"]
-    params: list[object] = [after]
-    filters = (
-        ("registration_no", registration_no),
-        ("originator_id", originator_id),
-        ("actor", actor),
-        ("type", type),
-    )
-    for column, value in filters:
-        if value is not None:
-            where.append(f"{column} = %s")
-            params.append(value)
-    if recorded_from is not None:
-        where.append("recorded_at >= %s")
-        params.append(recorded_from)
-    if recorded_to is not None:
-        where.append("recorded_at < %s")
-        params.append(recorded_to)
-    rows = store.query(
-        f"SELECT {COLUMNS} FROM audit_events WHERE {' AND '.join(where)} "
-        "ORDER BY position LIMIT %s",
-        [*params, limit],
-    )
-    names = [c.strip() for c in COLUMNS.split(",")]
-    events = [dict(zip(names, row, strict=True)) for row in rows]
-    for event in events:
-        event["data"] = json.loads(event["data"])
-    return events
+class AuditQueries(Queries):
+    """What the auditor and the tamper-evident log ask of the audit index."""
 
+    def events(
+        self,
+        *,
+        registration_no: str | None = None,
+        originator_id: str | None = None,
+        actor: str | None = None,
+        type: str | None = None,
+        recorded_from: str | None = None,
+        recorded_to: str | None = None,
+        after: int = 0,
+        limit: int = 500,
+    ) -> list[AuditEvent]:
+        """Events in position order; `recorded_to` is exclusive (ISO times compare as text)."""
+        where: list[str] = ["position > %s"]
+        params: list[object] = [after]
+        filters = (
+            ("registration_no", registration_no),
+            ("originator_id", originator_id),
+            ("actor", actor),
+            ("type", type),
+        )
+        for column, value in filters:
+            if value is not None:
+                where.append(f"{column} = %s")
+                params.append(value)
+        if recorded_from is not None:
+            where.append("recorded_at >= %s")
+            params.append(recorded_from)
+        if recorded_to is not None:
+            where.append("recorded_at < %s")
+            params.append(recorded_to)
+        rows = self.store.query(
+            f"SELECT {COLUMNS} FROM audit_events WHERE {' AND '.join(where)} "
+            "ORDER BY position LIMIT %s",
+            [*params, limit],
+        )
+        names = [c.strip() for c in COLUMNS.split(",")]
+        events = [cast(AuditEvent, dict(zip(names, row, strict=True))) for row in rows]
+        for event in events:
+            event["data"] = json.loads(cast(str, event["data"]))
+        return events
 
-def leaf_hashes(store: ViewStore, after_index: int, limit: int = 10_000) -> list[tuple[int, str]]:
-    """(leaf index, event hash) in order, after `after_index`."""
-    rows = store.query(
-        "SELECT leaf_index, hash FROM audit_events WHERE leaf_index > %s "
-        "ORDER BY leaf_index LIMIT %s",
-        (after_index, limit),
-    )
-    return [(int(i), str(h)) for i, h in rows]
+    def latest_position(self, originator_id: str) -> int | None:
+        """The position of the latest event of one aggregate."""
+        row = self.store.query_one(
+            "SELECT position FROM audit_events WHERE originator_id = %s "
+            "ORDER BY position DESC LIMIT 1",
+            (originator_id,),
+        )
+        return None if row is None else int(row[0])
 
+    def leaf_hashes(self, after_index: int, limit: int = 10_000) -> list[tuple[int, str]]:
+        """(leaf index, event hash) in order, after `after_index`."""
+        rows = self.store.query(
+            "SELECT leaf_index, hash FROM audit_events WHERE leaf_index > %s "
+            "ORDER BY leaf_index LIMIT %s",
+            (after_index, limit),
+        )
+        return [(int(i), str(h)) for i, h in rows]
 
-def leaves_with_positions(store: ViewStore, limit: int) -> list[tuple[int, int, str]]:
-    """(leaf index, position, event hash) of the first `limit` leaves."""
-    rows = store.query(
-        "SELECT leaf_index, position, hash FROM audit_events ORDER BY leaf_index LIMIT %s",
-        (limit,),
-    )
-    return [(int(i), int(p), str(h)) for i, p, h in rows]
+    def leaves_with_positions(self, limit: int) -> list[tuple[int, int, str]]:
+        """(leaf index, position, event hash) of the first `limit` leaves."""
+        rows = self.store.query(
+            "SELECT leaf_index, position, hash FROM audit_events ORDER BY leaf_index LIMIT %s",
+            (limit,),
+        )
+        return [(int(i), int(p), str(h)) for i, p, h in rows]
 
-
-def leaf_of(store: ViewStore, position: int) -> tuple[int, str] | None:
-    """The leaf index and event hash of the event at `position`."""
-    row = store.query_one(
-        "SELECT leaf_index, hash FROM audit_events WHERE position = %s", (position,)
-    )
-    return None if row is None else (int(row[0]), str(row[1]))
+    def leaf_of(self, position: int) -> tuple[int, str] | None:
+        """The leaf index and event hash of the event at `position`."""
+        row = self.store.query_one(
+            "SELECT leaf_index, hash FROM audit_events WHERE position = %s", (position,)
+        )
+        return None if row is None else (int(row[0]), str(row[1]))

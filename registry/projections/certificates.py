@@ -13,12 +13,13 @@ from typing import Any
 import orjson
 
 from registry.answers import Facts, facts
-from registry.dates import last_day_of_period
-from registry.numbers import certificate_no
 from registry.projections.batch import Batch
-from registry.projections.store import Cursor, ViewStore
+from registry.projections.store import Cursor, Queries
+from registry.rules.lifecycle import Status, recertification_opens
+from registry.rules.numbers import certificate_no
 
 PAGE_SIZE = 20
+IN_FORCE_VALUES = (Status.VALID.value, Status.SUSPENDED.value)
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS certificates (
@@ -31,6 +32,7 @@ TABLES = (
         valid_until TEXT NOT NULL,
         restore_deadline TEXT,
         next_surveillance_due TEXT,
+        recertification_opens TEXT NOT NULL,
         sites TEXT NOT NULL,
         facts TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS certificates_uscc ON certificates (uscc)",
@@ -44,6 +46,7 @@ TABLES = (
 
 class CertificatesProjection:
     name = "certificates"
+    version = 4  # raise when the tables or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("certificates", "certificate_numbers")
     create_statements: tuple[str, ...] = TABLES
 
@@ -53,13 +56,15 @@ class CertificatesProjection:
             document = facts(cert)
             suspension = document["suspension"]
             cursor.execute(
-                """INSERT INTO certificates VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                """INSERT INTO certificates
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (registration_no) DO UPDATE SET
                     certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
                     uscc = excluded.uscc, level = excluded.level, status = excluded.status,
                     valid_until = excluded.valid_until,
                     restore_deadline = excluded.restore_deadline,
                     next_surveillance_due = excluded.next_surveillance_due,
+                    recertification_opens = excluded.recertification_opens,
                     sites = excluded.sites, facts = excluded.facts""",
                 (
                     cert.registration_no,
@@ -67,10 +72,11 @@ class CertificatesProjection:
                     cert.holder.name,
                     cert.holder.uscc,
                     cert.level,
-                    cert.status,
+                    cert.status.value,
                     document["valid_until"],
                     suspension["restore_deadline"] if suspension else None,
                     document["next_surveillance_due"],
+                    recertification_opens(cert.valid_until).isoformat(),
                     "\n".join(site.address for site in cert.sites),
                     orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
                 ),
@@ -89,17 +95,14 @@ class CertificatesProjection:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[dict[str, Any]]
+    items: list[Facts]
     page: int
     page_size: int
     total: int
 
 
-class CertificateQueries:
+class CertificateQueries(Queries):
     """What the public and the registrar ask of the certificates read model."""
-
-    def __init__(self, store: ViewStore):
-        self.store = store
 
     def facts(self, registration: str) -> Facts | None:
         row = self.store.query_one(
@@ -119,8 +122,8 @@ class CertificateQueries:
         page_size: int = PAGE_SIZE,
     ) -> Page:
         """Certificates valid on `today`, by organisation name, USCC, level and site region."""
-        where = ["status = 'valid'", "valid_until >= %s"]
-        params: list[Any] = [today.isoformat()]
+        where = ["status = %s", "valid_until >= %s"]
+        params: list[Any] = [Status.VALID.value, today.isoformat()]
         if q:
             where.append("holder_name LIKE %s ESCAPE '\\'")
             params.append(f"%{_escape_like(q)}%")
@@ -154,35 +157,36 @@ class CertificateQueries:
         (those already past it are overdue)."""
         horizon = date.fromordinal(today.toordinal() + within_days)
         return self._facts(
-            "status IN ('valid', 'suspended') AND valid_until >= %s "
+            "status IN (%s, %s) AND valid_until >= %s "
             "AND next_surveillance_due IS NOT NULL AND next_surveillance_due <= %s "
             "ORDER BY next_surveillance_due, registration_no",
-            (today.isoformat(), horizon.isoformat()),
+            (*IN_FORCE_VALUES, today.isoformat(), horizon.isoformat()),
         )
 
     def suspension_deadlines(self, today: date, *, within_days: int = 30) -> list[Facts]:
         """§6.3.1.3: suspended, with the restoration deadline within `within_days` or past."""
         horizon = date.fromordinal(today.toordinal() + within_days)
         return self._facts(
-            "status = 'suspended' AND restore_deadline IS NOT NULL AND restore_deadline <= %s "
+            "status = %s AND restore_deadline IS NOT NULL AND restore_deadline <= %s "
             "ORDER BY restore_deadline, registration_no",
-            (horizon.isoformat(),),
+            (Status.SUSPENDED.value, horizon.isoformat()),
         )
 
     def recertification_window(self, today: date) -> list[Facts]:
-        """§6.1: valid certificates whose last 6 months have begun."""
+        """§6.1: valid certificates whose recertification window (`recertification_opens`)
+        has opened and whose validity has not ended."""
         return self._facts(
-            "status = 'valid' AND valid_until >= %s AND valid_until <= %s "
+            "status = %s AND valid_until >= %s AND recertification_opens <= %s "
             "ORDER BY valid_until, registration_no",
-            (today.isoformat(), last_day_of_period(today, months=6).isoformat()),
+            (Status.VALID.value, today.isoformat(), today.isoformat()),
         )
 
     def lapsing(self, as_of: date) -> list[str]:
         """Registrations in force whose validity or suspension deadline ended before `as_of`."""
         rows = self.store.query(
-            "SELECT registration_no FROM certificates WHERE status IN ('valid', 'suspended') "
+            "SELECT registration_no FROM certificates WHERE status IN (%s, %s) "
             "AND (valid_until < %s OR restore_deadline < %s) ORDER BY registration_no",
-            (as_of.isoformat(), as_of.isoformat()),
+            (*IN_FORCE_VALUES, as_of.isoformat(), as_of.isoformat()),
         )
         return [str(row[0]) for row in rows]
 

@@ -1,39 +1,79 @@
 """Regulator feed: every status-relevant event (§6.3.3), paged by position."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
+from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import Chained
 from registry.projections.batch import Batch
-from registry.projections.store import Cursor, ViewStore
-from registry.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
+from registry.projections.store import Cursor, Queries, ViewStore
+from registry.rules.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
 
-FEED_TYPES = frozenset(
-    {
-        "Issued",
-        "Suspended",
-        "Restored",
-        "Revoked",
-        "Cancelled",
-        "Expired",
-        "ScopeNarrowed",
-        "LevelChanged",
-        "HolderDetailsChanged",
-        "Recertified",
-    }
+if TYPE_CHECKING:
+    from registry.transparency import Checkpoint
+
+
+class Change(TypedDict):
+    """A status change as the regulator's report lists it."""
+
+    position: int
+    certificate_no: str
+    registration_no: str
+    holder_name: str
+    uscc: str
+    event: str  # the event's class name, e.g. Suspended
+    reason: str | None
+    reason_text: str | None
+    effective_date: str
+    recorded_at: str
+
+
+class FeedItem(TypedDict):
+    position: int
+    registration_no: str
+    certificate_no: str
+    type: str
+    reason: str | None
+    reason_text: str | None
+    effective_date: str
+    recorded_at: str
+    holder_name: str
+    uscc: str
+    details: dict[str, Any]  # the event's own fields, as JSON
+    checkpoint: NotRequired["Checkpoint | None"]  # the first that covers it (transparency)
+
+
+FEED_EVENTS = (
+    Certificate.Issued,
+    Certificate.Suspended,
+    Certificate.Restored,
+    Certificate.Revoked,
+    Certificate.Cancelled,
+    Certificate.Expired,
+    Certificate.ScopeNarrowed,
+    Certificate.LevelChanged,
+    Certificate.HolderDetailsChanged,
+    Certificate.Recertified,
 )
-REASON_TEXTS = {
-    "Suspended": SUSPENSION_REASONS,
-    "Revoked": REVOCATION_REASONS,
-    "ScopeNarrowed": NARROWING_REASONS,
+REASON_TEXTS: dict[type[Chained.Event], dict[str, str]] = {
+    Certificate.Suspended: SUSPENSION_REASONS,
+    Certificate.Revoked: REVOCATION_REASONS,
+    Certificate.ScopeNarrowed: NARROWING_REASONS,
 }
 COLUMNS = (
     "position, registration_no, certificate_no, type, reason, reason_text, effective_date, "
     "recorded_at, holder_name, uscc, details"
 )
 
+CHANGE_COLUMNS = (
+    "position, certificate_no, registration_no, holder_name, uscc, type, reason, reason_text, "
+    "effective_date, recorded_at"
+)
+
 
 class FeedProjection:
     name = "regulator_feed"
+    version = 3  # raise when the table or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("regulator_feed",)
     create_statements: tuple[str, ...] = (
         """CREATE TABLE IF NOT EXISTS regulator_feed (
@@ -54,10 +94,10 @@ class FeedProjection:
     def process(self, cursor: Cursor, batch: Batch) -> None:
         rows = []
         for item in batch.items:
-            if item.type not in FEED_TYPES:
+            if not isinstance(item.event, FEED_EVENTS):
                 continue
             reason = getattr(item.event, "reason", None)
-            texts = REASON_TEXTS.get(item.type, {})
+            texts = REASON_TEXTS.get(type(item.event), {})
             rows.append(
                 (
                     item.position,
@@ -81,14 +121,39 @@ class FeedProjection:
             )
 
 
-def feed_page(store: ViewStore, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def feed_page(store: ViewStore, after: int, limit: int) -> tuple[list[FeedItem], int]:
     """Items after the cursor `after`, in position order, and the cursor to pass next."""
     rows = store.query(
         f"SELECT {COLUMNS} FROM regulator_feed WHERE position > %s ORDER BY position LIMIT %s",
         (after, limit),
     )
     names = [c.strip() for c in COLUMNS.split(",")]
-    items = [dict(zip(names, row, strict=True)) for row in rows]
+    items = [cast(FeedItem, dict(zip(names, row, strict=True))) for row in rows]
     for item in items:
-        item["details"] = json.loads(item["details"])
+        item["details"] = json.loads(cast(str, item["details"]))
     return items, items[-1]["position"] if items else after
+
+
+class FeedQueries(Queries):
+    """What the regulator asks of the feed: pages by cursor, changes by recorded time."""
+
+    def page(self, after: int, limit: int) -> tuple[list[FeedItem], int]:
+        return feed_page(self.store, after, limit)
+
+    def recorded_between(self, start: str, end: str) -> list[Change]:
+        """The status changes recorded in [start, end) (UTC ISO text), in position order."""
+        rows = self.store.query(
+            f"SELECT {CHANGE_COLUMNS} FROM regulator_feed "
+            "WHERE recorded_at >= %s AND recorded_at < %s ORDER BY position",
+            (start, end),
+        )
+        return [cast(Change, dict(zip(Change.__annotations__, row, strict=True))) for row in rows]
+
+    def recorded_times(self, after: int, limit: int = 10_000) -> list[tuple[int, str]]:
+        """(position, recorded_at) of the items after the cursor `after`, in order."""
+        rows = self.store.query(
+            "SELECT position, recorded_at FROM regulator_feed WHERE position > %s "
+            "ORDER BY position LIMIT %s",
+            (after, limit),
+        )
+        return [(int(position), str(recorded_at)) for position, recorded_at in rows]

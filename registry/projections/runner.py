@@ -10,30 +10,25 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Protocol, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.application import Repository
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained
-from registry.projections.audit import AuditProjection
+from registry.projections import PROJECTIONS
 from registry.projections.batch import Batch, Item, Subject
-from registry.projections.certificates import CertificatesProjection
-from registry.projections.feed import FeedProjection
 from registry.projections.store import Cursor, ViewStore
 
-if TYPE_CHECKING:
-    from registry.application import Registry
-
 BATCH_SIZE = 1000
-SCHEMA_VERSION = 3  # raise when a read model's tables or encodings change
 CACHE_SIZE = 10_000
-CERTIFICATE_TOPIC_PREFIX = Certificate.__module__ + ":Certificate."
 
 
 class Projection(Protocol):
     name: str
+    version: int  # raise when its tables or what a row holds change: it alone is rebuilt
     tables: tuple[str, ...]
     create_statements: tuple[str, ...]
 
@@ -52,44 +47,55 @@ class Status:
 
 
 class Projector:
-    def __init__(self, registry: "Registry", store: ViewStore):
-        self.registry = registry
+    """Needs only what the application stores with: its recorder, mapper and repository."""
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        mapper: Mapper[UUID],
+        repository: Repository[UUID],
+        store: ViewStore,
+    ):
+        self.recorder = recorder
+        self.mapper = mapper
+        self.repository = repository
         self.store = store
-        self.projections: list[Projection] = [
-            CertificatesProjection(),
-            FeedProjection(),
-            AuditProjection(),
-        ]
+        self.projections: list[Projection] = [projection() for projection in PROJECTIONS]
         self.batch_size = BATCH_SIZE
         self._lock = threading.Lock()
         self._cache: OrderedDict[UUID, Certificate] = OrderedDict()
 
     def create_tables(self) -> None:
-        """Create the read models; ones of an older layout are dropped and projected again
-        (read models are disposable: the events are the record). When they are current,
+        """Create the read models; one whose version changed is dropped and projected again
+        alone (read models are disposable: the events are the record). When all are current,
         no DDL runs: a process starting beside running ones must not lock their tables."""
-        if self.store.has_table("projection_schema") and self.store.query_one(
-            "SELECT version FROM projection_schema"
-        ) == (SCHEMA_VERSION,):
+        wanted = {p.name: p.version for p in self.projections}
+        if self.store.has_table("projection_versions") and self._versions() == wanted:
             return
         with self.store.transaction() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS projection_schema")  # one version for all: old
             cursor.execute(
-                "CREATE TABLE IF NOT EXISTS projection_schema (version INTEGER NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS projection_versions "
+                "(name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
             )
-            cursor.execute("SELECT version FROM projection_schema")
-            row = cursor.fetchone()
-            if row is None or row[0] != SCHEMA_VERSION:
-                for projection in self.projections:
-                    for table in projection.tables:
-                        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-                cursor.execute("DROP TABLE IF EXISTS projection_tracking")
-                cursor.execute("DELETE FROM projection_schema")
-                cursor.execute("INSERT INTO projection_schema VALUES (%s)", (SCHEMA_VERSION,))
             cursor.execute(
                 "CREATE TABLE IF NOT EXISTS projection_tracking "
                 "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
             )
+            cursor.execute("SELECT name, version FROM projection_versions")
+            stored = {str(name): int(version) for name, version in cursor.fetchall()}
             for projection in self.projections:
+                if stored.get(projection.name) != projection.version:
+                    for table in projection.tables:
+                        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                    cursor.execute(
+                        "DELETE FROM projection_tracking WHERE name = %s", (projection.name,)
+                    )
+                    cursor.execute(
+                        "INSERT INTO projection_versions VALUES (%s, %s) ON CONFLICT (name) "
+                        "DO UPDATE SET version = excluded.version",
+                        (projection.name, projection.version),
+                    )
                 for statement in projection.create_statements:
                     cursor.execute(statement)
                 cursor.execute(
@@ -97,12 +103,16 @@ class Projector:
                     (projection.name,),
                 )
 
+    def _versions(self) -> dict[str, int]:
+        rows = self.store.query("SELECT name, version FROM projection_versions")
+        return {str(name): int(version) for name, version in rows}
+
     def positions(self) -> dict[str, int]:
         rows = self.store.query("SELECT name, position FROM projection_tracking")
         return {str(name): int(position) for name, position in rows}
 
     def status(self) -> list[Status]:
-        head = self.registry.recorder.max_notification_id() or 0
+        head = self.recorder.max_notification_id() or 0
         positions = self.positions()
         return [Status(p.name, positions.get(p.name, 0), head) for p in self.projections]
 
@@ -114,7 +124,7 @@ class Projector:
                 start = min(positions.get(p.name, 0) for p in self.projections)
                 if until is not None and start >= until:
                     return start
-                notifications = self.registry.recorder.select_notifications(
+                notifications = self.recorder.select_notifications(
                     start=start, limit=self.batch_size, inclusive_of_start=False
                 )
                 if not notifications:
@@ -181,11 +191,11 @@ class Projector:
 
     def _batch(self, notifications: Sequence[Notification]) -> Batch:
         batch = Batch()
-        mapper = self.registry.mapper
+        mapper = self.mapper
         for notification in notifications:
             event = cast(Chained.Event, mapper.to_domain_event(notification))
-            if notification.topic.startswith(CERTIFICATE_TOPIC_PREFIX):
-                cert = self._certificate_after(cast(Certificate.Event, event))
+            if isinstance(event, Certificate.Event):
+                cert = self._certificate_after(event)
                 subject = Subject(
                     cert.registration_no, cert.certificate_no, cert.holder.name, cert.holder.uscc
                 )
@@ -203,9 +213,7 @@ class Projector:
         elif cert is None or cert.version != event.originator_version - 1:
             cert = cast(
                 Certificate,
-                self.registry.repository.get(
-                    event.originator_id, version=event.originator_version - 1
-                ),
+                self.repository.get(event.originator_id, version=event.originator_version - 1),
             )
         cert = cast(Certificate, event.mutate(cert))
         self._cache[event.originator_id] = cert

@@ -150,3 +150,10 @@ class _QmarkCursor:
     def fetchone(self) -> Row | None:
         row: Row | None = self._cursor.fetchone()
         return row
+
+
+class Queries:
+    """The base of a read model's queries object: what it reads from."""
+
+    def __init__(self, store: ViewStore):
+        self.store = store

@@ -7,6 +7,7 @@ import pytest
 
 from registry.aggregates.certificate import Certificate
 from registry.errors import InvalidInput, LifecycleConflict, RegistryError, RuleViolation
+from registry.rules.lifecycle import CommandName
 from tests.examples import (
     CLAUSE_IDS,
     EVALUATIONS,
@@ -17,20 +18,20 @@ from tests.examples import (
     surveillance,
 )
 
-ISSUED_ON = date(2026, 5, 11)
-
 
 def recorded(cert: Certificate) -> list[str]:
     return [type(e).__name__ for e in cert.collect_events()]
 
 
-def refused(cert: Certificate, command: str, error: type[RegistryError], **args: Any) -> str:
-    """Run a command that must be refused; check it appended nothing; return the message."""
+def refused(
+    cert: Certificate, command: CommandName, error: type[RegistryError], **args: Any
+) -> RegistryError:
+    """Run a command that must be refused; check it appended nothing; return the refusal."""
     before = cert.version
     with pytest.raises(error) as raised:
-        getattr(cert, command)(**args, stamp=STAMP)
+        cert.run(command, args, STAMP)
     assert cert.version == before
-    return str(raised.value)
+    return raised.value
 
 
 @pytest.fixture
@@ -54,8 +55,10 @@ def test_issued_certificate_is_valid_for_three_years_as_revision_00() -> None:
 def test_issue_with_an_evaluation_below_table_1_is_refused() -> None:
     weak = {"not_met": 2, "partially_met": 20, "fully_met": 84, "report_ref": "TR"}
 
-    with pytest.raises(RuleViolation, match=r"§5.3.5"):
+    with pytest.raises(RuleViolation) as raised:
         new_certificate(level=3, evaluation=weak)
+
+    assert raised.value.section == "§5.3.5 Table 1"
 
 
 def test_issue_with_too_few_person_days_is_refused() -> None:
@@ -106,9 +109,19 @@ def test_after_a_surveillance_the_next_is_due_by_the_end_of_the_next_calendar_ye
 
 
 def test_surveillance_without_a_management_audit_is_refused(cert: Certificate) -> None:
-    message = refused(cert, "surveil", RuleViolation, **surveillance(management_audit=False))
+    error = refused(cert, "surveil", RuleViolation, **surveillance(management_audit=False))
 
-    assert "§5.5.3" in message
+    assert error.section == "§5.5.3"
+
+
+@pytest.mark.parametrize("flag", ["management_audit", "characteristic_evaluation"])
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_surveillance_flags_that_are_not_booleans_are_invalid_input(
+    cert: Certificate, flag: str, value: object
+) -> None:
+    error = refused(cert, "surveil", InvalidInput, **surveillance(**{flag: value}))
+
+    assert error.field == flag
 
 
 def test_surveillance_sampling_fewer_than_half_the_clauses_is_refused(cert: Certificate) -> None:
@@ -120,10 +133,10 @@ def test_surveillance_sampling_fewer_than_half_the_clauses_is_refused(cert: Cert
 def test_the_two_surveillances_of_a_cycle_must_cover_every_clause(cert: Certificate) -> None:
     cert.surveil(**surveillance(clauses=FIRST_HALF), stamp=STAMP)
 
-    message = refused(
+    error = refused(
         cert, "surveil", RuleViolation, **surveillance(clauses=FIRST_HALF, date=date(2026, 11, 20))
     )
-    assert "cover every basis clause" in message
+    assert "cover every basis clause" in str(error)
 
 
 def test_second_surveillance_covering_the_rest_is_accepted(cert: Certificate) -> None:
@@ -140,8 +153,8 @@ def test_a_cycle_without_any_characteristic_evaluation_is_refused(cert: Certific
     second = surveillance(
         clauses=SECOND_HALF, date=date(2026, 11, 20), characteristic_evaluation=False
     )
-    message = refused(cert, "surveil", RuleViolation, **second)
-    assert "characteristic evaluation" in message
+    error = refused(cert, "surveil", RuleViolation, **second)
+    assert "characteristic evaluation" in str(error)
 
 
 def test_surveillance_with_too_few_person_days_for_the_level_is_refused(cert: Certificate) -> None:
@@ -177,10 +190,10 @@ def test_suspension_for_a_pending_licence_has_no_deadline(cert: Certificate) -> 
 def test_suspending_a_suspended_certificate_is_refused(cert: Certificate) -> None:
     suspend(cert)
 
-    message = refused(
+    error = refused(
         cert, "suspend", LifecycleConflict, reason="c", details="x", effective_date=date(2026, 7, 1)
     )
-    assert "is suspended since 2026-06-01" in message
+    assert "is suspended since 2026-06-01" in str(error)
 
 
 @pytest.mark.parametrize("reason", ["n", "", "B", None])
@@ -201,10 +214,10 @@ def test_restoring_on_the_deadline_is_accepted(cert: Certificate) -> None:
 def test_restoring_after_the_deadline_is_refused(cert: Certificate) -> None:
     suspend(cert, on=date(2026, 5, 20))  # deadline 2026-11-19
 
-    message = refused(
+    error = refused(
         cert, "restore", LifecycleConflict, effective_date=date(2026, 11, 20), verification_ref="VR"
     )
-    assert "is revoked since 2026-11-20" in message
+    assert "is revoked since 2026-11-20" in str(error)
 
 
 def test_restoring_a_valid_certificate_is_refused(cert: Certificate) -> None:
@@ -248,10 +261,10 @@ def test_revoked_certificate_cannot_be_restored(cert: Certificate) -> None:
 
 
 def test_revocation_for_reason_d_needs_a_suspension(cert: Certificate) -> None:
-    message = refused(
+    error = refused(
         cert, "revoke", LifecycleConflict, reason="d", details="x", effective_date=date(2026, 6, 1)
     )
-    assert "§6.3.2.1 d" in message
+    assert error.section == "§6.3.2.1 d"
 
 
 def test_cancelled_certificate_cannot_be_surveilled(cert: Certificate) -> None:
@@ -414,7 +427,7 @@ def test_lowering_the_level_keeps_validity(cert: Certificate) -> None:
 def test_recertification_before_the_six_month_window_is_refused() -> None:
     cert = new_certificate(decision_date=date(2024, 1, 10))  # valid until 2027-01-09
 
-    message = refused(
+    error = refused(
         cert,
         "recertify",
         LifecycleConflict,
@@ -422,7 +435,7 @@ def test_recertification_before_the_six_month_window_is_refused() -> None:
         person_days=5,
         evaluation=EVALUATIONS[3],
     )
-    assert "opens 6 months before expiry, on 2026-07-10" in message
+    assert "opens 6 months before expiry, on 2026-07-10" in str(error)
 
 
 def test_recertifying_an_expired_certificate_is_refused() -> None:

@@ -13,8 +13,8 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from registry.application import open_registry
-from registry.keyring import open_keys
 from registry.settings import Settings
+from registry.signing import open_keys
 from registry.tokens import create_token
 from tests.conftest import Clock
 from tests.examples import issue_request

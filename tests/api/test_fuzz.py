@@ -4,7 +4,6 @@ Every operation gets its examples, boundary (coverage) cases and random valid an
 requests, sent with the token of the role its tag names. No answer may be a server error,
 every answer must match the schema, and every 4xx must be an RFC 9457 problem."""
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from registry.application import open_registry
-from registry.keyring import open_keys
 from registry.settings import Settings
+from registry.signing import open_keys
 from registry.tokens import create_token
 from tests.api.conftest import PASSPHRASE
 from tests.conftest import Clock
@@ -63,35 +62,6 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     yield {"app": app, "tokens": tokens, "no": seeded["registration_no"]}
     asgi.shutdown_lifespans()  # schemathesis started the app's lifespan: stop its threads
     print(f"\nschemathesis {schemathesis.__version__}: {len(SENT)} requests fuzzed")
-
-
-# ----------------------------------------------------------------------------- known bugs
-
-DATE_NAMES = {
-    "decision_date",
-    "issue_date",
-    "date",
-    "corrective_deadline",
-    "effective_date",
-    "as_of",
-    "from",
-    "to",
-}
-NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
-PARSE_ERROR = "There was an error parsing the body"
-
-
-def named_values(case: AnyCase) -> Iterator[tuple[str, Any]]:
-    """Every named value the case sends: query parameters and body members, at any depth."""
-    yield from (case.query or {}).items()
-    stack: list[Any] = [case.body]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            yield from value.items()
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
 
 
 # ----------------------------------------------------------------------------- checks

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from registry.application import open_registry
-from registry.keyring import KeyringError, open_keys, sign
 from registry.settings import Settings
+from registry.signing import KeyringError, open_keys, sign
 from tests.api.conftest import Api
 from tests.conftest import Clock
 from tests.processes import cli

@@ -12,9 +12,9 @@ import pytest
 
 from registry.application import Registry, open_registry
 from registry.errors import LifecycleConflict
-from registry.keyring import Keys, open_keys
-from registry.reports import make_monthly, overdue
+from registry.regulator_reports import make_monthly, overdue
 from registry.settings import Settings
+from registry.signing import Keys, open_keys
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.conftest import Clock
 from tests.examples import issue_request
@@ -103,8 +103,11 @@ def october(tmp_path: Path) -> Iterator[tuple[Registry, Keys, Clock]]:
         keys = open_keys(registry, settings)
         keys.generate()
         no = registry.issue(actor="alice", **issue_request())["registration_no"]
-        registry.suspend(
-            no, actor="alice", reason="g", details="请求", effective_date=date(2026, 10, 1)
+        registry.command(
+            "suspend",
+            no,
+            {"reason": "g", "details": "请求", "effective_date": date(2026, 10, 1)},
+            actor="alice",
         )
         yield registry, keys, clock
 

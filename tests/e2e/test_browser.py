@@ -33,12 +33,15 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         decided = registry.today() - timedelta(days=60)
         valid = registry.issue(actor="e2e", **issue_request(decision_date=decided))
         suspended = registry.issue(actor="e2e", **issue_request(decision_date=decided))
-        registry.suspend(
+        registry.command(
+            "suspend",
             suspended["registration_no"],
+            {
+                "reason": "g",
+                "details": "应获证组织请求",
+                "effective_date": registry.today() - timedelta(days=5),
+            },
             actor="e2e",
-            reason="g",
-            details="应获证组织请求",
-            effective_date=registry.today() - timedelta(days=5),
         )
     with server(Settings(database_url=url, keys_dir=tmp_path / "keys")) as base:
         yield (

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from registry.answers import Answer
 from registry.application import Registry, open_registry
 from registry.errors import (
     ConcurrencyConflict,
@@ -67,8 +68,11 @@ def test_refused_command_appends_nothing(registry: Registry) -> None:
     before = head(registry)
 
     with pytest.raises(LifecycleConflict):
-        registry.restore(
-            registration, actor=ACTOR, effective_date=date(2026, 6, 1), verification_ref="V"
+        registry.command(
+            "restore",
+            registration,
+            {"effective_date": date(2026, 6, 1), "verification_ref": "V"},
+            actor=ACTOR,
         )
 
     assert head(registry) == before
@@ -79,35 +83,51 @@ def test_missing_command_field_is_invalid_input_and_appends_nothing(registry: Re
     before = head(registry)
 
     with pytest.raises(InvalidInput, match="details"):
-        registry.suspend(registration, actor=ACTOR, reason="b", effective_date=date(2026, 6, 1))
+        registry.command(
+            "suspend",
+            registration,
+            {"reason": "b", "effective_date": date(2026, 6, 1)},
+            actor=ACTOR,
+        )
 
     assert head(registry) == before
 
 
 def test_answers_as_of_past_dates_follow_the_history(registry: Registry) -> None:
     registration = issue(registry)
-    registry.suspend(
-        registration, actor=ACTOR, reason="b", details="不符合", effective_date=date(2026, 6, 1)
-    )
-    registry.restore(
-        registration, actor=ACTOR, effective_date=date(2026, 7, 1), verification_ref="VR-1"
-    )
-    registry.narrow_scope(
+    registry.command(
+        "suspend",
         registration,
+        {"reason": "b", "details": "不符合", "effective_date": date(2026, 6, 1)},
         actor=ACTOR,
-        reason="b",
-        remove_sites=["广东省东莞市松山湖 8 号"],
-        remove_activities=[],
-        approval_ref="技委-9",
-        effective_date=date(2026, 8, 1),
+    )
+    registry.command(
+        "restore",
+        registration,
+        {"effective_date": date(2026, 7, 1), "verification_ref": "VR-1"},
+        actor=ACTOR,
+    )
+    registry.command(
+        "narrow_scope",
+        registration,
+        {
+            "reason": "b",
+            "remove_sites": ["广东省东莞市松山湖 8 号"],
+            "remove_activities": [],
+            "approval_ref": "技委-9",
+            "effective_date": date(2026, 8, 1),
+        },
+        actor=ACTOR,
     )
 
-    def on(day: date) -> dict[str, Any]:
+    def on(day: date) -> Answer:
         return registry.verify(number=registration, as_of=day)
 
     assert on(date(2026, 5, 31))["status"] == "valid"
     assert on(date(2026, 6, 15))["status"] == "suspended"
-    assert on(date(2026, 6, 15))["suspension"]["restore_deadline"] == "2026-11-30"
+    suspension = on(date(2026, 6, 15))["suspension"]
+    assert suspension is not None
+    assert suspension["restore_deadline"] == "2026-11-30"
     assert on(date(2026, 7, 15))["status"] == "valid"
     assert len(on(date(2026, 7, 15))["scope"]["sites"]) == 2
     assert len(on(date(2026, 8, 15))["scope"]["sites"]) == 1
@@ -124,13 +144,16 @@ def test_no_certificate_before_its_issue_date(registry: Registry) -> None:
 
 def test_an_old_revision_answers_superseded_and_names_the_current_one(registry: Registry) -> None:
     registration = issue(registry)
-    registry.change_holder(
+    registry.command(
+        "change_holder",
         registration,
+        {
+            "name": "深圳市新名称有限公司",
+            "name_en": None,
+            "address": None,
+            "effective_date": date(2026, 9, 1),
+        },
         actor=ACTOR,
-        name="深圳市新名称有限公司",
-        name_en=None,
-        address=None,
-        effective_date=date(2026, 9, 1),
     )
 
     old = registry.verify(number=f"{registration}R00")
@@ -176,14 +199,13 @@ def test_idempotency_keys_are_per_actor(registry: Registry) -> None:
 def test_idempotency_survives_a_restart(durable_database_url: str, clock: Clock) -> None:
     settings = Settings(database_url=durable_database_url)
 
-    def suspend(registry: Registry, registration: str) -> dict[str, Any]:
-        return registry.suspend(
+    def suspend(registry: Registry, registration: str) -> Answer:
+        return registry.command(
+            "suspend",
             registration,
+            {"reason": "g", "details": "应获证组织请求", "effective_date": date(2026, 6, 1)},
             actor=ACTOR,
             idempotency_key="susp-1",
-            reason="g",
-            details="应获证组织请求",
-            effective_date=date(2026, 6, 1),
         )
 
     with open_registry(settings, clock=clock) as registry:
@@ -214,13 +236,16 @@ def test_concurrent_writers_on_one_certificate_lose_no_event(registry: Registry)
     def rename(n: int) -> None:
         barrier.wait()
         try:
-            registry.change_holder(
+            registry.command(
+                "change_holder",
                 registration,
+                {
+                    "name": f"深圳市第{n}名称有限公司",
+                    "name_en": None,
+                    "address": None,
+                    "effective_date": date(2026, 9, 1),
+                },
                 actor=ACTOR,
-                name=f"深圳市第{n}名称有限公司",
-                name_en=None,
-                address=None,
-                effective_date=date(2026, 9, 1),
             )
             outcomes.append("ok")
         except ConcurrencyConflict:
@@ -263,8 +288,11 @@ def test_sweep_records_automatic_revocation_and_expiry_once(
     registry: Registry, clock: Clock
 ) -> None:
     suspended = issue(registry)
-    registry.suspend(
-        suspended, actor=ACTOR, reason="b", details="x", effective_date=date(2026, 5, 20)
+    registry.command(
+        "suspend",
+        suspended,
+        {"reason": "b", "details": "x", "effective_date": date(2026, 5, 20)},
+        actor=ACTOR,
     )
     expiring = issue(registry, decision_date=date(2023, 11, 20))
     untouched = issue(registry)
@@ -275,6 +303,7 @@ def test_sweep_records_automatic_revocation_and_expiry_once(
     assert sorted(changed) == sorted([suspended, expiring])
     assert again == []
     revoked = registry.verify(number=suspended)
+    assert revoked["revocation"] is not None
     assert revoked["revocation"] == {
         "reason": "d",
         "reason_text": revoked["revocation"]["reason_text"],

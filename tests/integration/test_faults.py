@@ -19,10 +19,10 @@ import pytest
 
 from registry.aggregates.certificate import Certificate
 from registry.application import open_registry
-from registry.audit import verify_store
-from registry.keyring import open_keys
 from registry.settings import Settings
+from registry.signing import open_keys
 from registry.tokens import create_token
+from registry.transparency import verify_store
 from tests.api.conftest import body
 from tests.examples import issue_request
 from tests.processes import server, serving

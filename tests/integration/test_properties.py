@@ -2,7 +2,7 @@
 forbids, and the aggregate, the projection and an independent replay agree on the status."""
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +13,7 @@ from registry.aggregates.chain import recompute_hash
 from registry.answers import answer, facts
 from registry.application import open_registry
 from registry.errors import RegistryError
+from registry.rules.lifecycle import CommandName
 from registry.settings import Settings
 from tests.examples import EVALUATIONS, FIRST_HALF, NOW, SECOND_HALF, TODAY, issue_request
 
@@ -130,7 +131,7 @@ def test_random_histories_keep_the_rule_and_every_reading_agrees(
         for name, arguments in commands:
             before = registry.recorder.max_notification_id()
             try:
-                getattr(registry, name)(registration, actor=ACTOR, **arguments)
+                registry.command(cast(CommandName, name), registration, arguments, actor=ACTOR)
             except RegistryError:
                 assert registry.recorder.max_notification_id() == before  # refused: nothing stored
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from registry.answers import Facts
 from registry.application import Registry
 from tests.examples import issue_request
 
@@ -15,7 +16,7 @@ def issue(registry: Registry, **overrides: Any) -> str:
     return str(registry.issue(actor=ACTOR, **issue_request(**overrides))["registration_no"])
 
 
-def numbers(found: list[dict[str, object]]) -> list[object]:
+def numbers(found: list[Facts]) -> list[object]:
     return [f["registration_no"] for f in found]
 
 
@@ -34,8 +35,11 @@ def test_directory_lists_valid_certificates_by_name_substring(registry: Registry
 
 def test_directory_leaves_out_suspended_and_expired_certificates(registry: Registry) -> None:
     suspended = issue(registry)
-    registry.suspend(
-        suspended, actor=ACTOR, reason="g", details="请求", effective_date=date(2026, 6, 1)
+    registry.command(
+        "suspend",
+        suspended,
+        {"reason": "g", "details": "请求", "effective_date": date(2026, 6, 1)},
+        actor=ACTOR,
     )
     issue(registry, decision_date=date(2023, 11, 20))  # expired 2026-11-20
     valid = issue(registry)
@@ -86,8 +90,11 @@ def test_suspension_enters_the_queue_30_days_before_its_deadline(
     registry: Registry, today: date, listed: bool
 ) -> None:
     registration = issue(registry)
-    registry.suspend(
-        registration, actor=ACTOR, reason="b", details="x", effective_date=date(2026, 6, 1)
+    registry.command(
+        "suspend",
+        registration,
+        {"reason": "b", "details": "x", "effective_date": date(2026, 6, 1)},
+        actor=ACTOR,
     )
 
     found = registry.certificates.suspension_deadlines(today, within_days=30)
@@ -97,8 +104,11 @@ def test_suspension_enters_the_queue_30_days_before_its_deadline(
 
 def test_open_ended_suspension_has_no_deadline_to_queue(registry: Registry) -> None:
     registration = issue(registry)
-    registry.suspend(
-        registration, actor=ACTOR, reason="f", details="许可", effective_date=date(2026, 6, 1)
+    registry.command(
+        "suspend",
+        registration,
+        {"reason": "f", "details": "许可", "effective_date": date(2026, 6, 1)},
+        actor=ACTOR,
     )
 
     assert registration not in numbers(registry.certificates.suspension_deadlines(date(2030, 1, 1)))
@@ -121,3 +131,17 @@ def test_recertification_window_is_the_last_six_months_of_validity(
     found = registry.certificates.recertification_window(today)
 
     assert (registration in numbers(found)) is listed
+
+
+@pytest.mark.parametrize(
+    ("today", "listed"),
+    [(date(2025, 8, 29), False), (date(2025, 8, 31), False), (date(2025, 9, 1), True)],
+)
+def test_recertification_queue_opens_when_recertify_allows_it(
+    registry: Registry, today: date, listed: bool
+) -> None:
+    registration = issue(registry, decision_date=date(2023, 3, 1))  # valid until 2026-02-28
+
+    found = registry.certificates.recertification_window(today)
+
+    assert (registration in numbers(found)) is listed  # §6.1 opens on 2025-09-01

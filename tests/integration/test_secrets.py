@@ -10,10 +10,10 @@ from jwcrypto import jwk
 from pydantic import SecretStr
 
 from registry.application import open_registry
-from registry.audit import AuditLog
-from registry.keyring import open_keys
 from registry.settings import Settings
+from registry.signing import open_keys
 from registry.tokens import create_token
+from registry.transparency import AuditLog
 from tests.examples import issue_request
 
 PASSPHRASE = "correct horse battery staple"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from registry.application import Registry, open_registry
-from registry.audit import AuditLog, verify_store
-from registry.keyring import Keys, open_keys
 from registry.settings import Settings
+from registry.signing import Keys, open_keys
+from registry.transparency import AuditLog, verify_store
 from tests.conftest import Clock
 from tests.examples import issue_request
 from tests.processes import cli
@@ -31,15 +31,17 @@ def store(settings: Settings, clock: Clock) -> Iterator[tuple[Registry, Keys]]:
         keys.generate()
         for n in range(3):
             registration = registry.issue(actor=ACTOR, **issue_request())["registration_no"]
-            registry.suspend(
+            registry.command(
+                "suspend",
                 registration,
+                {"reason": "b", "details": f"第{n}次", "effective_date": date(2026, 6, 1)},
                 actor=ACTOR,
-                reason="b",
-                details=f"第{n}次",
-                effective_date=date(2026, 6, 1),
             )
-            registry.restore(
-                registration, actor=ACTOR, effective_date=date(2026, 7, 1), verification_ref="VR"
+            registry.command(
+                "restore",
+                registration,
+                {"effective_date": date(2026, 7, 1), "verification_ref": "VR"},
+                actor=ACTOR,
             )
         AuditLog(registry, keys).issue()
         yield registry, keys

@@ -1,7 +1,7 @@
 import pytest
 
-from registry.clauses import catalogue, check_clauses
 from registry.errors import InvalidInput
+from registry.rules.clauses import catalogue, check_clauses
 
 
 def test_catalogue_holds_appendix_a_and_b_with_unique_ids() -> None:

@@ -1,6 +1,6 @@
 from datetime import UTC, date, datetime
 
-from registry.dates import first_day_of_period_ending, last_day_of_period, local_date
+from registry.rules.dates import first_day_of_period_ending, last_day_of_period, local_date
 
 
 def test_three_year_validity_ends_the_day_before_the_third_anniversary() -> None:

@@ -3,7 +3,7 @@
 import jwt
 from jwcrypto import jwk
 
-from registry.keyring import sign, verify_signature, verify_with_jwks
+from registry.signing import sign, verify_signature, verify_with_jwks
 
 # RFC 8037 Appendix A.1 (private key) and A.2 (its public key).
 RFC8037_KEY = {

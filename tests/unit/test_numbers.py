@@ -1,7 +1,7 @@
 import pytest
 
 from registry.errors import InvalidInput
-from registry.numbers import (
+from registry.rules.numbers import (
     CertificateRef,
     certificate_no,
     oid,

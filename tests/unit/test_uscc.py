@@ -1,7 +1,7 @@
 import pytest
 
 from registry.errors import InvalidInput
-from registry.uscc import check_character, check_uscc
+from registry.rules.uscc import check_character, check_uscc
 
 
 def test_check_character_of_a_published_code() -> None:

@@ -6,7 +6,7 @@ import unicodedata
 import pytest
 
 from registry.errors import InvalidInput
-from registry.values import check_text
+from registry.rules.values import check_text
 
 FORBIDDEN = ("Cc", "Cf", "Cs", "Co", "Cn")
 

@@ -18,7 +18,7 @@ class Clause:
 
 @cache
 def catalogue() -> tuple[Clause, ...]:
-    rows = json.loads(files("registry").joinpath("data/clauses.json").read_text("utf-8"))
+    rows = json.loads(files("registry.rules").joinpath("data/clauses.json").read_text("utf-8"))
     return tuple(Clause(**row) for row in rows)
 
 

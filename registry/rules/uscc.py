@@ -2,6 +2,8 @@
 
 from registry.errors import InvalidInput
 
+USCC_LENGTH = 18  # GB 32100-2015
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -14,7 +16,7 @@ def check_character(first_17: str) -> str:
 
 def check_uscc(code: object) -> str:
     """Return the code if it is a well-formed USCC, otherwise refuse it naming the fault."""
-    if not isinstance(code, str) or len(code) != 18:
+    if not isinstance(code, str) or len(code) != USCC_LENGTH:
         raise InvalidInput("a unified social credit code has 18 characters", field="holder.uscc")
     bad = [c for c in code if c not in CHARSET]
     if bad:

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 from registry.errors import InvalidInput, RuleViolation
 
@@ -30,6 +30,17 @@ SURVEILLANCE_PERSON_DAYS = {1: 2.0, 2: 2.0, 3: 2.5, 4: 2.5, 5: 3.0}
 
 
 MAX_CLAUSE_COUNT = 1000
+MAX_PERSON_DAYS = 1000  # more is a typing error
+LEVELS = range(min(TABLE_1), max(TABLE_1) + 1)  # §5.3.5 Table 1: levels 1 to 5
+
+
+class EvaluationDoc(TypedDict):
+    """The evaluation's counts as events store them."""
+
+    not_met: int
+    partially_met: int
+    fully_met: int
+    report_ref: str
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class Evaluation:
     fully_met: int
     report_ref: str = ""
 
-    def to_dict(self) -> dict[str, int | str]:
+    def to_dict(self) -> EvaluationDoc:
         return {
             "not_met": self.not_met,
             "partially_met": self.partially_met,
@@ -112,12 +123,13 @@ def check_evaluation_supports(level: int, evaluation: Evaluation | None) -> None
         )
 
 
-def check_person_days(person_days: object, minimum: float, what: str, section: str) -> float:
+def check_person_days(person_days: object, *, minimum: float, what: str, section: str) -> float:
+    """A number of on-site person-days in range, at least `minimum` for `what` (`section`)."""
     if isinstance(person_days, bool) or not isinstance(person_days, int | float):
         raise InvalidInput(
             f"person_days must be a number, not {person_days!r}", field="person_days"
         )
-    if not person_days >= 0 or person_days > 1000:  # also refuses NaN
+    if not person_days >= 0 or person_days > MAX_PERSON_DAYS:  # also refuses NaN
         raise InvalidInput(f"person_days {person_days!r} is out of range", field="person_days")
     if person_days < minimum:
         raise RuleViolation(
@@ -130,12 +142,18 @@ def check_person_days(person_days: object, minimum: float, what: str, section: s
 
 def check_initial_person_days(level: int, person_days: object) -> float:
     """Initial certification, recertification and raising a level (§5.3.1, §5.6, §5.5.6)."""
-    return check_person_days(
-        person_days, INITIAL_PERSON_DAYS[level], f"a level {level} evaluation", "§5.3.1"
-    )
+    return _check_table_person_days(INITIAL_PERSON_DAYS, level, person_days, "evaluation")
 
 
 def check_surveillance_person_days(level: int, person_days: object) -> float:
+    return _check_table_person_days(SURVEILLANCE_PERSON_DAYS, level, person_days, "surveillance")
+
+
+def _check_table_person_days(
+    table: dict[int, float], level: int, person_days: object, what: str
+) -> float:
+    """At least the §5.3.1 person-days of `table` for `level`."""
+    minimum = table[level]
     return check_person_days(
-        person_days, SURVEILLANCE_PERSON_DAYS[level], f"a level {level} surveillance", "§5.3.1"
+        person_days, minimum=minimum, what=f"a level {level} {what}", section="§5.3.1"
     )

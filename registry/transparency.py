@@ -9,17 +9,55 @@ import bisect
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from registry import canonical
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained, recompute_hash
+from registry.answers import Answer
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
-from registry.keyring import Keys, verify_detached
 from registry.merkle import MerkleLog, leaf_hash
-from registry.projections.audit import leaf_hashes, leaf_of, leaves_with_positions
+from registry.projections.feed import FeedItem
+from registry.signing import Keys, verify_detached
+
+
+class Checkpoint(TypedDict):
+    """A signed checkpoint: `signature` is a detached JWS over the RFC 8785 JSON of
+    `{size, root, timestamp}`."""
+
+    size: int
+    root: str
+    timestamp: str
+    kid: str
+    signature: str
+
+
+class Inclusion(TypedDict):
+    position: int
+    leaf_index: int
+    leaf_hash: str
+    size: int
+    root: str
+    proof: list[str]
+
+
+class Consistency(TypedDict):
+    from_size: int
+    to_size: int
+    from_root: str
+    to_root: str
+    proof: list[str]
+
+
+class Receipt(TypedDict):
+    answer: Answer
+    checkpoint: Checkpoint
+    inclusion: Inclusion
+    kid: str
+    signature: str
+
 
 CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
     size BIGINT PRIMARY KEY,
@@ -56,7 +94,7 @@ class AuditLog:
     def sync(self) -> int:
         """Append the leaves the audit index has gained; return the tree's size."""
         with self._lock:
-            while batch := leaf_hashes(self.registry.views, len(self.tree) - 1):
+            while batch := self.registry.audit_index.leaf_hashes(len(self.tree) - 1):
                 for index, digest in batch:
                     assert index == len(self.tree), "the audit index's leaves have a gap"
                     self.tree.append(bytes.fromhex(digest))
@@ -64,24 +102,24 @@ class AuditLog:
 
     def _leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """The leaf hashes of [start, end), read back from the audit index."""
-        rows = leaf_hashes(self.registry.views, start - 1, end - start)
+        rows = self.registry.audit_index.leaf_hashes(start - 1, end - start)
         return [leaf_hash(bytes.fromhex(digest)) for _, digest in rows]
 
-    def latest(self) -> dict[str, Any] | None:
+    def latest(self) -> Checkpoint | None:
         row = self.registry.views.query_one(
             "SELECT size, root, timestamp, kid, signature FROM checkpoints "
             "ORDER BY size DESC LIMIT 1"
         )
         return None if row is None else _checkpoint(row)
 
-    def with_checkpoints(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def with_checkpoints(self, items: list[FeedItem]) -> list[FeedItem]:
         """Regulator feed items, each with the first checkpoint that covers it."""
         if not items:
             return items
         self.issue()
         leaves = {}
         for item in items:
-            leaf = leaf_of(self.registry.views, item["position"])
+            leaf = self.registry.audit_index.leaf_of(item["position"])
             leaves[item["position"]] = None if leaf is None else leaf[0]
         known = [i for i in leaves.values() if i is not None]
         rows = self.registry.views.query(
@@ -97,10 +135,10 @@ class AuditLog:
             item["checkpoint"] = checkpoints[at] if at is not None and at < len(sizes) else None
         return items
 
-    def issue(self, *, max_age: float = CHECKPOINT_AGE) -> dict[str, Any]:
+    def issue(self, *, max_age: float = CHECKPOINT_AGE) -> Checkpoint:
         """A checkpoint of the whole log: the latest if nothing was added since (and it is
         younger than `max_age`), else a new one, signed by the active key."""
-        self.registry.caught_up()
+        self.registry.catch_up_projections()
         size = self.sync()
         latest = self.latest()
         now = self.registry.clock()
@@ -117,12 +155,12 @@ class AuditLog:
                 "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING",
                 (size, root, timestamp, kid, signature),
             )
-        return self.latest() or {}
+        return self.latest() or cast(Checkpoint, {})
 
-    def inclusion(self, position: int, size: int | None = None) -> dict[str, Any]:
+    def inclusion(self, position: int, size: int | None = None) -> Inclusion:
         """RFC 9162 §2.1.3 audit path of the event at `position` in the tree of `size`."""
         self.sync()
-        leaf = leaf_of(self.registry.views, position)
+        leaf = self.registry.audit_index.leaf_of(position)
         if leaf is None:
             raise NotFound(f"no event at position {position}")
         index, digest = leaf
@@ -143,7 +181,7 @@ class AuditLog:
             "proof": [node.hex() for node in proof],
         }
 
-    def consistency(self, from_size: int, to_size: int) -> dict[str, Any]:
+    def consistency(self, from_size: int, to_size: int) -> Consistency:
         """RFC 9162 §2.1.4 proof that the tree of `to_size` extends the tree of `from_size`."""
         size = self.sync()
         if not 0 < from_size <= to_size <= size:
@@ -159,28 +197,27 @@ class AuditLog:
             "proof": [node.hex() for node in proof],
         }
 
-    def receipt(self, answer: dict[str, Any]) -> dict[str, Any]:
+    def receipt(self, answer: Answer) -> Receipt:
         """The answer with the checkpoint it was read at and the inclusion proof of the
         certificate's latest event, signed together: evidence a buyer can keep."""
         checkpoint = self.issue()
         registration = answer["registration_no"]
-        row = self.registry.views.query_one(
-            "SELECT position FROM audit_events WHERE originator_id = %s "
-            "ORDER BY position DESC LIMIT 1",
-            (str(Certificate.create_id(registration)),),
-        )
-        if row is None:
+        latest = self.registry.audit_index.latest_position(str(Certificate.create_id(registration)))
+        if latest is None:
             raise NotFound(f"no events of {registration} in the audit log yet")
-        body = {
+        inclusion = self.inclusion(latest, checkpoint["size"])
+        body = {"answer": answer, "checkpoint": checkpoint, "inclusion": inclusion}
+        kid, signature = self.keys.sign_detached(canonical.dumps(body))
+        return {
             "answer": answer,
             "checkpoint": checkpoint,
-            "inclusion": self.inclusion(int(row[0]), checkpoint["size"]),
+            "inclusion": inclusion,
+            "kid": kid,
+            "signature": signature,
         }
-        kid, signature = self.keys.sign_detached(canonical.dumps(body))
-        return {**body, "kid": kid, "signature": signature}
 
 
-def _checkpoint(row: tuple[Any, ...]) -> dict[str, Any]:
+def _checkpoint(row: tuple[Any, ...]) -> Checkpoint:
     size, root, timestamp, kid, signature = row
     return {
         "size": int(size),
@@ -295,7 +332,7 @@ def _where_roots_part(
     """Name the first event where the store departs from the signed log, using the audit
     index's copy of the leaves as a guide when it still has one."""
     present = set(positions)
-    for index, position, digest in leaves_with_positions(registry.views, size):
+    for index, position, digest in registry.audit_index.leaves_with_positions(size):
         if position not in present:
             return Finding(position, "missing from the store (removed)")
         stored = leaves[32 * index : 32 * index + 32]

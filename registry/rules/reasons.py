@@ -65,3 +65,8 @@ def check_revocation_reason(code: object) -> str:
 
 def check_narrowing_reason(code: object) -> str:
     return _check(code, NARROWING_REASONS, "scope narrowing", "§5.5.8.1")
+
+
+def letters_pattern(table: dict[str, str]) -> str:
+    """The regular expression of one reason letter of `table` (its letters are consecutive)."""
+    return f"^[{min(table)}-{max(table)}]$"

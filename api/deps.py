@@ -1,4 +1,6 @@
-"""Bearer tokens and roles: 401 without a live token, 403 with the wrong role."""
+"""The API's one seam: every dependency alias a route may ask for (the registry, the keys,
+the tamper-evident log, the roles) lives here, and routers import them from here only.
+Roles: 401 without a live token, 403 with the wrong role."""
 
 from collections.abc import Callable
 from typing import Annotated
@@ -6,7 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from registry.application import Registry
+from registry.signing import Keys
 from registry.tokens import Principal, authenticate
+from registry.transparency import AuditLog
 
 
 class Unauthorized(Exception):
@@ -24,7 +28,20 @@ async def get_registry(request: Request) -> Registry:
     return registry
 
 
+# Dependencies that read app.state are async: a plain def would hop to the threadpool.
+async def get_keys(request: Request) -> Keys:
+    keys: Keys = request.app.state.keys
+    return keys
+
+
+async def get_audit(request: Request) -> AuditLog:
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+KeysDep = Annotated[Keys, Depends(get_keys)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
 
 
 def require(*roles: str) -> Callable[..., Principal]:

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from eventsourcing.application import AggregateNotFoundError
 from openpyxl import Workbook
@@ -17,9 +17,10 @@ from openpyxl import Workbook
 from registry.aggregates.chain import Stamp
 from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
-from registry.dates import ONE_DAY, day_start_utc, local_date
 from registry.errors import InvalidInput, LifecycleConflict
-from registry.keyring import Keys
+from registry.projections.feed import Change
+from registry.rules.dates import ONE_DAY, day_start_utc, local_date
+from registry.signing import Keys
 
 DEADLINE_DAY = 10  # the monthly report is due by the 10th of the following month
 FORMATS = {
@@ -63,44 +64,33 @@ class Report:
     rows: int
 
 
-def status_changes(registry: Registry, start: date, end: date) -> list[dict[str, Any]]:
+class ReportItem(Change):
+    event_name: str  # Chinese
+
+
+def status_changes(registry: Registry, start: date, end: date) -> list[ReportItem]:
     """Every feed item recorded on a Beijing day from `start` to `end`, in position order."""
     if end < start:
         raise InvalidInput("the period ends before it starts", field="to")
-    registry.caught_up()
-    rows = registry.views.query(
-        "SELECT position, certificate_no, registration_no, holder_name, uscc, type, reason, "
-        "reason_text, effective_date, recorded_at FROM regulator_feed "
-        "WHERE recorded_at >= %s AND recorded_at < %s ORDER BY position",
-        (day_start_utc(start), day_start_utc(end + ONE_DAY)),
-    )
-    names = [
-        "position",
-        "certificate_no",
-        "registration_no",
-        "holder_name",
-        "uscc",
-        "event",
-        "reason",
-        "reason_text",
-        "effective_date",
-        "recorded_at",
-    ]
-    items = [dict(zip(names, row, strict=True)) for row in rows]
-    for item in items:
-        item["event_name"] = EVENT_NAMES[item["event"]]
-    return items
+    registry.catch_up_projections()
+    changes = registry.feed.recorded_between(day_start_utc(start), day_start_utc(end + ONE_DAY))
+    return [{**change, "event_name": EVENT_NAMES[change["event"]]} for change in changes]
 
 
-def render(items: list[dict[str, Any]], fmt: str, start: date, end: date, keys: Keys) -> Report:
+def _rows(items: list[ReportItem]) -> list[list[object]]:
+    """Each item's values in the order of the report's columns."""
+    return [[cast(dict[str, object], item)[key] for key, _ in COLUMNS] for item in items]
+
+
+def render(items: list[ReportItem], fmt: str, start: date, end: date, keys: Keys) -> Report:
     if fmt not in FORMATS:
         raise InvalidInput(f"format is csv, json or xlsx, not {fmt!r}", field="format")
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([title for _, title in COLUMNS])
-        for item in items:
-            writer.writerow(["" if item[k] is None else item[k] for k, _ in COLUMNS])
+        for row in _rows(items):
+            writer.writerow(["" if value is None else value for value in row])
         body = buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
     elif fmt == "json":
         document = {"from": start.isoformat(), "to": end.isoformat(), "items": items}
@@ -111,8 +101,8 @@ def render(items: list[dict[str, Any]], fmt: str, start: date, end: date, keys: 
         assert sheet is not None
         sheet.title = "状态变更"
         sheet.append([title for _, title in COLUMNS])
-        for item in items:
-            sheet.append([item[k] for k, _ in COLUMNS])
+        for row in _rows(items):
+            sheet.append(row)
         out = io.BytesIO()
         book.save(out)
         body = out.getvalue()
@@ -178,7 +168,7 @@ def overdue(registry: Registry) -> list[Overdue]:
     """Months with status changes whose report was not made by the 10th of the next month."""
     today = registry.today()
     made = {} if (reports := _reports(registry)) is None else reports.made
-    registry.caught_up()
+    registry.catch_up_projections()
     found = []
     for month, count in _months_with_changes(registry):
         due = deadline(month)
@@ -192,11 +182,7 @@ def overdue(registry: Registry) -> list[Overdue]:
 def _months_with_changes(registry: Registry) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     last = 0
-    while rows := registry.views.query(
-        "SELECT position, recorded_at FROM regulator_feed WHERE position > %s "
-        "ORDER BY position LIMIT 10000",
-        (last,),
-    ):
+    while rows := registry.feed.recorded_times(last):
         for position, recorded_at in rows:
             month = local_date(datetime.fromisoformat(recorded_at)).isoformat()[:7]
             counts[month] = counts.get(month, 0) + 1

@@ -3,14 +3,31 @@
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from registry.errors import InvalidInput
-from registry.uscc import check_uscc
+from registry.rules.uscc import check_uscc
 
 MAX_TEXT = 300
+MAX_LONG_TEXT = 2000  # the details of a suspension or revocation
 MAX_SITES = 200
 MAX_ACTIVITIES = 200
+
+
+class HolderDoc(TypedDict):
+    """The holder as events and answers store it."""
+
+    name: str
+    name_en: str
+    uscc: str
+    address: str
+
+
+class SiteDoc(TypedDict):
+    """A site of the scope as events and answers store it."""
+
+    address: str
+    activities: list[str]
 
 
 @dataclass(frozen=True)
@@ -21,11 +38,11 @@ class Holder:
     name_en: str = ""
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, str]) -> "Holder":
+    def from_dict(cls, data: HolderDoc) -> "Holder":
         """Rebuild from a stored event: no checks, the past stays loadable."""
         return cls(data["name"], data["uscc"], data["address"], data.get("name_en", ""))
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> HolderDoc:
         return {
             "name": self.name,
             "name_en": self.name_en,
@@ -42,10 +59,10 @@ class Site:
     activities: tuple[str, ...]
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Site":
+    def from_dict(cls, data: SiteDoc) -> "Site":
         return cls(data["address"], tuple(data["activities"]))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SiteDoc:
         return {"address": self.address, "activities": list(self.activities)}
 
 

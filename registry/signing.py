@@ -8,6 +8,7 @@ compromised fails every token it signed, however valid the signature.
 import getpass
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -49,12 +50,14 @@ class Verdict:
     reason: str  # why not authentic; "ok" when it is
 
 
-def canonical(claims: dict[str, Any]) -> bytes:
+def sorted_json(claims: Mapping[str, Any]) -> bytes:
+    """Compact JSON with sorted keys (not RFC 8785: the claims are text and small integers,
+    and tokens already printed must verify, so the bytes stay as they are)."""
     return json.dumps(claims, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sign(claims: dict[str, Any], key: jwk.JWK) -> str:
-    return sign_bytes(canonical(claims), key)
+def sign(claims: Mapping[str, Any], key: jwk.JWK) -> str:
+    return sign_bytes(sorted_json(claims), key)
 
 
 def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
@@ -192,8 +195,8 @@ class Keys:
 
     # Signing and verifying ---------------------------------------------------------------
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        payload = canonical(claims)
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        payload = sorted_json(claims)
         token = self._tokens.get(payload)
         if token is None:
             token = sign_bytes(payload, self._signing_key())

@@ -9,6 +9,9 @@ from dateutil.relativedelta import relativedelta
 REGISTRY_TZ = timezone(timedelta(hours=8), "CST")
 
 ONE_DAY = timedelta(days=1)
+# Dates outside these are typing errors (legacy imports reach back to 1900) and would
+# overflow the arithmetic of periods.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @lru_cache(maxsize=1 << 14)  # pure, and asked of the same few dates again and again

@@ -1,0 +1,130 @@
+"""The OpenAPI examples of the request and response models (api/models.py): one per body,
+with the dates of a certificate's life from its issue on 2026-05-11."""
+
+from typing import Any
+
+Example = dict[str, Any]  # a JSON document, as a client would send or receive it
+
+
+def schema(example: Example) -> dict[str, Any]:
+    """The `json_schema_extra` of a model whose example is `example`."""
+    return {"examples": [example]}
+
+
+ISSUE: Example = {
+    "holder": {
+        "name": "深圳市定制家居科技有限公司",
+        "name_en": "Shenzhen Custom Home Technology Co., Ltd.",
+        "uscc": "91440300708461136T",
+        "address": "广东省深圳市南山区科技园南区 1 号",
+    },
+    "level": 3,
+    "scope": {
+        "sites": [
+            {
+                "address": "广东省深圳市南山区科技园南区 1 号",
+                "activities": ["全屋定制家具的设计与交付"],
+            }
+        ]
+    },
+    "decision_date": "2026-05-11",
+    "person_days": 5,
+    "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2026-031"},
+}
+
+SURVEILLANCE: Example = {
+    "date": "2027-03-02",
+    "person_days": 2.5,
+    "management_audit": True,
+    "characteristic_evaluation": True,
+    "clauses": ["A.1.01", "A.1.02", "B.1.01"],
+    "outcome": "conforming",
+    "report_ref": "SR-2027-014",
+}
+
+SCOPE_NARROWING: Example = {
+    "reason": "b",
+    "remove_sites": ["广东省东莞市松山湖 8 号"],
+    "approval_ref": "技委〔2027〕9号",
+    "effective_date": "2027-04-01",
+}
+
+SCOPE_EXTENSION: Example = {
+    "add_sites": [{"address": "江苏省苏州市工业园区 18 号", "activities": ["定制家具生产制造"]}],
+    "evaluation_ref": "EXT-2027-3",
+    "effective_date": "2027-05-01",
+}
+
+HOLDER_CHANGE: Example = {
+    "name": "深圳市新定制家居科技有限公司",
+    "effective_date": "2027-06-01",
+}
+
+LEVEL_CHANGE: Example = {
+    "level": 4,
+    "evaluation": {"not_met": 0, "partially_met": 16, "fully_met": 89, "report_ref": "TR-2027-8"},
+    "person_days": 5,
+    "decision_date": "2027-07-01",
+}
+
+SUSPENSION: Example = {
+    "reason": "b",
+    "details": "监督发现服务持续不满足认证要求",
+    "effective_date": "2027-08-01",
+}
+
+RESTORATION: Example = {"effective_date": "2027-09-15", "verification_ref": "VR-2027-22"}
+
+REVOCATION: Example = {
+    "reason": "k",
+    "details": "获证组织主动要求撤销证书",
+    "effective_date": "2027-10-01",
+}
+
+CANCELLATION: Example = {"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}
+
+RECERTIFICATION: Example = {
+    "decision_date": "2029-02-01",
+    "person_days": 5,
+    "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2029-2"},
+}
+
+CERTIFICATE: Example = {
+    "registration_no": "CESI2026EV/IMG10001",
+    "certificate_no": "CESI2026EV/IMG10001R00",
+    "oid": "1.2.156.1.2.CESI2026EV/IMG10001R00",
+    "status": "suspended",
+    "status_since": "2026-06-01",
+    "holder": {
+        "name": "深圳市定制家居科技有限公司",
+        "name_en": "",
+        "uscc": "91440300708461136T",
+        "address": "广东省深圳市南山区科技园南区 1 号",
+    },
+    "level": 3,
+    "level_name": "集成级",
+    "scope": {
+        "sites": [
+            {
+                "address": "广东省深圳市南山区科技园南区 1 号",
+                "activities": ["全屋定制家具的设计与交付"],
+            }
+        ]
+    },
+    "standard": "GB/T 42202-2022 《智能制造 大规模个性化定制 通用要求》",
+    "rule": "CESI-SC-OD13 《大规模个性化定制服务认证规则》",
+    "certification_mode": "服务特性测评+服务管理审核+获证后监督",
+    "issue_date": "2026-05-11",
+    "valid_until": "2029-05-10",
+    "last_surveillance_date": None,
+    "next_surveillance_due": "2027-05-10",
+    "suspension": {
+        "reason": "b",
+        "reason_text": "发现获证组织服务持续地或严重地不满足认证要求",
+        "since": "2026-06-01",
+        "restore_deadline": "2026-11-30",
+    },
+    "revocation": None,
+    "current_certificate_no": "CESI2026EV/IMG10001R00",
+    "as_of": "2026-11-25",
+}
