@@ -1,8 +1,10 @@
 """The `registry` command line: serve, sweep and verify."""
 
 import argparse
+import contextlib
 import getpass
 import json
+import os
 import signal
 import sys
 import threading
@@ -21,7 +23,7 @@ from registry.importer import Importer, read_csv
 from registry.keyring import open_keys, verify_with_jwks
 from registry.qrcodes import decode, token_of
 from registry.reports import make_monthly, overdue
-from registry.settings import Settings
+from registry.settings import STORAGE_ERRORS, Settings
 from registry.tokens import create_token, list_tokens, revoke_tokens
 
 
@@ -34,6 +36,10 @@ def _date(text: str) -> date:
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    settings = Settings()
+    with open_registry(settings) as registry:  # refuse here in one line, not in a worker
+        open_keys(registry, settings).check()
 
     uvicorn.run(
         "api.app:create_app",
@@ -287,6 +293,25 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def refuse(message: str, code: int) -> int:
+    with contextlib.suppress(BrokenPipeError):
+        print(f"registry: {message}", file=sys.stderr)
+    return code
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def quiet_broken_pipe() -> int:
+    """`registry verify … | head`: the reader left; say nothing, and keep Python from
+    complaining while it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, as a shell reports a command its pipe cut off
+
+
 def _kid_taken_as_given(argv: list[str]) -> list[str]:
     """`registry keys retire KID`: a KID is base64url and one in 32 begins with "-", which
     argparse would read as an option; what follows the action is the KID, as written."""
@@ -300,9 +325,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(_kid_taken_as_given(list(sys.argv[1:] if argv is None else argv)))
     try:
         code: int = args.run(args)
+        sys.stdout.flush()  # a reader that went away (`| head`) is met here, not at exit
     except RegistryError as error:
-        print(f"registry: {error}", file=sys.stderr)
-        return 2
+        return refuse(str(error), 2)
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except KeyboardInterrupt:
+        return 130
+    except FileNotFoundError as error:
+        return refuse(f"{error.filename}: no such file / 文件不存在", 2)
+    except OSError as error:
+        return refuse(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "), 1)
+    except STORAGE_ERRORS as error:
+        return refuse(f"the store is unavailable ({first_line(error)}); nothing was changed", 3)
+    except Exception as error:  # a bug: one line here, never a traceback (README)
+        return refuse(f"internal error ({type(error).__name__}: {first_line(error)})", 70)
     return code
 
 

@@ -1,5 +1,6 @@
 """Configuration from the environment (REGISTRY_*), and the store a database URL names."""
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -7,6 +8,8 @@ from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
+import psycopg_pool
+from eventsourcing import persistence as es
 from psycopg import sql
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +66,18 @@ def storage_env(database_url: str) -> dict[str, str]:
         f"not {url.scheme or database_url!r}"
     )
 
+
+# The store failing under us (server restarted, connections cut, disk full, file read-only):
+# a clear, retryable 503; the command appended nothing, as every save is one transaction.
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    es.OperationalError,
+    es.InterfaceError,
+    es.InternalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    sqlite3.OperationalError,
+)
 
 SETUP_LOCK = 0x63657274  # "cert": one advisory lock serialises the registry's DDL
 

@@ -1,12 +1,14 @@
 """The `registry` command line: one-line errors, non-zero exits, nothing changed."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from registry.settings import Settings
-from tests.processes import cli
+from tests.processes import cli, settings_env
 
 
 def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -56,3 +58,59 @@ def test_a_kid_beginning_with_a_dash_is_read_as_the_kid_not_an_option(
     assert result.stderr.strip() == (
         "registry: no key '-VypXUJ2' in the keyring (see `registry keys list`)"
     )
+
+
+def test_importing_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = run("import", str(tmp_path / "missing.csv"), tmp_path=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("registry: ")
+    assert "missing.csv" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_store_is_one_line(tmp_path: Path) -> None:
+    settings = Settings(database_url="postgresql://nobody@127.0.0.1:1/none")
+
+    result = cli(settings, "sweep")
+
+    assert result.returncode == 3
+    assert result.stderr.startswith("registry: the store is unavailable")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serving_with_an_unencrypted_key_outside_development_mode_is_one_line(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/registry.sqlite"
+    dev = Settings(database_url=url, keys_dir=tmp_path, dev_mode=True)
+    assert cli(dev, "keys", "generate").returncode == 0
+
+    result = cli(Settings(database_url=url, keys_dir=tmp_path), "serve", "--port", "1")
+
+    assert result.returncode == 2
+    assert "is not encrypted" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_reader_that_goes_away_is_met_quietly(tmp_path: Path) -> None:
+    """`registry token list | head -0`: the pipe is closed before the command writes."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/registry.sqlite")
+    for n in range(3):
+        cli(settings, "token", "create", "--role", "auditor", "--name", f"a{n}")
+    read, write = os.pipe()
+    os.close(read)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "token", "list"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **settings_env(settings)},
+        timeout=120,
+        check=False,
+    )
+    os.close(write)
+
+    assert result.returncode == 141
+    assert result.stderr == ""
