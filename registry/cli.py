@@ -40,6 +40,9 @@ def serve(args: argparse.Namespace) -> int:
     settings = Settings()
     with open_registry(settings) as registry:  # refuse here in one line, not in a worker
         open_keys(registry, settings).check()
+    if "public_base_url" not in settings.model_fields_set:  # QR codes point at this server
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        os.environ["REGISTRY_PUBLIC_BASE_URL"] = f"http://{host}:{args.port}"
 
     uvicorn.run(
         "api.app:create_app",
@@ -169,9 +172,8 @@ def report(args: argparse.Namespace) -> int:
     settings = Settings()
     with open_registry(settings) as registry:
         if args.action == "monthly":
-            path = make_monthly(
-                registry, open_keys(registry, settings), args.month, args.out, actor=_actor()
-            )
+            out = args.out or settings.resolve(Path("var/reports"))
+            path = make_monthly(registry, open_keys(registry, settings), args.month, out, _actor())
             print(path)
             return 0
         late = overdue(registry)
@@ -257,7 +259,7 @@ def parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="action", required=True)
     monthly = actions.add_parser("monthly", help="write and record a month's report")
     monthly.add_argument("--month", required=True, help="YYYY-MM, a month that has ended")
-    monthly.add_argument("--out", type=Path, default=Path("var/reports"))
+    monthly.add_argument("--out", type=Path, help="default var/reports in REGISTRY_HOME")
     actions.add_parser("overdue", help="months not reported by the 10th; exit 1 if any")
     p.set_defaults(run=report)
 

@@ -11,7 +11,7 @@ import psycopg
 import psycopg_pool
 from eventsourcing import persistence as es
 from psycopg import sql
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.errors import InvalidInput
@@ -27,6 +27,22 @@ class Settings(BaseSettings):
     rate_limit: int = 120  # public requests per minute per client address; 0 turns it off
     projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
     dev_mode: bool = False  # allows a keyring without a passphrase (make run); never in production
+    home: Path | None = None  # relative paths (var/, keys/) are resolved from here; None: cwd
+
+    @model_validator(mode="after")
+    def _from_home(self) -> "Settings":
+        """Resolve the store's file and the keyring from REGISTRY_HOME, so that a command run
+        in another folder finds them (and does not make a new empty registry there)."""
+        if self.home is not None:
+            self.keys_dir = self.resolve(self.keys_dir)
+            url = urlsplit(self.database_url)
+            path = unquote(url.path[1:] if url.path.startswith("/") else url.path)
+            if url.scheme == "sqlite" and path and not path.startswith("file:"):
+                self.database_url = f"sqlite:///{self.resolve(Path(path))}"
+        return self
+
+    def resolve(self, path: Path) -> Path:
+        return path if self.home is None or path.is_absolute() else self.home / path
 
 
 def storage_env(database_url: str) -> dict[str, str]:

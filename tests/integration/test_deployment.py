@@ -1,0 +1,83 @@
+"""A deployment a newcomer can run: REGISTRY_HOME from any folder, the port in QR codes."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import zxingcpp
+from PIL import Image
+
+from registry.settings import Settings
+from tests.api.conftest import body
+from tests.examples import issue_request
+from tests.processes import cli, free_port, settings_env, wait_ready
+
+
+def registry_in(folder: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`registry ARGS` run in `folder` with only REGISTRY_HOME set (as after `make run`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd()), "REGISTRY_HOME": str(home)},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_commands_run_in_any_folder_use_the_home_registry(tmp_path: Path) -> None:
+    home, elsewhere, other = tmp_path / "home", tmp_path / "elsewhere", tmp_path / "other"
+    for folder in (home, elsewhere, other):
+        folder.mkdir()
+
+    created = registry_in(elsewhere, home, "token", "create", "--role", "auditor", "--name", "ann")
+    listed = registry_in(other, home, "token", "list")
+
+    assert created.returncode == 0, created.stderr
+    assert "ann" in listed.stdout
+    assert (home / "var" / "registry.sqlite").exists()
+    assert not (elsewhere / "var").exists()
+    assert not (other / "var").exists()
+
+
+def test_settings_resolve_relative_paths_from_home(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+
+    assert settings.database_url == f"sqlite:///{tmp_path}/var/registry.sqlite"
+    assert settings.keys_dir == tmp_path / "keys"
+    assert Settings(home=tmp_path, keys_dir=Path("/srv/keys")).keys_dir == Path("/srv/keys")
+
+
+def test_qr_codes_follow_the_port_served_on_unless_the_base_url_is_set(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/registry.sqlite", keys_dir=tmp_path, dev_mode=True
+    )
+    assert cli(settings, "keys", "generate").returncode == 0
+    token = cli(settings, "token", "create", "--role", "registrar", "--name", "r").stdout.strip()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REGISTRY_PUBLIC_BASE_URL"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
+        env=env | settings_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base)
+        issued = httpx.post(
+            f"{base}/api/v1/certificates",
+            json=body(issue_request()),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        image = httpx.get(f"{base}/api/v1/certificates/{issued.json()['registration_no']}/qr.png")
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.content)))
+    assert code.text.startswith(f"{base}/v/")
