@@ -1,6 +1,7 @@
 """The composition root: `create_app(settings)` builds the registry in the lifespan."""
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -8,14 +9,16 @@ from pathlib import Path
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 
-from api import pages, problems
+from api import operations, pages, problems
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
 from api.routes import audit as audit_routes
 from api.routes import commands, oversight, public, qr
 from registry.application import Clock, open_registry, utc_now
 from registry.audit import AuditLog
+from registry.health import Readiness
 from registry.keyring import open_keys
 from registry.maintenance import Maintenance
 from registry.settings import Settings
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.keys = keys
         app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
+        app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -66,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     # Hot public reads, served ahead of their FastAPI declarations (kept for the OpenAPI
     # document) by the same functions as plain Starlette routes: ~30 us a request, not ~85.
     app.router.routes[:0] = [*public.FAST_ROUTES, *qr.FAST_ROUTES]
+    app.router.routes.extend(operations.ROUTES)
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )
@@ -73,4 +78,25 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.add_middleware(RequestGuard)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     pages.install_security_headers(app)
+    install_observation(app, settings)  # outermost: counts 413 and 429 answers too
     return app
+
+
+def install_observation(app: FastAPI, settings: Settings) -> None:
+    """Prometheus metrics of this app (a registry of its own: tests build many apps) and the
+    optional access log."""
+    metrics_registry = CollectorRegistry(auto_describe=True)
+    metrics_registry.register(operations.StateCollector(app.state))
+    app.state.metrics_registry = metrics_registry
+    token = settings.metrics_token
+    app.state.metrics_token = None if token is None else token.get_secret_value()
+    if settings.access_log:
+        operations.access_log.setLevel(logging.INFO)
+        operations.access_log.propagate = False  # its own lines, not the root's format
+        if not operations.access_log.handlers:  # one JSON document a line on stderr
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            operations.access_log.addHandler(handler)
+    http = operations.HttpMetrics(metrics_registry)
+    routes = app.router.routes
+    app.add_middleware(operations.Observe, metrics=http, routes=routes, log=settings.access_log)

@@ -50,7 +50,11 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        access_log=False,
+        access_log=False,  # REGISTRY_ACCESS_LOG=1 writes the registry's own, in JSON
+        # X-Forwarded-For is believed only from REGISTRY_TRUSTED_PROXIES (none by default;
+        # uvicorn's own default trusts 127.0.0.1, so any local process could pose as anyone).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
     return 0
 

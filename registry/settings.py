@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
     dev_mode: bool = False  # allows a keyring without a passphrase (make run); never in production
     home: Path | None = None  # relative paths (var/, keys/) are resolved from here; None: cwd
+    ready_max_lag: int = 1000  # /readyz fails while a read model is further behind the log
+    metrics_token: SecretStr | None = None  # /metrics for non-loopback clients with this bearer
+    access_log: bool = False  # one JSON line per request on stderr (logger registry.access)
+    # Addresses (comma-separated, or *) whose X-Forwarded-For is believed: the reverse proxy.
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _from_home(self) -> "Settings":

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 import zxingcpp
 from PIL import Image
 
 from registry.settings import Settings
 from tests.api.conftest import body
 from tests.examples import issue_request
-from tests.processes import cli, free_port, settings_env, wait_ready
+from tests.processes import cli, free_port, server, settings_env, wait_ready
 
 
 def registry_in(folder: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -81,3 +82,24 @@ def test_qr_codes_follow_the_port_served_on_unless_the_base_url_is_set(tmp_path:
 
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.content)))
     assert code.text.startswith(f"{base}/v/")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "statuses"), [("", [429, 429, 429]), ("127.0.0.1", [200, 200, 200])]
+)
+def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trusted: str, statuses: list[int]
+) -> None:
+    """One public request a minute: three clients behind a trusted proxy are three
+    addresses; from an untrusted one, three claims are the one address 127.0.0.1, whose
+    request the wait for the server took."""
+    monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", trusted)
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/registry.sqlite", rate_limit=1)
+
+    with server(settings) as base:
+        answers = [
+            httpx.get(f"{base}/healthz", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+            for n in range(3)
+        ]
+
+    assert [a.status_code for a in answers] == statuses
