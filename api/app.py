@@ -15,9 +15,10 @@ from api import operations, pages, problems
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
 from api.routes import audit as audit_routes
-from api.routes import commands, oversight, public, qr
+from api.routes import commands, open_data, oversight, public, qr
 from registry.application import Clock, open_registry, utc_now
 from registry.audit import AuditLog
+from registry.exports import Exports
 from registry.health import Readiness
 from registry.keyring import open_keys
 from registry.maintenance import Maintenance
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
+        app.state.exports = Exports(registry, keys, audit)
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(public.router)
     app.include_router(qr.router)
     app.include_router(audit_routes.router)
+    app.include_router(open_data.router)
     app.include_router(pages.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
