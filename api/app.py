@@ -15,7 +15,7 @@ from api import operations, pages, problems
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
 from api.routes import audit as audit_routes
-from api.routes import commands, open_data, oversight, public, qr
+from api.routes import commands, monthly, open_data, oversight, public, qr
 from registry.application import Clock, open_registry, utc_now
 from registry.audit import AuditLog
 from registry.exports import Exports
@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         keys = open_keys(registry, settings)
         keys.check()  # refuse to serve with a key unencrypted at rest (unless dev mode)
         audit = AuditLog(registry, keys)
-        maintenance = Maintenance(registry, keys, audit)
+        reports_dir = settings.reports_dir if settings.monthly_reports else None
+        maintenance = Maintenance(registry, keys, audit, reports_dir=reports_dir)
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         app.state.keys = keys
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.public_base_url = settings.public_base_url
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
         app.state.exports = Exports(registry, keys, audit)
+        app.state.reports_dir = settings.reports_dir
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(audit_routes.router)
     app.include_router(open_data.router)
     app.include_router(pages.router)
+    app.include_router(monthly.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
     # Hot public reads, served ahead of their FastAPI declarations (kept for the OpenAPI

@@ -11,18 +11,19 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from tqdm import tqdm
 
 from registry.aggregates.api_token import ROLES
-from registry.application import open_registry
+from registry.application import Registry, open_registry
 from registry.audit import verify_store
 from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
 from registry.keyring import open_keys, verify_with_jwks
 from registry.qrcodes import decode, token_of
-from registry.reports import make_monthly, overdue
+from registry.reports import FORMATS, make_monthly, overdue, render, status_changes
 from registry.settings import STORAGE_ERRORS, Settings
 from registry.tokens import create_token, list_tokens, revoke_tokens
 
@@ -174,9 +175,14 @@ def audit(args: argparse.Namespace) -> int:
 
 def report(args: argparse.Namespace) -> int:
     settings = Settings()
+    if args.action is None and (args.start is None or args.end is None):
+        raise InvalidInput("give --from DATE --to DATE, or `monthly` or `overdue`")
     with open_registry(settings) as registry:
+        if args.action is None:
+            print(_period_report(registry, settings, args))
+            return 0
         if args.action == "monthly":
-            out = args.out or settings.resolve(Path("var/reports"))
+            out = args.out or settings.reports_dir
             path = make_monthly(registry, open_keys(registry, settings), args.month, out, _actor())
             print(path)
             return 0
@@ -185,6 +191,17 @@ def report(args: argparse.Namespace) -> int:
         made = f"made {o.made_on}" if o.made_on else "never made"
         print(f"{o.month}: {o.items} status change(s), due {o.deadline}, {made}")
     return 1 if late else 0
+
+
+def _period_report(registry: Registry, settings: Settings, args: argparse.Namespace) -> Path:
+    """The changes recorded from --from to --to (Beijing days), as FILE and FILE.jws."""
+    items = status_changes(registry, args.start, args.end)
+    made = render(items, args.format, args.start, args.end, open_keys(registry, settings))
+    path = args.out or settings.reports_dir / made.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(made.body)
+    path.with_name(path.name + ".jws").write_text(made.signature + "\n")
+    return path
 
 
 def _actor() -> str:
@@ -217,8 +234,16 @@ def demo(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line too, like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"registry: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        sys.exit(2)
+
+
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="registry", description=__doc__)
+    main = Parser(prog="registry", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("serve", help="serve the HTTP API and pages")
@@ -259,8 +284,14 @@ def parser() -> argparse.ArgumentParser:
     actions.add_parser("verify", help="exit 0 when every event, chain and checkpoint checks out")
     p.set_defaults(run=audit)
 
-    p = commands.add_parser("report", help="reports to the regulator (§6.3.3)")
-    actions = p.add_subparsers(dest="action", required=True)
+    p = commands.add_parser(
+        "report", help="reports to the regulator (§6.3.3): --from/--to, monthly or overdue"
+    )
+    p.add_argument("--from", dest="start", type=_date, help="first day recorded (Beijing)")
+    p.add_argument("--to", dest="end", type=_date, help="last day recorded, inclusive")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--out", type=Path, help="the file (and FILE.jws); default in var/reports")
+    actions = p.add_subparsers(dest="action", required=False)
     monthly = actions.add_parser("monthly", help="write and record a month's report")
     monthly.add_argument("--month", required=True, help="YYYY-MM, a month that has ended")
     monthly.add_argument("--out", type=Path, help="default var/reports in REGISTRY_HOME")

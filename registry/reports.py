@@ -28,6 +28,7 @@ FORMATS = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+FILES = (*FORMATS, "manifest.json")  # a monthly report's files
 EVENT_NAMES = {
     "Issued": "颁证",
     "Suspended": "暂停",
@@ -279,6 +280,47 @@ def _months_with_changes(registry: Registry) -> list[tuple[str, int]]:
             counts[month] = counts.get(month, 0) + 1
             last = position
     return sorted(counts.items())
+
+
+def monthly_reports(registry: Registry, folder: Path) -> list[dict[str, Any]]:
+    """Every month reported, oldest first: its period, when it was made, how many changes,
+    its bounds, the digest of its manifest, and which of its files `folder` holds."""
+    reports = _reports(registry)
+    listed = []
+    for month, made_on in sorted(({} if reports is None else reports.made).items()):
+        start, end = month_bounds(month)
+        made = None if reports is None else reports.monthly.get(month)
+        signature = folder / f"regulator-report-{month}.manifest.json.jws"
+        listed.append(
+            {
+                "month": month,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "made_on": made_on.isoformat(),
+                "made_at": None if made is None else made.timestamp.isoformat(),
+                "items": None if made is None else made.items,
+                "up_to_position": None if made is None else made.up_to_position,
+                "manifest_sha256": None if made is None else made.sha256,
+                "signature": signature.read_text().strip() if signature.exists() else None,
+                "formats": [f for f in FILES if report_file(folder, month, f)],
+            }
+        )
+    return listed
+
+
+def report_file(folder: Path, month: str, fmt: str) -> Path | None:
+    """A monthly report's file (csv, json, xlsx or manifest.json) if `folder` holds it."""
+    month_bounds(month)  # refuses what is not a month
+    if fmt not in FILES:
+        raise InvalidInput(f"format is csv, json, xlsx or manifest.json, not {fmt!r}")
+    path = folder / f"regulator-report-{month}.{fmt}"
+    return path if path.is_file() else None
+
+
+def reports_made(registry: Registry) -> dict[str, date]:
+    """Month (YYYY-MM) -> the day its report was first made."""
+    reports = _reports(registry)
+    return {} if reports is None else dict(reports.made)
 
 
 def _reports(registry: Registry) -> RegulatorReports | None:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
     dev_mode: bool = False  # allows a keyring without a passphrase (make run); never in production
     home: Path | None = None  # relative paths (var/, keys/) are resolved from here; None: cwd
+    reports_dir: Path = Path("var/reports")  # the monthly reports' files
+    monthly_reports: bool = True  # the server makes last month's report itself (from the 1st)
     ready_max_lag: int = 1000  # /readyz fails while a read model is further behind the log
     metrics_token: SecretStr | None = None  # /metrics for non-loopback clients with this bearer
     access_log: bool = False  # one JSON line per request on stderr (logger registry.access)
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
         in another folder finds them (and does not make a new empty registry there)."""
         if self.home is not None:
             self.keys_dir = self.resolve(self.keys_dir)
+            self.reports_dir = self.resolve(self.reports_dir)
             url = urlsplit(self.database_url)
             path = unquote(url.path[1:] if url.path.startswith("/") else url.path)
             if url.scheme == "sqlite" and path and not path.startswith("file:"):

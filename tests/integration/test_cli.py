@@ -1,5 +1,6 @@
 """The `registry` command line: one-line errors, non-zero exits, nothing changed."""
 
+import json
 import os
 import subprocess
 import sys
@@ -114,3 +115,43 @@ def test_a_reader_that_goes_away_is_met_quietly(tmp_path: Path) -> None:
 
     assert result.returncode == 141
     assert result.stderr == ""
+
+
+def test_a_report_for_any_period_is_written_with_its_signature(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/registry.sqlite", keys_dir=tmp_path, dev_mode=True
+    )
+    assert cli(settings, "keys", "generate").returncode == 0
+    out = tmp_path / "period.json"
+
+    result = cli(
+        settings,
+        "report",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_bytes()) == {"from": "2026-11-01", "to": "2026-11-30", "items": []}
+    assert out.with_name("period.json.jws").read_text().count(".") == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report",), "give --from DATE --to DATE"),
+        (("report", "--from", "2026-02-30", "--to", "2026-03-01"), "is not a date"),
+    ],
+)
+def test_report_refusals_are_one_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = run(*args, tmp_path=tmp_path)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

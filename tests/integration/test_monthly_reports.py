@@ -11,7 +11,8 @@ import pytest
 from registry.application import Registry
 from registry.errors import LifecycleConflict
 from registry.keyring import Keys, open_keys
-from registry.reports import make_monthly
+from registry.maintenance import Maintenance, MonthlyReporter
+from registry.reports import make_monthly, reports_made
 from registry.settings import Settings
 from tests.conftest import Clock
 from tests.examples import issue_request
@@ -95,3 +96,35 @@ def test_a_skipped_months_changes_go_into_the_next_report_which_closes_it(
     assert january == [(four[0], "Suspended")]
     with pytest.raises(LifecycleConflict, match="2027-01 is made"):
         make_monthly(registry, keys, "2026-12", tmp_path, actor="test")
+
+
+def test_the_server_makes_last_months_report_from_the_first_by_itself(
+    registry: Registry, keys: Keys, clock: Clock, four: list[str], tmp_path: Path
+) -> None:
+    maintenance = Maintenance(registry, keys, reports_dir=tmp_path / "reports")
+    clock.now = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # 00:30 on 1 December in Beijing
+
+    maintenance.tick()
+
+    assert reports_made(registry) == {"2026-11": date(2026, 12, 1)}
+    assert (tmp_path / "reports" / "regulator-report-2026-11.xlsx.jws").exists()
+
+
+def test_a_monthly_report_that_fails_is_retried_after_a_back_off(
+    registry: Registry, keys: Keys, clock: Clock, four: list[str], tmp_path: Path
+) -> None:
+    blocked = tmp_path / "reports"
+    blocked.write_text("a file where the folder should be")
+    reporter = MonthlyReporter(registry, keys, blocked)
+    clock.now = beijing(date(2026, 12, 1))
+    reporter.tick()
+    blocked.unlink()
+
+    reporter.tick()  # within the back-off: not tried
+    before = reports_made(registry)
+    clock.advance(minutes=1)
+    reporter.tick()
+
+    assert before == {}
+    assert reports_made(registry) == {"2026-11": date(2026, 12, 1)}
+    assert reporter.failures == 0
