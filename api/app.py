@@ -16,6 +16,7 @@ from api.limits import RequestGuard
 from api.ratelimit import RateLimit
 from api.routes import audit as audit_routes
 from api.routes import commands, monthly, open_data, oversight, public, qr
+from api.routes import webhooks as webhook_routes
 from registry.application import Clock, open_registry, utc_now
 from registry.audit import AuditLog
 from registry.exports import Exports
@@ -23,6 +24,7 @@ from registry.health import Readiness
 from registry.keyring import open_keys
 from registry.maintenance import Maintenance
 from registry.settings import Settings
+from registry.webhooks import Webhooks
 
 STATIC = Path(__file__).parent / "static"
 
@@ -38,7 +40,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         keys.check()  # refuse to serve with a key unencrypted at rest (unless dev mode)
         audit = AuditLog(registry, keys)
         reports_dir = settings.reports_dir if settings.monthly_reports else None
-        maintenance = Maintenance(registry, keys, audit, reports_dir=reports_dir)
+        webhooks = Webhooks(registry)
+        maintenance = Maintenance(registry, keys, audit, reports_dir=reports_dir, webhooks=webhooks)
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         app.state.keys = keys
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
         app.state.exports = Exports(registry, keys, audit)
         app.state.reports_dir = settings.reports_dir
+        app.state.webhooks = webhooks
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(open_data.router)
     app.include_router(pages.router)
     app.include_router(monthly.router)
+    app.include_router(webhook_routes.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
     # Hot public reads, served ahead of their FastAPI declarations (kept for the OpenAPI

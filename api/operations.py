@@ -138,6 +138,13 @@ class StateCollector:
         for status in statuses:
             lag.add_metric([status.name], status.lag)
         yield lag
+        webhooks = getattr(self.state, "webhooks", None)
+        if webhooks is not None:
+            yield GaugeMetricFamily(
+                "registry_webhook_backlog",
+                "Webhook messages not yet delivered",
+                value=webhooks.backlog(),
+            )
         latest = self.state.audit.latest()
         if latest is not None:
             age = registry.clock() - datetime.fromisoformat(latest["timestamp"])

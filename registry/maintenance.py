@@ -13,6 +13,7 @@ from registry.reports import make_monthly, reports_made
 
 if TYPE_CHECKING:
     from registry.audit import AuditLog
+    from registry.webhooks import Webhooks
 
 log = logging.getLogger("registry.maintenance")
 CHECKPOINT_EVERY = timedelta(minutes=10)  # when idle; AuditLog.issue re-signs hourly
@@ -29,11 +30,13 @@ class Maintenance:
         audit: "AuditLog | None" = None,
         interval: float = 0.5,
         reports_dir: Path | None = None,
+        webhooks: "Webhooks | None" = None,
     ):
         self.registry = registry
         self.keys = keys
         self.audit = audit
         self.interval = interval
+        self.webhooks = webhooks
         self.reports = (
             None
             if reports_dir is None or keys is None
@@ -74,9 +77,11 @@ class Maintenance:
         if can_sign and due and self.audit is not None:
             self.audit.issue()  # a signed checkpoint after each batch of commands
             self.next_checkpoint = self.registry.clock() + CHECKPOINT_EVERY
-        self.head = head
         if self.reports is not None:
             self.reports.tick()
+        if self.webhooks is not None:  # after the report: its event goes out in this tick
+            self.webhooks.tick(log_moved=head != self.head)
+        self.head = head
 
     def _run(self) -> None:
         while True:
