@@ -17,12 +17,13 @@ from api.ratelimit import RateLimit
 from api.routes import audit as audit_routes
 from api.routes import commands, monthly, open_data, oversight, public, qr
 from api.routes import webhooks as webhook_routes
-from registry.application import Clock, open_registry, utc_now
+from registry.application import Clock, Registry, open_registry, utc_now
 from registry.audit import AuditLog
 from registry.exports import Exports
 from registry.health import Readiness
 from registry.keyring import open_keys
 from registry.maintenance import Maintenance
+from registry.notifications import Mailer, Notifier
 from registry.settings import Settings
 from registry.webhooks import Webhooks
 
@@ -41,7 +42,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         audit = AuditLog(registry, keys)
         reports_dir = settings.reports_dir if settings.monthly_reports else None
         webhooks = Webhooks(registry)
-        maintenance = Maintenance(registry, keys, audit, reports_dir=reports_dir, webhooks=webhooks)
+        maintenance = Maintenance(
+            registry,
+            keys,
+            audit,
+            reports_dir=reports_dir,
+            webhooks=webhooks,
+            notifier=notifier(registry, settings),
+        )
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         app.state.keys = keys
@@ -91,6 +99,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     pages.install_security_headers(app)
     install_observation(app, settings)  # outermost: counts 413 and 429 answers too
     return app
+
+
+def notifier(registry: Registry, settings: Settings) -> Notifier | None:
+    """E-mail notifications, when an SMTP server is set."""
+    mailer = Mailer.from_settings(settings)
+    if mailer is None:
+        return None
+    return Notifier(
+        registry,
+        mailer,
+        registrars=_addresses(settings.notify_registrars),
+        regulator=_addresses(settings.notify_regulator),
+        reports_dir=settings.reports_dir,
+    )
+
+
+def _addresses(text: str) -> list[str]:
+    return [a.strip() for a in text.split(",") if a.strip()]
 
 
 def install_observation(app: FastAPI, settings: Settings) -> None:

@@ -13,6 +13,7 @@ from registry.reports import make_monthly, reports_made
 
 if TYPE_CHECKING:
     from registry.audit import AuditLog
+    from registry.notifications import Notifier
     from registry.webhooks import Webhooks
 
 log = logging.getLogger("registry.maintenance")
@@ -31,12 +32,14 @@ class Maintenance:
         interval: float = 0.5,
         reports_dir: Path | None = None,
         webhooks: "Webhooks | None" = None,
+        notifier: "Notifier | None" = None,
     ):
         self.registry = registry
         self.keys = keys
         self.audit = audit
         self.interval = interval
         self.webhooks = webhooks
+        self.notifier = notifier
         self.reports = (
             None
             if reports_dir is None or keys is None
@@ -81,6 +84,8 @@ class Maintenance:
             self.reports.tick()
         if self.webhooks is not None:  # after the report: its event goes out in this tick
             self.webhooks.tick(log_moved=head != self.head)
+        if self.notifier is not None:
+            self.notifier.tick(log_moved=head != self.head)
         self.head = head
 
     def _run(self) -> None:

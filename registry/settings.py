@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     home: Path | None = None  # relative paths (var/, keys/) are resolved from here; None: cwd
     reports_dir: Path = Path("var/reports")  # the monthly reports' files
     monthly_reports: bool = True  # the server makes last month's report itself (from the 1st)
+    smtp_host: str | None = None  # e-mail notifications when set
+    smtp_port: int = 25
+    smtp_from: str = "registry@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    notify_registrars: str = ""  # addresses, comma-separated: the daily digest of deadlines
+    notify_regulator: str = ""  # addresses, comma-separated: each monthly report made
     ready_max_lag: int = 1000  # /readyz fails while a read model is further behind the log
     metrics_token: SecretStr | None = None  # /metrics for non-loopback clients with this bearer
     access_log: bool = False  # one JSON line per request on stderr (logger registry.access)

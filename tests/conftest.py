@@ -5,12 +5,14 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from registry.application import Registry, open_registry
+from registry.keyring import Keys, open_keys
 from registry.settings import Settings
 from tests.examples import NOW
 
@@ -93,3 +95,11 @@ def registry(database_url: str, clock: Clock) -> Iterator[Registry]:
     app = open_registry(Settings(database_url=database_url), clock=clock)
     yield app
     app.close()
+
+
+@pytest.fixture
+def keys(registry: Registry, tmp_path: Path) -> Keys:
+    """A development keyring with an active key, on the `registry` fixture's store."""
+    ring = open_keys(registry, Settings(keys_dir=tmp_path / "keys", dev_mode=True))
+    ring.generate()
+    return ring

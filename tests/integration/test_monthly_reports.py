@@ -10,23 +10,15 @@ import pytest
 
 from registry.application import Registry
 from registry.errors import LifecycleConflict
-from registry.keyring import Keys, open_keys
+from registry.keyring import Keys
 from registry.maintenance import Maintenance, MonthlyReporter
 from registry.reports import make_monthly, reports_made
-from registry.settings import Settings
 from tests.conftest import Clock
 from tests.examples import issue_request
 
 
 def beijing(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 2, tzinfo=UTC)  # 10:00 in Beijing
-
-
-@pytest.fixture
-def keys(registry: Registry, tmp_path: Path) -> Keys:
-    ring = open_keys(registry, Settings(keys_dir=tmp_path / "keys", dev_mode=True))
-    ring.generate()
-    return ring
 
 
 def suspend(registry: Registry, no: str, effective: date) -> None:
