@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from registry.application import Registry
+from registry.keyring import Keys
+from registry.reports import make_monthly
 from registry.webhooks import FIRST_RETRY, Webhooks
 from tests.conftest import Clock
 from tests.examples import issue_request
@@ -138,3 +140,21 @@ def test_the_delivery_log_names_the_failure_and_the_next_attempt(
     )
     assert "refused" in delivery["last_error"].lower()
     assert delivery["next_attempt_at"] == (clock.now + FIRST_RETRY).isoformat()
+
+
+def test_a_monthly_report_made_reaches_the_receiver(
+    registry: Registry, webhooks: Webhooks, keys: Keys, clock: Clock, tmp_path: Path
+) -> None:
+    port, inbox = free_port(), tmp_path / "inbox.jsonl"
+    subscription = webhooks.subscribe(f"http://127.0.0.1:{port}/", ["report.made"])
+    issue(registry)
+    clock.now = clock.now.replace(month=12, day=1)
+    make_monthly(registry, keys, "2026-11", tmp_path / "reports", actor="test")
+    registry.caught_up()
+
+    with receiver(port, subscription["secret"], inbox):
+        webhooks.tick()
+
+    (message,) = received(inbox)
+    assert message["type"] == "report.made"
+    assert (message["data"]["month"], message["data"]["items"]) == ("2026-11", 1)
