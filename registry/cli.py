@@ -23,6 +23,7 @@ from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
 from registry.keyring import open_keys, verify_with_jwks
+from registry.logs import uvicorn_log_config
 from registry.qrcodes import decode, token_of
 from registry.reports import FORMATS, make_monthly, overdue, render, status_changes
 from registry.settings import STORAGE_ERRORS, Settings
@@ -38,6 +39,7 @@ def _date(text: str) -> date:
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     settings = Settings()
     with open_registry(settings) as registry:  # refuse here in one line, not in a worker
@@ -57,6 +59,7 @@ def serve(args: argparse.Namespace) -> int:
         # uvicorn's own default trusts 127.0.0.1, so any local process could pose as anyone).
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
+        log_config=uvicorn_log_config() if settings.log_format == "json" else LOGGING_CONFIG,
     )
     return 0
 

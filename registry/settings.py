@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     ready_max_lag: int = 1000  # /readyz fails while a read model is further behind the log
     metrics_token: SecretStr | None = None  # /metrics for non-loopback clients with this bearer
     access_log: bool = False  # one JSON line per request on stderr (logger registry.access)
+    log_format: Literal["text", "json"] = "text"  # json: every log line a JSON document
     # Addresses (comma-separated, or *) whose X-Forwarded-For is believed: the reverse proxy.
     trusted_proxies: str = ""
 

@@ -1,6 +1,7 @@
 """A deployment a newcomer can run: REGISTRY_HOME from any folder, the port in QR codes."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -103,3 +104,28 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
         ]
 
     assert [a.status_code for a in answers] == statuses
+
+
+def test_json_logs_are_one_json_document_a_line_access_log_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_LOG_FORMAT", "json")
+    monkeypatch.setenv("REGISTRY_ACCESS_LOG", "1")
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/registry.sqlite")
+    port, log = free_port(), tmp_path / "stderr.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
+            env=os.environ | settings_env(settings),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        try:
+            wait_ready(f"http://127.0.0.1:{port}")
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    lines = [json.loads(line) for line in log.read_text("utf-8").splitlines() if line]
+    assert any(line.get("route") == "/api/v1/clauses" for line in lines)
+    assert any(line.get("logger", "").startswith("uvicorn") for line in lines)
