@@ -202,9 +202,13 @@ class Webhooks:
             "ORDER BY d.position LIMIT %s",
             (now.isoformat(), BATCH),
         )
+        failed: set[str] = set()
         for subscription_id, message_id, payload, attempts, url, secret in due:
+            if subscription_id in failed:  # its receiver refused: the rest wait with it
+                continue
             status, error = self._send(url, secret, message_id, payload)
-            self._record(subscription_id, message_id, int(attempts) + 1, status, error, now)
+            if not self._record(subscription_id, message_id, int(attempts) + 1, status, error, now):
+                failed.add(subscription_id)
         row = self.views.query_one(
             "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'"
         )
@@ -269,10 +273,19 @@ class Webhooks:
         status: int | None,
         error: str,
         now: datetime,
-    ) -> None:
+    ) -> bool:
+        """Record an attempt; on failure the subscription's other messages due before the
+        retry wait for it too, so a receiver that is down is not called every tick and
+        messages keep their order. True when delivered."""
         delivered = status is not None and 200 <= status < 300
         retry = now + min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
         with self.views.transaction() as cursor:
+            if not delivered:
+                cursor.execute(
+                    "UPDATE webhook_deliveries SET next_attempt_at = %s WHERE subscription_id = %s "
+                    "AND status = 'pending' AND next_attempt_at < %s",
+                    (retry.isoformat(), subscription_id, retry.isoformat()),
+                )
             cursor.execute(
                 "UPDATE webhook_deliveries SET status = %s, attempts = %s, next_attempt_at = %s, "
                 "last_status = %s, last_error = %s, delivered_at = %s "
@@ -288,6 +301,7 @@ class Webhooks:
                     message_id,
                 ),
             )
+        return delivered
 
     def _existing(self, subscription_id: str) -> None:
         row = self.views.query_one(

@@ -169,3 +169,11 @@ def test_the_access_log_writes_one_json_line_a_request(
         "status": 404,
         "client": "testclient",
     }
+
+
+def test_probes_are_never_rate_limited(settings: Settings, clock: Clock) -> None:
+    limited = settings.model_copy(update={"rate_limit": 1})
+    with TestClient(create_app(limited, clock=clock)) as client:
+        answers = [client.get(path).status_code for path in ("/healthz", "/healthz", "/readyz")]
+
+    assert answers == [200, 200, 503]  # ready but for a signing key: not 429

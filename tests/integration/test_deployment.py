@@ -99,7 +99,7 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
 
     with server(settings) as base:
         answers = [
-            httpx.get(f"{base}/healthz", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+            httpx.get(f"{base}/api/v1/clauses", headers={"X-Forwarded-For": f"203.0.113.{n}"})
             for n in range(3)
         ]
 

@@ -145,8 +145,8 @@ def test_the_rate_limit_applies_per_real_client_whatever_it_claims(
     spoofed = [{"X-Forwarded-For": f"203.0.113.{n}"} for n in range(3)]
 
     with client_from("127.0.0.1", cert) as first, client_from("127.0.0.2", cert) as second:
-        from_first = [first.get(f"{base}/healthz", headers=h).status_code for h in spoofed]
-        from_second = [second.get(f"{base}/healthz").status_code for _ in range(2)]
+        from_first = [first.get(f"{base}/api/v1/clauses", headers=h).status_code for h in spoofed]
+        from_second = [second.get(f"{base}/api/v1/clauses").status_code for _ in range(2)]
 
     assert from_first == [200, 429, 429]  # one left after the wait; claims changed nothing
     assert from_second == [200, 200]  # another client, its own two
