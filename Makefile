@@ -3,21 +3,38 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+PORT ?= 8000
 
-.PHONY: install browser run test lint unit bench clean
+.PHONY: install install-runtime browser run test lint unit bench clean
 
+# The tests and tools (pytest, mypy, Playwright, schemathesis): what `make test` needs.
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
 
-# A development keyring (no passphrase) is made in keys/ when none can sign.
-run: install
+# Only what serving needs.
+install-runtime: $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+# A development keyring (no passphrase) is made in keys/ when none can sign. `make run
+# PORT=8001` serves on another port; QR codes follow it unless REGISTRY_PUBLIC_BASE_URL is set.
+# var/ and keys/ are this folder's (REGISTRY_HOME), whatever folder a later command runs in.
+run: export REGISTRY_HOME ?= $(CURDIR)
+run: install-runtime
 	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry keys generate --if-missing
-	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry serve --host 127.0.0.1 --port 8000
+	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} \
+	  REGISTRY_PUBLIC_BASE_URL=$${REGISTRY_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	  $(BIN)/registry serve --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check registry api tests bench

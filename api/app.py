@@ -1,6 +1,7 @@
 """The composition root: `create_app(settings)` builds the registry in the lifespan."""
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -8,17 +9,23 @@ from pathlib import Path
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 
-from api import pages, problems
+from api import operations, pages, problems
 from api.hot import HOT_ROUTES
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
-from api.routes import commands, oversight, public, qr, transparency
-from registry.application import Clock, open_registry, utc_now
+from api.routes import commands, monthly, open_data, oversight, public, qr, transparency
+from api.routes import webhooks as webhook_routes
+from registry.application import Clock, Registry, open_registry, utc_now
+from registry.exports import Exports
+from registry.health import Readiness
 from registry.maintenance import Maintenance
+from registry.notifications import Mailer, Notifier
 from registry.settings import Settings
 from registry.signing import open_keys
 from registry.transparency import AuditLog
+from registry.webhooks import Webhooks
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,12 +40,25 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         keys = open_keys(registry, settings)
         keys.check()  # refuse to serve with a key unencrypted at rest (unless dev mode)
         audit = AuditLog(registry, keys)
-        maintenance = Maintenance(registry, keys, audit)
+        reports_dir = settings.reports_dir if settings.monthly_reports else None
+        webhooks = Webhooks(registry)
+        maintenance = Maintenance(
+            registry,
+            keys,
+            audit,
+            reports_dir=reports_dir,
+            webhooks=webhooks,
+            notifier=notifier(registry, settings),
+        )
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         app.state.keys = keys
         app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
+        app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
+        app.state.exports = Exports(registry, keys, audit)
+        app.state.reports_dir = settings.reports_dir
+        app.state.webhooks = webhooks
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -60,11 +80,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(public.router)
     app.include_router(qr.router)
     app.include_router(transparency.router)
+    app.include_router(open_data.router)
     app.include_router(pages.router)
+    app.include_router(monthly.router)
+    app.include_router(webhook_routes.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
     # Hot public reads, served ahead of their FastAPI declarations (api/hot.py).
     app.router.routes[:0] = HOT_ROUTES
+    app.router.routes.extend(operations.ROUTES)
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )
@@ -72,4 +96,43 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.add_middleware(RequestGuard)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     pages.install_security_headers(app)
+    install_observation(app, settings)  # outermost: counts 413 and 429 answers too
     return app
+
+
+def notifier(registry: Registry, settings: Settings) -> Notifier | None:
+    """E-mail notifications, when an SMTP server is set."""
+    mailer = Mailer.from_settings(settings)
+    if mailer is None:
+        return None
+    return Notifier(
+        registry,
+        mailer,
+        registrars=_addresses(settings.notify_registrars),
+        regulator=_addresses(settings.notify_regulator),
+        reports_dir=settings.reports_dir,
+    )
+
+
+def _addresses(text: str) -> list[str]:
+    return [a.strip() for a in text.split(",") if a.strip()]
+
+
+def install_observation(app: FastAPI, settings: Settings) -> None:
+    """Prometheus metrics of this app (a registry of its own: tests build many apps) and the
+    optional access log."""
+    metrics_registry = CollectorRegistry(auto_describe=True)
+    metrics_registry.register(operations.StateCollector(app.state))
+    app.state.metrics_registry = metrics_registry
+    token = settings.metrics_token
+    app.state.metrics_token = None if token is None else token.get_secret_value()
+    if settings.access_log:
+        operations.access_log.setLevel(logging.INFO)
+        operations.access_log.propagate = False  # its own lines, not the root's format
+        if not operations.access_log.handlers:  # one JSON document a line on stderr
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            operations.access_log.addHandler(handler)
+    http = operations.HttpMetrics(metrics_registry)
+    routes = app.router.routes
+    app.add_middleware(operations.Observe, metrics=http, routes=routes, log=settings.access_log)

@@ -2,13 +2,9 @@
 
 import json
 import logging
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
-import psycopg_pool
-from eventsourcing import persistence as es
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -26,6 +22,7 @@ from registry.errors import (
     RegistryError,
     RuleViolation,
 )
+from registry.settings import STORAGE_ERRORS
 from registry.signing import KeyringError
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
@@ -50,6 +47,7 @@ class Problem(BaseModel):
     detail: str
     field: str | None = None
     section: str | None = None
+    errors: list[dict[str, str]] | None = None  # 422: every invalid field, `field` the first
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -111,19 +109,6 @@ async def send_problem(
     await send({"type": "http.response.body", "body": payload})
 
 
-# The store failing under us (server restarted, connections cut, disk full, file read-only):
-# a clear, retryable 503; the command appended nothing, as every save is one transaction.
-STORAGE_ERRORS: tuple[type[Exception], ...] = (
-    es.OperationalError,
-    es.InterfaceError,
-    es.InternalError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    psycopg_pool.PoolTimeout,
-    sqlite3.OperationalError,
-)
-
-
 async def storage_unavailable(request: Request, error: Exception) -> JSONResponse:
     log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, error)
     reason = (
@@ -139,6 +124,12 @@ async def storage_unavailable(request: Request, error: Exception) -> JSONRespons
     return response
 
 
+def _field(location: tuple[int | str, ...] | list[int | str]) -> str:
+    """`body.holder.uscc` → `holder.uscc`: where in the request the value was."""
+    parts = [str(part) for part in location]
+    return ".".join(parts[1:]) or parts[0]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
     async def registry_error(_: Request, error: RegistryError) -> JSONResponse:
@@ -149,11 +140,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0]
-        location = [str(part) for part in first["loc"]]
-        field = ".".join(location[1:]) or location[0]
+        errors = [
+            {"field": _field(item["loc"]), "detail": str(item["msg"])} for item in error.errors()
+        ]
         return problem(
-            422, "invalid-input", "Invalid input", f"{field}: {first['msg']}", field=field
+            422,
+            "invalid-input",
+            "Invalid input",
+            "; ".join(f"{e['field']}: {e['detail']}" for e in errors),
+            field=errors[0]["field"],  # the first, as before; `errors` names every one
+            errors=errors,
         )
 
     @app.exception_handler(Unauthorized)

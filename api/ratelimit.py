@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.problems import send_problem
 
 PROTECTED = ("/api/v1/regulator", "/api/v1/queues", "/api/v1/audit/events")
-UNLIMITED = ("/static/", "/openapi.json")
+UNLIMITED = ("/static/", "/openapi.json", "/healthz", "/readyz", "/metrics")  # probes too
 MAX_CLIENTS = 100_000  # idle buckets are forgotten beyond this
 
 

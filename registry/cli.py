@@ -3,26 +3,31 @@ verify, verify-qr, sweep, audit, report, import, demo, project and projections. 
 prints one line, `registry: …`, and exits non-zero."""
 
 import argparse
+import contextlib
 import getpass
 import json
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from tqdm import tqdm
 
 from registry.aggregates.api_token import ROLES
-from registry.application import open_registry
+from registry.application import Registry, open_registry
+from registry.backups import backup, restore
 from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
+from registry.logs import uvicorn_log_config
 from registry.qrcodes import decode, token_of
-from registry.regulator_reports import make_monthly, overdue
+from registry.regulator_reports import FORMATS, make_monthly, overdue, render, status_changes
 from registry.rules.lifecycle import Status
-from registry.settings import Settings
+from registry.settings import STORAGE_ERRORS, Settings
 from registry.signing import open_keys, verify_with_jwks
 from registry.tokens import create_token, list_tokens, revoke_tokens
 from registry.transparency import verify_store
@@ -37,6 +42,14 @@ def _date(text: str) -> date:
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    settings = Settings()
+    with open_registry(settings) as registry:  # refuse here in one line, not in a worker
+        open_keys(registry, settings).check()
+    if "public_base_url" not in settings.model_fields_set:  # QR codes point at this server
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        os.environ["REGISTRY_PUBLIC_BASE_URL"] = f"http://{host}:{args.port}"
 
     uvicorn.run(
         "api.app:create_app",
@@ -44,7 +57,12 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        access_log=False,
+        access_log=False,  # REGISTRY_ACCESS_LOG=1 writes the registry's own, in JSON
+        # X-Forwarded-For is believed only from REGISTRY_TRUSTED_PROXIES (none by default;
+        # uvicorn's own default trusts 127.0.0.1, so any local process could pose as anyone).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
+        log_config=uvicorn_log_config() if settings.log_format == "json" else LOGGING_CONFIG,
     )
     return 0
 
@@ -162,13 +180,31 @@ def audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def backup_store(args: argparse.Namespace) -> int:
+    """SQLite's online backup of the store, safe while the server runs."""
+    count = backup(Settings(), args.file)
+    print(f"{args.file}: {count} events backed up", file=sys.stderr)
+    return 0
+
+
+def restore_store(args: argparse.Namespace) -> int:
+    """Put a backup in place, then prove it: `audit verify` on the restored copy."""
+    count = restore(Settings(), args.file)
+    print(f"restored {count} events; verifying", file=sys.stderr)
+    return audit(args)
+
+
 def report(args: argparse.Namespace) -> int:
     settings = Settings()
+    if args.action is None and (args.start is None or args.end is None):
+        raise InvalidInput("give --from DATE --to DATE, or `monthly` or `overdue`")
     with open_registry(settings) as registry:
+        if args.action is None:
+            print(_period_report(registry, settings, args))
+            return 0
         if args.action == "monthly":
-            path = make_monthly(
-                registry, open_keys(registry, settings), args.month, args.out, actor=_actor()
-            )
+            out = args.out or settings.reports_dir
+            path = make_monthly(registry, open_keys(registry, settings), args.month, out, _actor())
             print(path)
             return 0
         late = overdue(registry)
@@ -176,6 +212,17 @@ def report(args: argparse.Namespace) -> int:
         made = f"made {o.made_on}" if o.made_on else "never made"
         print(f"{o.month}: {o.items} status change(s), due {o.deadline}, {made}")
     return 1 if late else 0
+
+
+def _period_report(registry: Registry, settings: Settings, args: argparse.Namespace) -> Path:
+    """The changes recorded from --from to --to (Beijing days), as FILE and FILE.jws."""
+    items = status_changes(registry, args.start, args.end)
+    made = render(items, args.format, args.start, args.end, open_keys(registry, settings))
+    path = args.out or settings.reports_dir / made.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(made.body)
+    path.with_name(path.name + ".jws").write_text(made.signature + "\n")
+    return path
 
 
 def _actor() -> str:
@@ -208,8 +255,16 @@ def demo(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line too, like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"registry: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        sys.exit(2)
+
+
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="registry", description=__doc__)
+    main = Parser(prog="registry", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("serve", help="serve the HTTP API and pages")
@@ -250,13 +305,27 @@ def parser() -> argparse.ArgumentParser:
     actions.add_parser("verify", help="exit 0 when every event, chain and checkpoint checks out")
     p.set_defaults(run=audit)
 
-    p = commands.add_parser("report", help="reports to the regulator (§6.3.3)")
-    actions = p.add_subparsers(dest="action", required=True)
+    p = commands.add_parser(
+        "report", help="reports to the regulator (§6.3.3): --from/--to, monthly or overdue"
+    )
+    p.add_argument("--from", dest="start", type=_date, help="first day recorded (Beijing)")
+    p.add_argument("--to", dest="end", type=_date, help="last day recorded, inclusive")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--out", type=Path, help="the file (and FILE.jws); default in var/reports")
+    actions = p.add_subparsers(dest="action", required=False)
     monthly = actions.add_parser("monthly", help="write and record a month's report")
     monthly.add_argument("--month", required=True, help="YYYY-MM, a month that has ended")
-    monthly.add_argument("--out", type=Path, default=Path("var/reports"))
+    monthly.add_argument("--out", type=Path, help="default var/reports in REGISTRY_HOME")
     actions.add_parser("overdue", help="months not reported by the 10th; exit 1 if any")
     p.set_defaults(run=report)
+
+    p = commands.add_parser("backup", help="copy the SQLite store to FILE (online)")
+    p.add_argument("file", type=Path)
+    p.set_defaults(run=backup_store)
+
+    p = commands.add_parser("restore", help="restore a backup FILE, then audit verify it")
+    p.add_argument("file", type=Path)
+    p.set_defaults(run=restore_store)
 
     p = commands.add_parser("import", help="import certificates from CSV (see README)")
     p.add_argument("file", type=Path)
@@ -290,6 +359,25 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def refuse(message: str, code: int) -> int:
+    with contextlib.suppress(BrokenPipeError):
+        print(f"registry: {message}", file=sys.stderr)
+    return code
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def quiet_broken_pipe() -> int:
+    """`registry verify … | head`: the reader left; say nothing, and keep Python from
+    complaining while it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, as a shell reports a command its pipe cut off
+
+
 def _kid_taken_as_given(argv: list[str]) -> list[str]:
     """`registry keys retire KID`: a KID is base64url and one in 32 begins with "-", which
     argparse would read as an option; what follows the action is the KID, as written."""
@@ -303,9 +391,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(_kid_taken_as_given(list(sys.argv[1:] if argv is None else argv)))
     try:
         code: int = args.run(args)
+        sys.stdout.flush()  # a reader that went away (`| head`) is met here, not at exit
     except RegistryError as error:
-        print(f"registry: {error}", file=sys.stderr)
-        return 2
+        return refuse(str(error), 2)
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except KeyboardInterrupt:
+        return 130
+    except FileNotFoundError as error:
+        return refuse(f"{error.filename}: no such file / 文件不存在", 2)
+    except OSError as error:
+        return refuse(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "), 1)
+    except STORAGE_ERRORS as error:
+        return refuse(f"the store is unavailable ({first_line(error)}); nothing was changed", 3)
+    except Exception as error:  # a bug: one line here, never a traceback (README)
+        return refuse(f"internal error ({type(error).__name__}: {first_line(error)})", 70)
     return code
 
 

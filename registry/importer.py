@@ -8,14 +8,13 @@ one, exists), the batch is saved again row by row, and that row is skipped; so a
 interrupted import can be run again with nothing doubled.
 """
 
-import csv
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, cast
 
 from eventsourcing.persistence import IntegrityError
 
@@ -26,6 +25,7 @@ from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
 from registry.rules.lifecycle import COMMAND_NAMES, CommandName, Status
 from registry.rules.numbers import parse_number, registration_no, registration_year, sequence_of
+from registry.spreadsheets import Header, read_rows
 
 BATCH = 200
 REQUIRED = ("holder_name", "uscc", "address", "level", "decision_date", "person_days", "sites")
@@ -66,23 +66,8 @@ class ImportResult:
 
 
 def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; the header names the columns."""
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        yield from _rows(file)
-
-
-def _rows(file: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(file)
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(f"the CSV header lacks {', '.join(missing)}")
-    unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
-    if unknown:
-        raise InvalidInput(
-            f"unknown CSV column {unknown[0]!r}; the columns are {', '.join(COLUMNS)}"
-        )
-    for row in reader:
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+    """(line number, row) for each data row of a CSV (UTF-8 or GB18030) or XLSX file."""
+    return read_rows(path, Header(COLUMNS, REQUIRED))
 
 
 class Importer:

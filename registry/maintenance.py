@@ -1,15 +1,20 @@
-"""Keeps a serving process current: projects what other processes stored, sweeps daily."""
+"""Keeps a serving process current: projects what other processes stored, sweeps daily,
+makes last month's report to the regulator."""
 
 import logging
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from registry.application import Registry
+from registry.regulator_reports import make_monthly, reports_made
 from registry.signing import Keys
 
 if TYPE_CHECKING:
+    from registry.notifications import Notifier
     from registry.transparency import AuditLog
+    from registry.webhooks import Webhooks
 
 log = logging.getLogger("registry.maintenance")
 CHECKPOINT_EVERY = timedelta(minutes=10)  # when idle; AuditLog.issue re-signs hourly
@@ -25,11 +30,21 @@ class Maintenance:
         keys: Keys | None = None,
         audit: "AuditLog | None" = None,
         interval: float = 0.5,
+        reports_dir: Path | None = None,
+        webhooks: "Webhooks | None" = None,
+        notifier: "Notifier | None" = None,
     ):
         self.registry = registry
         self.keys = keys
         self.audit = audit
         self.interval = interval
+        self.webhooks = webhooks
+        self.notifier = notifier
+        self.reports = (
+            None
+            if reports_dir is None or keys is None
+            else MonthlyReporter(registry, keys, reports_dir)
+        )
         self.swept_on: date | None = None
         self.head = -1  # the log's head at the last tick
         self.next_checkpoint = datetime.min.replace(tzinfo=UTC)
@@ -65,6 +80,12 @@ class Maintenance:
         if can_sign and due and self.audit is not None:
             self.audit.issue()  # a signed checkpoint after each batch of commands
             self.next_checkpoint = self.registry.clock() + CHECKPOINT_EVERY
+        if self.reports is not None:
+            self.reports.tick()
+        if self.webhooks is not None:  # after the report: its event goes out in this tick
+            self.webhooks.tick(log_moved=head != self.head)
+        if self.notifier is not None:
+            self.notifier.tick(log_moved=head != self.head)
         self.head = head
 
     def _run(self) -> None:
@@ -75,3 +96,44 @@ class Maintenance:
                 log.exception("maintenance failed")
             if self._stop.wait(self.interval):
                 return
+
+
+class MonthlyReporter:
+    """Makes the previous month's report from the 1st (Beijing) by itself (§6.3.3: due by the
+    10th), once, in whichever process gets there first; a failure is retried with back-off
+    (1 minute, doubling, at most an hour) until it succeeds."""
+
+    def __init__(self, registry: Registry, keys: Keys, folder: Path):
+        self.registry = registry
+        self.keys = keys
+        self.folder = folder
+        self.done: str | None = None  # the last month known to be reported
+        self.failures = 0
+        self.next_try = datetime.min.replace(tzinfo=UTC)
+
+    def tick(self) -> None:
+        month = previous_month(self.registry.today())
+        now = self.registry.clock()
+        if month == self.done or now < self.next_try or self.keys.active_kid is None:
+            return
+        try:
+            if month not in reports_made(self.registry):
+                make_monthly(self.registry, self.keys, month, self.folder, actor=REPORTER)
+                log.info("made the monthly report of %s", month)
+        except Exception:  # retried: the report must reach the regulator
+            self.failures += 1
+            delay = min(RETRY_FIRST * 2 ** (self.failures - 1), RETRY_MOST)
+            self.next_try = now + delay
+            log.exception("the monthly report of %s failed; retry in %s", month, delay)
+            return
+        self.done, self.failures = month, 0
+
+
+REPORTER = "registry:monthly-report"
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MOST = timedelta(hours=1)
+
+
+def previous_month(today: date) -> str:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.isoformat()[:7]

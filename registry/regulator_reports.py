@@ -9,11 +9,12 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from eventsourcing.application import AggregateNotFoundError
 from openpyxl import Workbook
 
+from registry import canonical
 from registry.aggregates.chain import Stamp
 from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
@@ -28,6 +29,7 @@ FORMATS = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+FILES = (*FORMATS, "manifest.json")  # a monthly report's files
 EVENT_NAMES = {
     "Issued": "颁证",
     "Suspended": "暂停",
@@ -40,17 +42,23 @@ EVENT_NAMES = {
     "HolderDetailsChanged": "获证组织信息变更",
     "Recertified": "再认证换证",
 }
+# The certificate's status right after each change (证书状态).
+STATUS_AFTER = {"Suspended": "暂停", "Revoked": "撤销", "Cancelled": "注销", "Expired": "过期"}
+PROJECT = "大规模个性化定制服务认证"  # 认证项目: the certification of CESI-SC-OD13
+# The column titles a CNCA submission uses (README maps them to the JSON fields).
 COLUMNS = [
     ("position", "序号"),
     ("certificate_no", "证书编号"),
     ("registration_no", "注册号"),
-    ("holder_name", "获证组织"),
+    ("holder_name", "获证组织名称"),
     ("uscc", "统一社会信用代码"),
+    ("project", "认证项目"),
     ("event", "事件"),
     ("event_name", "事件名称"),
+    ("status", "证书状态"),
     ("reason", "原因代码"),
     ("reason_text", "原因"),
-    ("effective_date", "生效日期"),
+    ("effective_date", "状态变化日期"),
     ("recorded_at", "记录时间"),
 ]
 
@@ -66,6 +74,8 @@ class Report:
 
 class ReportItem(Change):
     event_name: str  # Chinese
+    status: str  # 证书状态 right after the change, Chinese
+    project: str  # 认证项目
 
 
 def status_changes(registry: Registry, start: date, end: date) -> list[ReportItem]:
@@ -74,7 +84,32 @@ def status_changes(registry: Registry, start: date, end: date) -> list[ReportIte
         raise InvalidInput("the period ends before it starts", field="to")
     registry.catch_up_projections()
     changes = registry.feed.recorded_between(day_start_utc(start), day_start_utc(end + ONE_DAY))
-    return [{**change, "event_name": EVENT_NAMES[change["event"]]} for change in changes]
+    return [_item(change) for change in changes]
+
+
+def monthly_changes(
+    registry: Registry, month: str, up_to_position: int, after: tuple[str, int] | None
+) -> list[ReportItem]:
+    """The monthly rule (§6.3.3): every status change *effective* by the month's last day
+    (Beijing) and stored by `up_to_position` (the log's head when the report is made), less
+    what the previous report held (effective by *its* month's end and stored by *its*
+    position). Both bounds only grow from one report to the next, so each change is in the
+    first report whose bounds reach it: a change recorded late (backdated) goes into the
+    month it is effective in if that report is not made yet, else into the next; none is
+    dropped or doubled."""
+    _, end = month_bounds(month)
+    less = None if after is None else (month_bounds(after[0])[1].isoformat(), after[1])
+    changes = registry.feed.effective_and_stored_by(end.isoformat(), up_to_position, less)
+    return [_item(change) for change in changes]
+
+
+def _item(change: Change) -> ReportItem:
+    return {
+        **change,
+        "event_name": EVENT_NAMES[change["event"]],
+        "status": STATUS_AFTER.get(change["event"], "有效"),
+        "project": PROJECT,
+    }
 
 
 def _rows(items: list[ReportItem]) -> list[list[object]]:
@@ -126,34 +161,78 @@ def deadline(month: str) -> date:
 
 
 def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor: str) -> Path:
-    """Write the month's report (CSV, JSON and XLSX, each with a .jws signature) and record it."""
+    """Write the month's report (CSV, JSON and XLSX, each with a .jws signature, and a signed
+    manifest of the three) and record it. Made again, a month's report holds the same
+    changes (its recorded bound is kept) and nothing new is recorded."""
     start, end = month_bounds(month)
     today = registry.today()
     if end >= today:
         raise LifecycleConflict(
             f"{month} has not ended: its report can be made from {end + ONE_DAY}"
         )
-    items = status_changes(registry, start, end)
+    registry.catch_up_projections()
+    reports = _reports(registry) or RegulatorReports.start(stamp=Stamp(actor, registry.clock()))
+    made = reports.monthly.get(month)
+    later = sorted(m for m in reports.monthly if m > month)
+    if made is None and later:
+        raise LifecycleConflict(
+            f"the report of {later[0]} is made: {month}'s changes are in it (reports follow "
+            "one another in order)"
+        )
+    if made is not None:
+        up_to = made.up_to_position
+        after = None if made.after_month is None else (made.after_month, made.after_position or 0)
+    else:
+        up_to = registry.recorder.max_notification_id() or 0
+        after = _previous(reports, month)
+    items = monthly_changes(registry, month, up_to, after)
     folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
+    files = {}
     for fmt in FORMATS:
         report = render(items, fmt, start, end, keys)
         path = folder / f"regulator-report-{month}.{fmt}"
         path.write_bytes(report.body)
         path.with_name(path.name + ".jws").write_text(report.signature + "\n")
-        digest.update(report.body)
-    reports = _reports(registry) or RegulatorReports.start(stamp=Stamp(actor, registry.clock()))
-    reports.record(
-        month=month,
-        items=len(items),
-        first_position=items[0]["position"] if items else None,
-        last_position=items[-1]["position"] if items else None,
-        sha256=digest.hexdigest(),
-        made_on=today,
-        stamp=Stamp(actor, registry.clock()),
+        files[fmt] = {"sha256": hashlib.sha256(report.body).hexdigest(), "bytes": len(report.body)}
+    manifest = canonical.dumps(
+        {
+            "month": month,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "rule": MONTHLY_RULE,
+            "items": len(items),
+            "up_to_position": up_to,
+            "after": None if after is None else {"month": after[0], "up_to_position": after[1]},
+            "files": files,
+        }
     )
-    registry.save(reports)
+    path = folder / f"regulator-report-{month}.manifest.json"
+    path.write_bytes(manifest)
+    path.with_name(path.name + ".jws").write_text(keys.sign_detached(manifest)[1] + "\n")
+    if made is None:
+        reports.record_monthly(
+            month=month,
+            items=len(items),
+            up_to_position=up_to,
+            after=after,
+            sha256=hashlib.sha256(manifest).hexdigest(),
+            made_on=today,
+            stamp=Stamp(actor, registry.clock()),
+        )
+        registry.save(reports)
     return folder / f"regulator-report-{month}.csv"
+
+
+MONTHLY_RULE = (
+    "changes effective by the month's last day (Beijing) and stored by up_to_position, "
+    "less those effective by the previous report's month end and stored by its up_to_position"
+)
+
+
+def _previous(reports: RegulatorReports, month: str) -> tuple[str, int] | None:
+    """The latest report before `month` and the position it was bounded by."""
+    earlier = [m for m in reports.bounds if m < month]
+    return None if not earlier else (max(earlier), reports.bounds[max(earlier)])
 
 
 @dataclass(frozen=True)
@@ -188,6 +267,47 @@ def _months_with_changes(registry: Registry) -> list[tuple[str, int]]:
             counts[month] = counts.get(month, 0) + 1
             last = position
     return sorted(counts.items())
+
+
+def monthly_reports(registry: Registry, folder: Path) -> list[dict[str, Any]]:
+    """Every month reported, oldest first: its period, when it was made, how many changes,
+    its bounds, the digest of its manifest, and which of its files `folder` holds."""
+    reports = _reports(registry)
+    listed = []
+    for month, made_on in sorted(({} if reports is None else reports.made).items()):
+        start, end = month_bounds(month)
+        made = None if reports is None else reports.monthly.get(month)
+        signature = folder / f"regulator-report-{month}.manifest.json.jws"
+        listed.append(
+            {
+                "month": month,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "made_on": made_on.isoformat(),
+                "made_at": None if made is None else made.timestamp.isoformat(),
+                "items": None if made is None else made.items,
+                "up_to_position": None if made is None else made.up_to_position,
+                "manifest_sha256": None if made is None else made.sha256,
+                "signature": signature.read_text().strip() if signature.exists() else None,
+                "formats": [f for f in FILES if report_file(folder, month, f)],
+            }
+        )
+    return listed
+
+
+def report_file(folder: Path, month: str, fmt: str) -> Path | None:
+    """A monthly report's file (csv, json, xlsx or manifest.json) if `folder` holds it."""
+    month_bounds(month)  # refuses what is not a month
+    if fmt not in FILES:
+        raise InvalidInput(f"format is csv, json, xlsx or manifest.json, not {fmt!r}")
+    path = folder / f"regulator-report-{month}.{fmt}"
+    return path if path.is_file() else None
+
+
+def reports_made(registry: Registry) -> dict[str, date]:
+    """Month (YYYY-MM) -> the day its report was first made."""
+    reports = _reports(registry)
+    return {} if reports is None else dict(reports.made)
 
 
 def _reports(registry: Registry) -> RegulatorReports | None:

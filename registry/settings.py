@@ -1,5 +1,6 @@
 """Configuration from the environment (REGISTRY_*), and the store a database URL names."""
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -7,8 +8,10 @@ from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
+import psycopg_pool
+from eventsourcing import persistence as es
 from psycopg import sql
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.errors import InvalidInput
@@ -24,6 +27,39 @@ class Settings(BaseSettings):
     rate_limit: int = 120  # public requests per minute per client address; 0 turns it off
     projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
     dev_mode: bool = False  # allows a keyring without a passphrase (make run); never in production
+    home: Path | None = None  # relative paths (var/, keys/) are resolved from here; None: cwd
+    reports_dir: Path = Path("var/reports")  # the monthly reports' files
+    monthly_reports: bool = True  # the server makes last month's report itself (from the 1st)
+    smtp_host: str | None = None  # e-mail notifications when set
+    smtp_port: int = 25
+    smtp_from: str = "registry@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    notify_registrars: str = ""  # addresses, comma-separated: the daily digest of deadlines
+    notify_regulator: str = ""  # addresses, comma-separated: each monthly report made
+    ready_max_lag: int = 1000  # /readyz fails while a read model is further behind the log
+    metrics_token: SecretStr | None = None  # /metrics for non-loopback clients with this bearer
+    access_log: bool = False  # one JSON line per request on stderr (logger registry.access)
+    log_format: Literal["text", "json"] = "text"  # json: every log line a JSON document
+    # Addresses (comma-separated, or *) whose X-Forwarded-For is believed: the reverse proxy.
+    trusted_proxies: str = ""
+
+    @model_validator(mode="after")
+    def _from_home(self) -> "Settings":
+        """Resolve the store's file and the keyring from REGISTRY_HOME, so that a command run
+        in another folder finds them (and does not make a new empty registry there)."""
+        if self.home is not None:
+            self.keys_dir = self.resolve(self.keys_dir)
+            self.reports_dir = self.resolve(self.reports_dir)
+            url = urlsplit(self.database_url)
+            path = unquote(url.path[1:] if url.path.startswith("/") else url.path)
+            if url.scheme == "sqlite" and path and not path.startswith("file:"):
+                self.database_url = f"sqlite:///{self.resolve(Path(path))}"
+        return self
+
+    def resolve(self, path: Path) -> Path:
+        return path if self.home is None or path.is_absolute() else self.home / path
 
 
 def storage_env(database_url: str) -> dict[str, str]:
@@ -63,6 +99,18 @@ def storage_env(database_url: str) -> dict[str, str]:
         f"not {url.scheme or database_url!r}"
     )
 
+
+# The store failing under us (server restarted, connections cut, disk full, file read-only):
+# a clear, retryable 503; the command appended nothing, as every save is one transaction.
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    es.OperationalError,
+    es.InterfaceError,
+    es.InternalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    sqlite3.OperationalError,
+)
 
 SETUP_LOCK = 0x63657274  # "cert": one advisory lock serialises the registry's DDL
 

@@ -6,6 +6,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,12 +15,16 @@ from psycopg import sql
 
 from registry.application import Registry, open_registry
 from registry.settings import Settings
+from registry.signing import Keys, open_keys
 from tests.examples import NOW
 
 ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Servers under test make no monthly report by themselves (it would add events under the
+# tests' feet); tests/integration/test_monthly_reports.py drives the reporter by hand.
+os.environ["REGISTRY_MONTHLY_REPORTS"] = "0"
 
 # Hypothesis: in CI the same examples on every run (a red CI means a change broke something,
 # never a new draw) and no example database; elsewhere fresh draws, remembered in
@@ -109,3 +114,11 @@ def registry(database_url: str, clock: Clock) -> Iterator[Registry]:
     app = open_registry(Settings(database_url=database_url), clock=clock)
     yield app
     app.close()
+
+
+@pytest.fixture
+def keys(registry: Registry, tmp_path: Path) -> Keys:
+    """A development keyring with an active key, on the `registry` fixture's store."""
+    ring = open_keys(registry, Settings(keys_dir=tmp_path / "keys", dev_mode=True))
+    ring.generate()
+    return ring

@@ -14,6 +14,10 @@ class RegulatorReports(Chained):
 
     if TYPE_CHECKING:
         made: dict[str, date]  # month (YYYY-MM) -> the day its first report was made
+        monthly: dict[str, "RegulatorReports.MonthlyReportMade"]  # month -> how it was made
+        # month -> the last position its report held: a report by the former rule (by day
+        # recorded) counts as bounded by the last change it listed
+        bounds: dict[str, int]
 
     @classmethod
     def start(cls, *, stamp: Stamp) -> "RegulatorReports":
@@ -41,9 +45,37 @@ class RegulatorReports(Chained):
             sha256=sha256,
         )
 
+    def record_monthly(
+        self,
+        *,
+        month: str,
+        items: int,
+        up_to_position: int,
+        after: tuple[str, int] | None,
+        sha256: str,
+        made_on: date,
+        stamp: Stamp,
+    ) -> None:
+        """A month's report by the rule of `registry.reports.monthly_changes`: the changes
+        effective by the month's end and stored by `up_to_position`, less those the report
+        of month `after[0]` (stored by `after[1]`) held. `sha256`: its manifest's."""
+        self._record(
+            self.MonthlyReportMade,
+            stamp=stamp,
+            effective_date=made_on,
+            month=month,
+            items=items,
+            up_to_position=up_to_position,
+            after_month=None if after is None else after[0],
+            after_position=None if after is None else after[1],
+            sha256=sha256,
+        )
+
     class Started(Chained.Created):
         def apply(self, reports: "RegulatorReports") -> None:
             reports.made = {}
+            reports.monthly = {}
+            reports.bounds = {}
 
     class ReportMade(Chained.Event):
         month: str
@@ -55,3 +87,21 @@ class RegulatorReports(Chained):
         def apply(self, reports: "RegulatorReports") -> None:
             assert self.effective_date is not None
             reports.made.setdefault(self.month, self.effective_date)
+            reports.bounds.setdefault(self.month, self.last_position or 0)
+
+    class MonthlyReportMade(Chained.Event):
+        """A new event rather than a field added to ReportMade: a stored event's hash covers
+        its fields, so the old one's fields stay as they are."""
+
+        month: str
+        items: int
+        up_to_position: int
+        after_month: str | None
+        after_position: int | None
+        sha256: str
+
+        def apply(self, reports: "RegulatorReports") -> None:
+            assert self.effective_date is not None
+            reports.made.setdefault(self.month, self.effective_date)
+            reports.monthly.setdefault(self.month, self)
+            reports.bounds.setdefault(self.month, self.up_to_position)

@@ -3,6 +3,7 @@
 import json
 from typing import Any, TypedDict, cast
 
+from registry.aggregates.certificate import Certificate
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, Queries
 
@@ -160,3 +161,57 @@ class AuditQueries(Queries):
             "SELECT leaf_index, hash FROM audit_events WHERE position = %s", (position,)
         )
         return None if row is None else (int(row[0]), str(row[1]))
+
+    def public_entries(self, start: int, end: int) -> list[dict[str, Any]]:
+        """Leaves `start`..`end` (0-based, inclusive) in their public form: no actor, data only
+        where public, and the hash each leaf is made of."""
+        rows = self.store.query(
+            "SELECT leaf_index, position, registration_no, type, version, recorded_at, "
+            "effective_date, data, hash, prev_hash FROM audit_events "
+            "WHERE leaf_index >= %s AND leaf_index <= %s ORDER BY leaf_index",
+            (start, end),
+        )
+        entries = []
+        for (
+            index,
+            position,
+            registration,
+            type_,
+            version,
+            recorded,
+            effective,
+            data,
+            h,
+            prev,
+        ) in rows:
+            public = type_ in PUBLIC_DATA_TYPES
+            entries.append(
+                {
+                    "leaf_index": int(index),
+                    "position": int(position),
+                    "registration_no": registration,
+                    "type": type_,
+                    "version": int(version),
+                    "recorded_at": recorded,
+                    "effective_date": effective,
+                    "data": json.loads(data) if public else None,
+                    "hash": h,
+                    "prev_hash": prev,
+                }
+            )
+        return entries
+
+
+# Event types whose data anyone may read (an allow-list: a new kind of event stays private
+# until named here): the certificates', the keyring's public keys, the reports made. Tokens'
+# and idempotency records' data stay private; their hashes are leaves of the log all the same.
+PUBLIC_DATA_TYPES = frozenset(
+    {
+        name
+        for name, value in vars(Certificate).items()
+        if isinstance(value, type)
+        and issubclass(value, Certificate.Event)
+        and name not in ("Event", "Created")  # the bases, never stored as such
+    }
+    | {"KeyGenerated", "KeyActivated", "KeyRetired", "KeyCompromised", "ReportMade"}
+)

@@ -142,10 +142,24 @@ class FeedQueries(Queries):
 
     def recorded_between(self, start: str, end: str) -> list[Change]:
         """The status changes recorded in [start, end) (UTC ISO text), in position order."""
+        return self._changes("recorded_at >= %s AND recorded_at < %s", start, end)
+
+    def effective_and_stored_by(
+        self, last_day: str, position: int, less: tuple[str, int] | None = None
+    ) -> list[Change]:
+        """The changes effective by `last_day` (ISO date) and stored by `position`, less
+        those that were also effective by `less[0]` and stored by `less[1]`."""
+        condition = "effective_date <= %s AND position <= %s"
+        params: list[object] = [last_day, position]
+        if less is not None:
+            condition += " AND NOT (effective_date <= %s AND position <= %s)"
+            params += list(less)
+        return self._changes(condition, *params)
+
+    def _changes(self, condition: str, *params: object) -> list[Change]:
         rows = self.store.query(
-            f"SELECT {CHANGE_COLUMNS} FROM regulator_feed "
-            "WHERE recorded_at >= %s AND recorded_at < %s ORDER BY position",
-            (start, end),
+            f"SELECT {CHANGE_COLUMNS} FROM regulator_feed WHERE {condition} ORDER BY position",
+            params,
         )
         return [cast(Change, dict(zip(Change.__annotations__, row, strict=True))) for row in rows]
 

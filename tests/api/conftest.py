@@ -58,6 +58,7 @@ def settings(durable_database_url: str, tmp_path: Path) -> Settings:
         key_passphrase=SecretStr(PASSPHRASE),
         public_base_url="https://registry.example",
         rate_limit=0,  # one test client makes many requests; test_ratelimit.py tests limiting
+        reports_dir=tmp_path / "reports",
     )
 
 

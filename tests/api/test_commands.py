@@ -81,6 +81,16 @@ def test_invalid_issue_is_422_naming_the_field_and_stores_nothing(
     assert api.client.get("/api/v1/verify?number=CESI2026EV/IMG10001").status_code == 404
 
 
+def test_a_422_lists_every_invalid_field(api: Api) -> None:
+    bad = body(issue_request()) | {"level": 7, "person_days": -1, "surprise": 1}
+
+    response = api.client.post("/api/v1/certificates", json=bad, headers=api.auth())
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["level", "person_days", "surprise"]
+    assert response.json()["field"] == "level"
+
+
 def test_evaluation_below_the_level_is_422_citing_the_rule(api: Api) -> None:
     weak = {"not_met": 3, "partially_met": 20, "fully_met": 84, "report_ref": "TR"}
 

@@ -43,7 +43,7 @@ def test_csv_report_opens_in_excel_and_its_signature_verifies(api: Api) -> None:
     assert [r["事件"] for r in rows] == ["Issued", "Suspended"]
     assert rows[1]["原因"] == "发现获证组织服务持续地或严重地不满足认证要求"
     assert rows[1]["统一社会信用代码"] == "91440300708461136T"
-    assert rows[1]["生效日期"] == "2026-06-01"
+    assert rows[1]["状态变化日期"] == "2026-06-01"
     assert detached_verifies(api, signature, body)
     assert not detached_verifies(api, signature, body + b" ")
 
@@ -60,7 +60,7 @@ def test_xlsx_report_opens_with_openpyxl(api: Api) -> None:
     assert sheet is not None
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][:3] == ["序号", "证书编号", "注册号"]
-    assert [row[6] for row in values[1:]] == ["颁证", "撤销"]
+    assert [row[7] for row in values[1:]] == ["颁证", "撤销"]
     assert detached_verifies(api, signature, body)
 
 

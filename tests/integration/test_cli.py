@@ -1,12 +1,15 @@
 """The `registry` command line: one-line errors, non-zero exits, nothing changed."""
 
+import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from registry.settings import Settings
-from tests.processes import cli
+from tests.processes import cli, settings_env
 
 
 def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -56,3 +59,99 @@ def test_a_kid_beginning_with_a_dash_is_read_as_the_kid_not_an_option(
     assert result.stderr.strip() == (
         "registry: no key '-VypXUJ2' in the keyring (see `registry keys list`)"
     )
+
+
+def test_importing_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = run("import", str(tmp_path / "missing.csv"), tmp_path=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("registry: ")
+    assert "missing.csv" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_store_is_one_line(tmp_path: Path) -> None:
+    settings = Settings(database_url="postgresql://nobody@127.0.0.1:1/none")
+
+    result = cli(settings, "sweep")
+
+    assert result.returncode == 3
+    assert result.stderr.startswith("registry: the store is unavailable")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serving_with_an_unencrypted_key_outside_development_mode_is_one_line(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/registry.sqlite"
+    dev = Settings(database_url=url, keys_dir=tmp_path, dev_mode=True)
+    assert cli(dev, "keys", "generate").returncode == 0
+
+    result = cli(Settings(database_url=url, keys_dir=tmp_path), "serve", "--port", "1")
+
+    assert result.returncode == 2
+    assert "is not encrypted" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_reader_that_goes_away_is_met_quietly(tmp_path: Path) -> None:
+    """`registry token list | head -0`: the pipe is closed before the command writes."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/registry.sqlite")
+    for n in range(3):
+        cli(settings, "token", "create", "--role", "auditor", "--name", f"a{n}")
+    read, write = os.pipe()
+    os.close(read)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "token", "list"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **settings_env(settings)},
+        timeout=120,
+        check=False,
+    )
+    os.close(write)
+
+    assert result.returncode == 141
+    assert result.stderr == ""
+
+
+def test_a_report_for_any_period_is_written_with_its_signature(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/registry.sqlite", keys_dir=tmp_path, dev_mode=True
+    )
+    assert cli(settings, "keys", "generate").returncode == 0
+    out = tmp_path / "period.json"
+
+    result = cli(
+        settings,
+        "report",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_bytes()) == {"from": "2026-11-01", "to": "2026-11-30", "items": []}
+    assert out.with_name("period.json.jws").read_text().count(".") == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report",), "give --from DATE --to DATE"),
+        (("report", "--from", "2026-02-30", "--to", "2026-03-01"), "is not a date"),
+    ],
+)
+def test_report_refusals_are_one_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = run(*args, tmp_path=tmp_path)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,132 @@
+"""E-mail notifications, sent to a real SMTP server (aiosmtpd) on a free local port."""
+
+import email
+import email.policy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from registry.application import Registry
+from registry.notifications import FIRST_RETRY, Mailer, Notifier
+from registry.regulator_reports import make_monthly
+from registry.signing import Keys
+from tests.conftest import Clock
+from tests.examples import issue_request
+from tests.processes import free_port
+
+REGISTRARS = ["registrar@cb.example"]
+REGULATOR = ["reports@cnca.example"]
+
+
+class Inbox:
+    """aiosmtpd's handler: every message accepted, kept with its recipients."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(port: int) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def notifier(registry: Registry, port: int, tmp_path: Path) -> Notifier:
+    return Notifier(
+        registry,
+        Mailer("127.0.0.1", port, "registry@cb.example"),
+        registrars=REGISTRARS,
+        regulator=REGULATOR,
+        reports_dir=tmp_path / "reports",
+    )
+
+
+def suspended(registry: Registry) -> str:
+    """A suspension whose restore deadline (2026-11-30) is five days after today."""
+    no = str(registry.issue(actor="alice", **issue_request())["registration_no"])
+    registry.command(
+        "suspend",
+        no,
+        {"reason": "g", "details": "请求", "effective_date": date(2026, 6, 1)},
+        actor="alice",
+    )
+    return no
+
+
+def text(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert isinstance(part, EmailMessage)
+    return str(part.get_content())
+
+
+def test_registrars_get_one_digest_a_day_of_approaching_deadlines(
+    registry: Registry, clock: Clock, tmp_path: Path
+) -> None:
+    no = suspended(registry)
+    port = free_port()
+    with smtp_server(port) as inbox:
+        mail = notifier(registry, port, tmp_path)
+        mail.tick()
+        mail.tick()
+        clock.advance(days=1)
+
+        mail.tick()
+
+    assert [to for to, _ in inbox.messages] == [REGISTRARS, REGISTRARS]
+    body = text(inbox.messages[0][1])
+    assert f"restore deadline 2026-11-30 (suspended): {no}R00" in body
+
+
+def test_the_regulator_gets_each_monthly_report_with_its_files(
+    registry: Registry, keys: Keys, clock: Clock, tmp_path: Path
+) -> None:
+    suspended(registry)
+    clock.now = clock.now.replace(month=12, day=1)
+    make_monthly(registry, keys, "2026-11", tmp_path / "reports", actor="test")
+    port = free_port()
+    with smtp_server(port) as inbox:
+        mail = notifier(registry, port, tmp_path)
+
+        mail.tick()
+        mail.tick()
+
+    to_regulator = [m for to, m in inbox.messages if to == REGULATOR]
+    assert len(to_regulator) == 1
+    names = [part.get_filename() for part in to_regulator[0].iter_attachments()]
+    assert "regulator-report-2026-11.csv" in names
+    assert "regulator-report-2026-11.manifest.json.jws" in names
+    assert "2026-11" in str(to_regulator[0]["Subject"])
+
+
+def test_a_mail_server_that_is_down_is_retried_after_a_back_off(
+    registry: Registry, clock: Clock, tmp_path: Path
+) -> None:
+    suspended(registry)
+    port = free_port()
+    mail = notifier(registry, port, tmp_path)
+    mail.tick()  # nothing listens: refused
+
+    with smtp_server(port) as inbox:
+        mail.tick()  # within the back-off
+        early = len(inbox.messages)
+        clock.advance(seconds=FIRST_RETRY.total_seconds())
+        mail.tick()
+
+    assert early == 0
+    assert [to for to, _ in inbox.messages] == [REGISTRARS]
