@@ -13,11 +13,12 @@ from api import pages, problems
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
 from api.routes import audit as audit_routes
-from api.routes import commands, oversight, public, qr
+from api.routes import commands, oversight, pdf, public, qr
 from registry.application import Clock, open_registry, utc_now
 from registry.audit import AuditLog
 from registry.keyring import open_keys
 from registry.maintenance import Maintenance
+from registry.pdfcert import PdfCertificates
 from registry.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -39,6 +40,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.keys = keys
         app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
+        app.state.pdfs = PdfCertificates(
+            keys, public_base_url=settings.public_base_url, clock=clock, tsa_url=settings.tsa_url
+        )
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -59,13 +63,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     # The public reads first: routes are matched in order, and they are the hot ones.
     app.include_router(public.router)
     app.include_router(qr.router)
+    app.include_router(pdf.router)
     app.include_router(audit_routes.router)
     app.include_router(pages.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
     # Hot public reads, served ahead of their FastAPI declarations (kept for the OpenAPI
     # document) by the same functions as plain Starlette routes: ~30 us a request, not ~85.
-    app.router.routes[:0] = [*public.FAST_ROUTES, *qr.FAST_ROUTES]
+    app.router.routes[:0] = [*public.FAST_ROUTES, *qr.FAST_ROUTES, *pdf.FAST_ROUTES]
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )

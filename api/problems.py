@@ -24,6 +24,8 @@ from registry.errors import (
     RuleViolation,
 )
 from registry.keyring import KeyringError
+from registry.pdfcert import NoFont, NotInForce
+from registry.x509chain import ChainError
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -37,6 +39,9 @@ STATUS: dict[type[RegistryError], int] = {
     ConcurrencyConflict: 409,
     NotFound: 404,
     KeyringError: 503,
+    NotInForce: 410,
+    ChainError: 503,
+    NoFont: 503,
 }
 
 

@@ -13,16 +13,19 @@ from pathlib import Path
 from tqdm import tqdm
 
 from registry.aggregates.api_token import ROLES
+from registry.aggregates.keyring import COMPROMISED
 from registry.application import open_registry
 from registry.audit import verify_store
 from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
 from registry.keyring import open_keys, verify_with_jwks
+from registry.pdfcert import STATUS_ZH, PdfCertificates, read_pdf, verify_pdf
 from registry.qrcodes import decode, token_of
 from registry.reports import make_monthly, overdue
 from registry.settings import Settings
 from registry.tokens import create_token, list_tokens, revoke_tokens
+from registry.x509chain import load_certificate, root_certificate
 
 
 def _date(text: str) -> date:
@@ -144,6 +147,57 @@ def verify_qr(args: argparse.Namespace) -> int:
     return 0 if verdict.authentic else 1
 
 
+def certificate(args: argparse.Namespace) -> int:
+    """Write the electronic certificate: the signed PDF of a certificate in force."""
+    settings = Settings()
+    with open_registry(settings) as registry:
+        pdfs = PdfCertificates(
+            open_keys(registry, settings),
+            public_base_url=settings.public_base_url,
+            clock=registry.clock,
+            tsa_url=settings.tsa_url,
+        )
+        pdf = pdfs.pdf(registry.verify(number=args.number))
+    try:
+        args.out.write_bytes(pdf)
+    except OSError as error:
+        raise InvalidInput(f"{args.out}: cannot write it ({error.strerror})") from None
+    print(args.out)
+    return 0
+
+
+def verify_pdf_file(args: argparse.Namespace) -> int:
+    """Check an electronic certificate: its PAdES signature against the root, then (online)
+    its key and the certificate's live status. Exit 0 only when all hold."""
+    settings = Settings()
+    root = load_certificate(args.trust) if args.trust else root_certificate(settings.keys_dir)
+    verdict = verify_pdf(read_pdf(args.file), root)
+    if not verdict.signed:
+        print(f"NOT signed by the registry: {verdict.reason}")
+        return 1
+    print(f"signed: intact, chains to the root, not modified since {verdict.signed_at}")
+    print(f"key: {verdict.kid}")
+    print(f"certificate: {verdict.certificate_no}")
+    if args.offline:
+        print("live status: not checked (--offline); a key compromised since is not known")
+        return 0
+    with open_registry(settings) as registry:
+        key_status = open_keys(registry, settings).status(verdict.kid)
+        answer = registry.verify(number=str(verdict.certificate_no))
+    if key_status in (None, COMPROMISED):
+        why = "was marked compromised" if key_status else "is not in this registry's keyring"
+        print(f"NOT trusted: the signing key {verdict.kid} {why}")
+        return 1
+    status = answer["status"]
+    line = f"status: {status} ({STATUS_ZH[status]}) since {answer['status_since']}"
+    reason = (answer["revocation"] or answer["suspension"] or {}).get("reason_text")
+    print(line + (f": {reason}" if reason else ""))
+    if status != "valid":
+        print(f"NOT in force; the current certificate is {answer['current_certificate_no']}")
+        return 3
+    return 0
+
+
 def audit(args: argparse.Namespace) -> int:
     """Recompute every hash, chain, Merkle root and checkpoint signature from the store."""
     settings = Settings(projector="external")
@@ -241,6 +295,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("image", type=Path)
     p.add_argument("--jwks", type=Path, help="a saved /.well-known/jwks.json")
     p.set_defaults(run=verify_qr)
+
+    p = commands.add_parser("certificate", help="the electronic certificate (signed PDF)")
+    actions = p.add_subparsers(dest="action", required=True)
+    make_pdf = actions.add_parser("pdf", help="write the signed PDF of a certificate in force")
+    make_pdf.add_argument("number", help="registration or current certificate number")
+    make_pdf.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    p.set_defaults(run=certificate)
+
+    p = commands.add_parser("verify-pdf", help="check an electronic certificate (signed PDF)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--trust", type=Path, help="the root certificate (PEM) to trust")
+    p.add_argument("--offline", action="store_true", help="the signature only, no live status")
+    p.set_defaults(run=verify_pdf_file)
 
     p = commands.add_parser("audit", help="tamper evidence")
     actions = p.add_subparsers(dest="action", required=True)

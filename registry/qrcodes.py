@@ -2,6 +2,7 @@
 
 import io
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,26 @@ def svg(data: str) -> bytes:
     buffer = io.BytesIO()
     _code(data).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
     return buffer.getvalue()
+
+
+@lru_cache(maxsize=4096)
+def compact_svg(data: str) -> bytes:
+    """The same code as `svg`, drawn as one rectangle per run of dark modules in a row: a
+    path a fraction as long, which a PDF renderer draws in a fraction of the time."""
+    rows = _code(data).get_matrix()  # the quiet zone included
+    runs, x = [], 0
+    for y, row in enumerate(rows):
+        x = 0
+        for dark, group in groupby(row):
+            width = len(list(group))
+            if dark:
+                runs.append(f"M{x} {y}h{width}v1h-{width}z")
+            x += width
+    size = len(rows)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}">'
+        f'<path d="{"".join(runs)}"/></svg>'
+    ).encode()
 
 
 def decode(path: Path) -> list[str]:
