@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test lint unit bench clean
+.PHONY: install browser fonts run test lint unit bench clean
 
 install: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # A development keyring (no passphrase) is made in keys/ when none can sign.
-run: install
+run: install fonts
 	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry keys generate --if-missing
 	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry serve --host 127.0.0.1 --port 8000
 
@@ -32,7 +32,17 @@ browser:
 	      chromium fonts-wqy-zenhei >/dev/null; \
 	  else echo "note: no Chromium and not root: the browser tests will say why they skip"; fi; }
 
-unit: install browser
+# The PDF certificate embeds a CJK font as a subset and WeasyPrint draws with Pango: both
+# from Debian, installed here when missing (as root).
+fonts:
+	@{ [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] && \
+	  ldconfig -p | grep -q libpangoft2-1.0; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else echo "note: no CJK font or Pango and not root: PDF certificates will say why"; fi; }
+
+unit: install browser fonts
 	$(BIN)/pytest -q
 
 test: lint unit

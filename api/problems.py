@@ -24,7 +24,7 @@ from registry.errors import (
     RuleViolation,
 )
 from registry.keyring import KeyringError
-from registry.pdfcert import NoFont, NotInForce
+from registry.pdfcert import NotInForce, PdfUnavailable
 from registry.x509chain import ChainError
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
@@ -41,7 +41,7 @@ STATUS: dict[type[RegistryError], int] = {
     KeyringError: 503,
     NotInForce: 410,
     ChainError: 503,
-    NoFont: 503,
+    PdfUnavailable: 503,
 }
 
 

@@ -86,7 +86,9 @@ def require_printable(answer: dict[str, Any]) -> None:
         )
 
 
-class NoFont(RegistryError):
+class PdfUnavailable(RegistryError):
+    """The machine lacks what renders a PDF (a CJK font, Pango)."""
+
     slug = "pdf-unavailable"
     title = "Electronic certificates unavailable"
 
@@ -94,7 +96,7 @@ class NoFont(RegistryError):
 def cjk_font() -> Path:
     found = next((path for path in FONTS if path.exists()), None)
     if found is None:
-        raise NoFont(
+        raise PdfUnavailable(
             "no CJK font to embed in the PDF: install fonts-noto-cjk or fonts-wqy-zenhei "
             "(`make fonts` does, as root)"
         )
@@ -139,8 +141,14 @@ class PdfCertificates:
         return pdf
 
     def render(self, answer: dict[str, Any]) -> bytes:
-        from weasyprint import CSS, HTML  # loads Pango: only where a PDF is made
-        from weasyprint.text.fonts import FontConfiguration
+        try:  # loads Pango: only where a PDF is made
+            from weasyprint import CSS, HTML
+            from weasyprint.text.fonts import FontConfiguration
+        except OSError as error:
+            raise PdfUnavailable(
+                f"WeasyPrint cannot load Pango ({error}): install libpangoft2-1.0-0 "
+                "(`make fonts` does, as root)"
+            ) from None
 
         url = self.public_base_url + VERIFY_PATH + self.keys.sign(printed_claims(answer))
         qr = "data:image/svg+xml;base64," + base64.b64encode(compact_svg(url)).decode()
