@@ -53,21 +53,21 @@ def svg(data: str) -> bytes:
 
 @lru_cache(maxsize=4096)
 def compact_svg(data: str) -> bytes:
-    """The same code as `svg`, drawn as one rectangle per run of dark modules in a row: a
-    path a fraction as long, which a PDF renderer draws in a fraction of the time."""
+    """The same code as `svg`, drawn as one stroke a module wide per run of dark modules in
+    a row: a path a fifth as long, which a PDF renderer draws in a fraction of the time."""
     rows = _code(data).get_matrix()  # the quiet zone included
-    runs, x = [], 0
+    runs = []
     for y, row in enumerate(rows):
         x = 0
         for dark, group in groupby(row):
             width = len(list(group))
             if dark:
-                runs.append(f"M{x} {y}h{width}v1h-{width}z")
+                runs.append(f"M{x} {y}.5h{width}")  # through the middle of the row
             x += width
     size = len(rows)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}">'
-        f'<path d="{"".join(runs)}"/></svg>'
+        f'<path stroke="#000" stroke-width="1" d="{"".join(runs)}"/></svg>'
     ).encode()
 
 

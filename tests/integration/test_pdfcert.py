@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
+import zxingcpp
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
@@ -17,6 +19,7 @@ from pypdf import PdfReader
 from registry.application import Registry, open_registry
 from registry.keyring import Keys
 from registry.pdfcert import NotInForce, PdfCertificates, verify_pdf
+from registry.qrcodes import printed_claims
 from registry.settings import Settings
 from registry.x509chain import load_certificate, root_certificate
 from tests.conftest import Clock
@@ -89,6 +92,18 @@ def test_the_pdf_text_holds_holder_number_oid_level_and_dates(setup: Setup) -> N
         "010-64102688",  # Appendix D
     ):
         assert expected in text, expected
+
+
+def test_every_certificate_page_carries_the_signed_qr_code(setup: Setup) -> None:
+    document = pypdfium2.PdfDocument(setup.pdf())
+    scanned = [
+        [code.text for code in zxingcpp.read_barcodes(page.render(scale=3).to_pil())]
+        for page in document
+    ]
+
+    token = setup.keys.sign(printed_claims(setup.registry.verify(number=setup.registration_no)))
+    url = f"https://registry.example/v/{token}"
+    assert scanned == [[url], [url], []]  # Chinese, English, Appendix D
 
 
 def test_the_signature_names_the_number_and_is_dated_at_rendering(setup: Setup) -> None:
