@@ -20,7 +20,6 @@ from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
 from registry.importer import Importer, read_csv
 from registry.keyring import open_keys, verify_with_jwks
-from registry.pdfcert import STATUS_ZH, PdfCertificates, read_pdf, verify_pdf
 from registry.qrcodes import decode, token_of
 from registry.reports import make_monthly, overdue
 from registry.settings import Settings
@@ -149,6 +148,8 @@ def verify_qr(args: argparse.Namespace) -> int:
 
 def certificate(args: argparse.Namespace) -> int:
     """Write the electronic certificate: the signed PDF of a certificate in force."""
+    from registry.pdfcert import PdfCertificates  # pyHanko: half a second, only when needed
+
     settings = Settings()
     with open_registry(settings) as registry:
         pdfs = PdfCertificates(
@@ -169,6 +170,8 @@ def certificate(args: argparse.Namespace) -> int:
 def verify_pdf_file(args: argparse.Namespace) -> int:
     """Check an electronic certificate: its PAdES signature against the root, then (online)
     its key and the certificate's live status. Exit 0 only when all hold."""
+    from registry.pdfcert import STATUS_ZH, read_pdf, verify_pdf
+
     settings = Settings()
     root = load_certificate(args.trust) if args.trust else root_certificate(settings.keys_dir)
     verdict = verify_pdf(read_pdf(args.file), root)

@@ -69,7 +69,7 @@ def signing_certificate(
         )
         .sign(root_key, None)
     )
-    _write(path, certificate.public_bytes(serialization.Encoding.PEM))
+    _write(path, certificate.public_bytes(serialization.Encoding.PEM), public=True)
     return certificate
 
 
@@ -107,7 +107,7 @@ def _root(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
         ),
     )
-    _write(certificate_path, root.public_bytes(serialization.Encoding.PEM))
+    _write(certificate_path, root.public_bytes(serialization.Encoding.PEM), public=True)
     return key, root
 
 
@@ -151,10 +151,10 @@ def _usage(*, signing: bool) -> x509.KeyUsage:
     )
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes, *, public: bool = False) -> None:
     """Write a new file, never over an existing one (a second process made it first: keep it)."""
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if public else 0o600)
     except FileExistsError:
         return
     with os.fdopen(descriptor, "wb") as file:
