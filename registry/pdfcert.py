@@ -118,7 +118,7 @@ class PdfCertificates:
         self.keys = keys
         self.public_base_url = public_base_url.rstrip("/")
         self.clock = clock
-        self.timestamper = None if tsa_url is None else timestamps.HTTPTimeStamper(tsa_url)
+        self.tsa_url = tsa_url
         self._cache: dict[tuple[str, str, str, str], bytes] = {}
         self._signers: dict[str, Any] = {}
         self._fonts: Any = None
@@ -201,8 +201,14 @@ class PdfCertificates:
             location=self.public_base_url,
             subfilter=fields.SigSeedSubFilter.PADES,
         )
-        pdf_signer = _TimedSigner(meta, signer, timestamper=self.timestamper, at=self.clock())
-        return bytes(pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))).getvalue())
+        # A client per signature: its HTTP session belongs to the event loop of this signing.
+        stamper = None if self.tsa_url is None else timestamps.HTTPTimeStamper(self.tsa_url)
+        pdf_signer = _TimedSigner(meta, signer, timestamper=stamper, at=self.clock())
+        try:
+            signed = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+        except timestamps.TimestampRequestError as error:
+            raise PdfUnavailable(f"the timestamp server {self.tsa_url} failed: {error}") from None
+        return bytes(signed.getvalue())
 
 
 class _TimedSigner(signers.PdfSigner):
