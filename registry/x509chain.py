@@ -7,7 +7,10 @@ certificate's state is its key's state in the keyring: rotated, retired and mark
 compromised together with the JWS keys.
 """
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -55,22 +58,33 @@ def signing_certificate(
     root is made the first time)."""
     public = key.public_key()
     path = folder / f"{kid_of(public)}.crt"
-    if path.exists():
-        return load_certificate(path)
-    root_key, root = _root(folder, passphrase, now)
-    subject = _name(f"certregistry document signing {kid_of(public)[:12]}")
-    certificate = (
-        _builder(subject, root.subject, public, now, SIGNING_YEARS)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_usage(signing=True), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
-            critical=False,
+    with _locked(folder):
+        if path.exists():
+            return load_certificate(path)
+        root_key, root = _root(folder, passphrase, now)
+        subject = _name(f"certregistry document signing {kid_of(public)[:12]}")
+        certificate = (
+            _builder(subject, root.subject, public, now, SIGNING_YEARS)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_usage(signing=True), critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+                critical=False,
+            )
+            .sign(root_key, None)
         )
-        .sign(root_key, None)
-    )
-    _write(path, certificate.public_bytes(serialization.Encoding.PEM), public=True)
+        _write(path, certificate.public_bytes(serialization.Encoding.PEM), public=True)
     return certificate
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One process at a time makes the root or issues a certificate: several servers may
+    sign their first PDF at once, and a root's key and certificate must be one pair."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".chain.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _root(
@@ -100,7 +114,6 @@ def _root(
         if passphrase
         else serialization.NoEncryption()
     )
-    folder.mkdir(parents=True, exist_ok=True)
     _write(
         key_path,
         key.private_bytes(
@@ -152,10 +165,7 @@ def _usage(*, signing: bool) -> x509.KeyUsage:
 
 
 def _write(path: Path, data: bytes, *, public: bool = False) -> None:
-    """Write a new file, never over an existing one (a second process made it first: keep it)."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if public else 0o600)
-    except FileExistsError:
-        return
+    """Write a new file, never over an existing one."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if public else 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(data)

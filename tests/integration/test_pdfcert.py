@@ -9,6 +9,8 @@ from typing import Any
 import pypdfium2
 import pytest
 import zxingcpp
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
@@ -133,6 +135,18 @@ def test_a_pdf_with_one_byte_changed_is_not_signed(setup: Setup) -> None:
     verdict = verify_pdf(bytes(pdf), root_certificate(setup.keys.folder))
 
     assert not verdict.signed
+
+
+def test_a_pdf_with_an_update_appended_after_signing_is_not_signed(setup: Setup) -> None:
+    update = IncrementalPdfFileWriter(io.BytesIO(setup.pdf()))
+    update.root["/Lang"] = generic.TextStringObject("en")  # any change, signed or not
+    update.update_root()  # type: ignore[no-untyped-call]
+    changed = io.BytesIO()
+    update.write(changed)  # type: ignore[no-untyped-call]
+
+    verdict = verify_pdf(changed.getvalue(), root_certificate(setup.keys.folder))
+
+    assert (verdict.signed, verdict.reason) == (False, "modified after it was signed")
 
 
 def test_a_suspended_certificate_prints_marked_as_suspended(setup: Setup) -> None:
