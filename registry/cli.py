@@ -167,10 +167,13 @@ def certificate(args: argparse.Namespace) -> int:
     return 0
 
 
+DISTRUSTED = {None: "is not in this registry's keyring", COMPROMISED: "was marked compromised"}
+
+
 def verify_pdf_file(args: argparse.Namespace) -> int:
     """Check an electronic certificate: its PAdES signature against the root, then (online)
     its key and the certificate's live status. Exit 0 only when all hold."""
-    from registry.pdfcert import STATUS_ZH, read_pdf, verify_pdf
+    from registry.pdfcert import STATUS_ZH, ask_registry, read_pdf, verify_pdf
 
     settings = Settings()
     root = load_certificate(args.trust) if args.trust else root_certificate(settings.keys_dir)
@@ -184,12 +187,17 @@ def verify_pdf_file(args: argparse.Namespace) -> int:
     if args.offline:
         print("live status: not checked (--offline); a key compromised since is not known")
         return 0
-    with open_registry(settings) as registry:
-        key_status = open_keys(registry, settings).status(verdict.kid)
-        answer = registry.verify(number=str(verdict.certificate_no))
-    if key_status in (None, COMPROMISED):
-        why = "was marked compromised" if key_status else "is not in this registry's keyring"
-        print(f"NOT trusted: the signing key {verdict.kid} {why}")
+    number = str(verdict.certificate_no)
+    if args.registry:  # its public API, as anyone can ask
+        published, answer = ask_registry(args.registry, number, verdict.kid)
+        distrust = None if published else f"is not published at {args.registry} (compromised?)"
+    else:  # the configured store, as `registry verify` reads it
+        with open_registry(settings) as registry:
+            key_status = open_keys(registry, settings).status(verdict.kid)
+            answer = registry.verify(number=number)
+        distrust = DISTRUSTED.get(key_status)
+    if distrust:
+        print(f"NOT trusted: the signing key {verdict.kid} {distrust}")
         return 1
     status = answer["status"]
     line = f"status: {status} ({STATUS_ZH[status]}) since {answer['status_since']}"
@@ -310,6 +318,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--trust", type=Path, help="the root certificate (PEM) to trust")
     p.add_argument("--offline", action="store_true", help="the signature only, no live status")
+    p.add_argument("--registry", metavar="URL", help="ask this registry's API, not the store")
     p.set_defaults(run=verify_pdf_file)
 
     p = commands.add_parser("audit", help="tamper evidence")

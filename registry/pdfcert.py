@@ -9,12 +9,16 @@ validates it.
 
 import base64
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import urlopen
 
 import jinja2
 from asn1crypto import keys as asn1_keys
@@ -267,6 +271,35 @@ def verify_pdf(data: bytes, root: x509.Certificate) -> PdfVerdict:
     )
     failed = next((reason for ok, reason in checks if not ok), None)
     return PdfVerdict(failed is None, failed or "ok", kid, number, status.signer_reported_dt)
+
+
+def ask_registry(base_url: str, number: str, kid: str | None) -> tuple[bool, dict[str, Any]]:
+    """(whether the registry publishes the signing key, its verification answer), from its
+    public API, as anyone can ask: a compromised key is withheld from its key set."""
+    base = base_url.rstrip("/")
+    keys = _get_json(f"{base}/.well-known/jwks.json").get("keys", [])
+    answer = _get_json(f"{base}/api/v1/verify?" + urlencode({"number": number}))
+    return any(key.get("kid") == kid for key in keys), answer
+
+
+def _get_json(url: str) -> dict[str, Any]:
+    try:
+        with urlopen(url, timeout=10) as response:
+            found = json.loads(response.read())
+    except HTTPError as error:
+        raise RegistryError(f"{url} answered {error.code}: {_detail(error)}") from None
+    except (OSError, ValueError) as error:
+        raise RegistryError(f"{url} did not answer: {error}") from None
+    if not isinstance(found, dict):
+        raise RegistryError(f"{url} answered something that is not a JSON object")
+    return found
+
+
+def _detail(error: HTTPError) -> str:
+    try:
+        return str(json.loads(error.read()).get("detail", error.reason))
+    except (OSError, ValueError, AttributeError):
+        return str(error.reason)
 
 
 def read_pdf(path: Path) -> bytes:

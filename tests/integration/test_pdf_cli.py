@@ -11,7 +11,7 @@ from registry.keyring import open_keys
 from registry.settings import Settings
 from tests.conftest import Clock
 from tests.examples import NOW, issue_request
-from tests.processes import cli
+from tests.processes import cli, server
 
 ACTOR = "registrar-alice"
 
@@ -37,6 +37,14 @@ def revoke(settings: Settings, number: str, clock: Clock) -> None:
         registry.revoke(
             number, actor=ACTOR, reason="a", details="严重违规", effective_date=NOW.date()
         )
+
+
+def compromise_the_signing_key(settings: Settings, clock: Clock) -> str:
+    with open_registry(settings, clock=clock) as registry:
+        keys = open_keys(registry, settings)
+        kid = str(keys.active_kid)
+        keys.compromise(kid)
+    return kid
 
 
 @pytest.fixture
@@ -95,10 +103,7 @@ def test_a_pdf_of_a_since_revoked_certificate_is_signed_but_refused_naming_the_r
 def test_a_pdf_signed_by_a_key_later_marked_compromised_is_refused(
     settings: Settings, pdf: Path, clock: Clock
 ) -> None:
-    with open_registry(settings, clock=clock) as registry:
-        keys = open_keys(registry, settings)
-        kid = str(keys.active_kid)
-        keys.compromise(kid)
+    kid = compromise_the_signing_key(settings, clock)
 
     result = cli(settings, "verify-pdf", str(pdf))
 
@@ -118,3 +123,25 @@ def test_no_pdf_is_written_for_a_revoked_certificate(
     assert result.stderr.startswith(f"registry: {number} is revoked (撤销)")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_verify_pdf_asks_a_registry_over_http_for_the_live_status(
+    settings: Settings, pdf: Path, number: str
+) -> None:
+    with server(settings) as base:
+        result = cli(settings, "verify-pdf", str(pdf), "--registry", base)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "status: valid (有效)" in result.stdout
+
+
+def test_over_http_a_key_withheld_as_compromised_is_refused(
+    settings: Settings, pdf: Path, clock: Clock
+) -> None:
+    kid = compromise_the_signing_key(settings, clock)
+
+    with server(settings) as base:
+        result = cli(settings, "verify-pdf", str(pdf), "--registry", base)
+
+    assert result.returncode == 1
+    assert f"NOT trusted: the signing key {kid} is not published at {base}" in result.stdout
