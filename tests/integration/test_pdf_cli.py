@@ -111,6 +111,17 @@ def test_a_pdf_signed_by_a_key_later_marked_compromised_is_refused(
     assert f"NOT trusted: the signing key {kid} was marked compromised" in result.stdout
 
 
+def test_a_pdf_signed_before_a_rotation_still_verifies(
+    settings: Settings, pdf: Path, clock: Clock
+) -> None:
+    with open_registry(settings, clock=clock) as registry:
+        open_keys(registry, settings).generate(rotate=True)  # the signing key retires
+
+    result = cli(settings, "verify-pdf", str(pdf))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_no_pdf_is_written_for_a_revoked_certificate(
     settings: Settings, number: str, clock: Clock, tmp_path: Path
 ) -> None:
