@@ -11,6 +11,7 @@ import base64
 import io
 import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,6 +127,7 @@ class PdfCertificates:
         self._cache: dict[tuple[str, str, str, str], bytes] = {}
         self._signers: dict[str, Any] = {}
         self._fonts: Any = None
+        self._making = threading.Lock()
         self._font: Any = None
 
     def cached(self, answer: dict[str, Any]) -> bytes | None:
@@ -137,11 +139,17 @@ class PdfCertificates:
         require_printable(answer)
         key = self._key(answer)
         pdf = self._cache.get(key)
-        if pdf is None:
-            pdf = self._sign(self.render(answer), answer["current_certificate_no"])
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            self._cache[key] = pdf
+        if pdf is not None:
+            return pdf
+        # One PDF made at a time: the fonts and the signer are shared, and rendering holds
+        # the GIL anyway; a request that waited finds the PDF another one made.
+        with self._making:
+            pdf = self._cache.get(key)
+            if pdf is None:
+                pdf = self._sign(self.render(answer), answer["current_certificate_no"])
+                if len(self._cache) >= CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[key] = pdf
         return pdf
 
     def forget(self) -> None:
