@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 PORT ?= 8000
 
-.PHONY: install install-runtime browser run test lint unit bench clean
+.PHONY: install install-runtime browser fonts run test lint unit bench clean
 
 # The tests and tools (pytest, mypy, Playwright, schemathesis): what `make test` needs.
 install: $(STAMP)
@@ -30,7 +30,7 @@ $(RUNTIME_STAMP): pyproject.toml
 # PORT=8001` serves on another port; QR codes follow it unless REGISTRY_PUBLIC_BASE_URL is set.
 # var/ and keys/ are this folder's (REGISTRY_HOME), whatever folder a later command runs in.
 run: export REGISTRY_HOME ?= $(CURDIR)
-run: install-runtime
+run: install-runtime fonts
 	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} $(BIN)/registry keys generate --if-missing
 	REGISTRY_DEV_MODE=$${REGISTRY_DEV_MODE:-1} \
 	  REGISTRY_PUBLIC_BASE_URL=$${REGISTRY_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
@@ -49,7 +49,17 @@ browser:
 	      chromium fonts-wqy-zenhei >/dev/null; \
 	  else echo "note: no Chromium and not root: the browser tests will say why they skip"; fi; }
 
-unit: install browser
+# The PDF certificate embeds a CJK font as a subset and WeasyPrint draws with Pango: both
+# from Debian, installed here when missing (as root).
+fonts:
+	@{ [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] && \
+	  ldconfig -p | grep -q libpangoft2-1.0; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else echo "note: no CJK font or Pango and not root: PDF certificates will say why"; fi; }
+
+unit: install browser fonts
 	$(BIN)/pytest -q
 
 test: lint unit

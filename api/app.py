@@ -15,13 +15,14 @@ from api import operations, pages, problems
 from api.hot import HOT_ROUTES
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
-from api.routes import commands, monthly, open_data, oversight, public, qr, transparency
+from api.routes import commands, monthly, open_data, oversight, pdf, public, qr, transparency
 from api.routes import webhooks as webhook_routes
 from registry.application import Clock, Registry, open_registry, utc_now
 from registry.exports import Exports
 from registry.health import Readiness
 from registry.maintenance import Maintenance
 from registry.notifications import Mailer, Notifier
+from registry.pdfcert import PdfCertificates
 from registry.settings import Settings
 from registry.signing import open_keys
 from registry.transparency import AuditLog
@@ -59,6 +60,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.exports = Exports(registry, keys, audit)
         app.state.reports_dir = settings.reports_dir
         app.state.webhooks = webhooks
+        app.state.pdfs = PdfCertificates(
+            keys, public_base_url=settings.public_base_url, clock=clock, tsa_url=settings.tsa_url
+        )
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     # The public reads first: routes are matched in order, and they are the hot ones.
     app.include_router(public.router)
     app.include_router(qr.router)
+    app.include_router(pdf.router)
     app.include_router(transparency.router)
     app.include_router(open_data.router)
     app.include_router(pages.router)

@@ -12,6 +12,15 @@ from starlette.routing import Route
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 HOT_ROUTES: list[Route] = []  # served first, in declaration order
+CACHE = {"Cache-Control": "public, max-age=300"}  # what a certificate's images and PDF allow
+# The `{no:path}` parameter as the OpenAPI document declares it.
+NO = {
+    "name": "no",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "registration or printed certificate number (`/` literal or `%2F`)",
+}
 
 
 def hot_get(router: APIRouter, path: str, **declaration: Any) -> Callable[[Endpoint], Endpoint]:

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import RegistryDep
 from registry.errors import InvalidInput, NotFound
+from registry.pdfcert import document_html
 from registry.qrcodes import check
 from registry.rules.lifecycle import Status
 from registry.rules.numbers import OID_PREFIX, parse_number
@@ -187,11 +188,9 @@ def scanned(request: Request, token: str, registry: RegistryDep, lang: Lang = "z
 def document(request: Request, no: str, registry: RegistryDep) -> HTMLResponse:
     """The printable certificate of Appendix C: A4, Chinese, with the signed QR code."""
     answer = registry.verify(number=no)
-    return templates.TemplateResponse(
-        request,
-        "document.html",
-        {"c": answer, "qr": f"/api/v1/certificates/{answer['current_certificate_no']}/qr.svg"},
-    )
+    qr = f"/api/v1/certificates/{answer['current_certificate_no']}/qr.svg"
+    # The same template as the signed PDF (registry/pdfcert.py), so the two never disagree.
+    return HTMLResponse(document_html(answer, qr=qr, css="/static/document.css", electronic=False))
 
 
 @router.get("/docs", response_class=HTMLResponse)

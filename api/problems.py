@@ -22,8 +22,10 @@ from registry.errors import (
     RegistryError,
     RuleViolation,
 )
+from registry.pdfcert import NotInForce, PdfUnavailable
 from registry.settings import STORAGE_ERRORS
 from registry.signing import KeyringError
+from registry.x509chain import ChainError
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -37,6 +39,9 @@ STATUS: dict[type[RegistryError], int] = {
     ConcurrencyConflict: 409,
     NotFound: 404,
     KeyringError: 503,
+    NotInForce: 410,
+    ChainError: 503,
+    PdfUnavailable: 503,
 }
 
 

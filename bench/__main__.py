@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import http, rebuild, scaleout, storage
+from bench import http, pdf, rebuild, scaleout, storage
 from bench.common import ROOT, Config, Quiet, Section
 from bench.load import wrk
 
@@ -175,6 +175,8 @@ def main() -> int:
             sections += guarded("storage", lambda: [storage.measure(cfg, workdir, quiet)])
         if cfg.runs("scaleout"):
             sections += guarded("scale-out", lambda: [scaleout.measure(cfg, workdir, quiet)])
+        if cfg.runs("pdf"):
+            sections += guarded("pdf", lambda: [pdf.measure(cfg, workdir, quiet)])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     sections.sort(key=lambda s: s.name)

@@ -18,6 +18,7 @@ from typing import NoReturn
 from tqdm import tqdm
 
 from registry.aggregates.api_token import ROLES
+from registry.aggregates.keyring import COMPROMISED
 from registry.application import Registry, open_registry
 from registry.backups import backup, restore
 from registry.demo import demo_rows
@@ -31,6 +32,7 @@ from registry.settings import STORAGE_ERRORS, Settings
 from registry.signing import open_keys, verify_with_jwks
 from registry.tokens import create_token, list_tokens, revoke_tokens
 from registry.transparency import verify_store
+from registry.x509chain import load_certificate, root_certificate
 
 
 def _date(text: str) -> date:
@@ -163,6 +165,70 @@ def verify_qr(args: argparse.Namespace) -> int:
     for name, value in (verdict.claims or {}).items():
         print(f"{name}: {value}")
     return 0 if verdict.authentic else 1
+
+
+def certificate(args: argparse.Namespace) -> int:
+    """Write the electronic certificate: the signed PDF of a certificate in force."""
+    from registry.pdfcert import PdfCertificates  # pyHanko: half a second, only when needed
+
+    settings = Settings()
+    with open_registry(settings) as registry:
+        pdfs = PdfCertificates(
+            open_keys(registry, settings),
+            public_base_url=settings.public_base_url,
+            clock=registry.clock,
+            tsa_url=settings.tsa_url,
+        )
+        pdf = pdfs.pdf(registry.verify(number=args.number))
+    try:
+        args.out.write_bytes(pdf)
+    except OSError as error:
+        raise InvalidInput(f"{args.out}: cannot write it ({error.strerror})") from None
+    print(args.out)
+    return 0
+
+
+DISTRUSTED = {None: "is not in this registry's keyring", COMPROMISED: "was marked compromised"}
+
+
+def verify_pdf_file(args: argparse.Namespace) -> int:
+    """Check an electronic certificate: its PAdES signature against the root, then (online)
+    its key and the certificate's live status. Exit 0 only when all hold."""
+    from registry.pdfcert import STATUS_ZH, ask_registry, read_pdf, verify_pdf
+
+    settings = Settings()
+    root = load_certificate(args.trust) if args.trust else root_certificate(settings.keys_dir)
+    verdict = verify_pdf(read_pdf(args.file), root)
+    if not verdict.signed:
+        print(f"NOT signed by the registry: {verdict.reason}")
+        return 1
+    print(f"signed: intact, chains to the root, not modified since {verdict.signed_at}")
+    print(f"key: {verdict.kid}")
+    print(f"certificate: {verdict.certificate_no}")
+    if args.offline:
+        print("live status: not checked (--offline); a key compromised since is not known")
+        return 0
+    number = str(verdict.certificate_no)
+    if args.registry:  # its public API, as anyone can ask
+        published, answer = ask_registry(args.registry, number, verdict.kid)
+        distrust = None if published else f"is not published at {args.registry} (compromised?)"
+    else:  # the configured store, as `registry verify` reads it
+        with open_registry(settings) as registry:
+            key_status = open_keys(registry, settings).status(verdict.kid)
+            answer = registry.verify(number=number)
+        distrust = DISTRUSTED.get(key_status)
+    if distrust:
+        print(f"NOT trusted: the signing key {verdict.kid} {distrust}")
+        return 1
+    status = answer["status"]
+    line = f"status: {status} ({STATUS_ZH[status]}) since {answer['status_since']}"
+    ended = answer["revocation"] or answer["suspension"]
+    reason = ended["reason_text"] if ended else None
+    print(line + (f": {reason}" if reason else ""))
+    if status != "valid":
+        print(f"NOT in force; the current certificate is {answer['current_certificate_no']}")
+        return 3
+    return 0
 
 
 def audit(args: argparse.Namespace) -> int:
@@ -299,6 +365,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("image", type=Path)
     p.add_argument("--jwks", type=Path, help="a saved /.well-known/jwks.json")
     p.set_defaults(run=verify_qr)
+
+    p = commands.add_parser("certificate", help="the electronic certificate (signed PDF)")
+    actions = p.add_subparsers(dest="action", required=True)
+    make_pdf = actions.add_parser("pdf", help="write the signed PDF of a certificate in force")
+    make_pdf.add_argument("number", help="registration or current certificate number")
+    make_pdf.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    p.set_defaults(run=certificate)
+
+    p = commands.add_parser("verify-pdf", help="check an electronic certificate (signed PDF)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--trust", type=Path, help="the root certificate (PEM) to trust")
+    p.add_argument("--offline", action="store_true", help="the signature only, no live status")
+    p.add_argument("--registry", metavar="URL", help="ask this registry's API, not the store")
+    p.set_defaults(run=verify_pdf_file)
 
     p = commands.add_parser("audit", help="tamper evidence")
     actions = p.add_subparsers(dest="action", required=True)

@@ -2,6 +2,7 @@
 
 import io
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -76,6 +77,26 @@ def svg(data: str) -> bytes:
     buffer = io.BytesIO()
     _code(data).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
     return buffer.getvalue()
+
+
+@lru_cache(maxsize=4096)
+def compact_svg(data: str) -> bytes:
+    """The same code as `svg`, drawn as one stroke a module wide per run of dark modules in
+    a row: a path a fifth as long, which a PDF renderer draws in a fraction of the time."""
+    rows = _code(data).get_matrix()  # the quiet zone included
+    runs = []
+    for y, row in enumerate(rows):
+        x = 0
+        for dark, group in groupby(row):
+            width = len(list(group))
+            if dark:
+                runs.append(f"M{x} {y}.5h{width}")  # through the middle of the row
+            x += width
+    size = len(rows)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}">'
+        f'<path stroke="#000" stroke-width="1" d="{"".join(runs)}"/></svg>'
+    ).encode()
 
 
 def decode(path: Path) -> list[str]:

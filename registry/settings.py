@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     rate_limit: int = 120  # public requests per minute per client address; 0 turns it off
     projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
+    tsa_url: str | None = None  # an RFC 3161 timestamp server: PDFs are signed PAdES B-T
     dev_mode: bool = False  # allows a keyring without a passphrase (make run); never in production
     home: Path | None = None  # relative paths (var/, keys/) are resolved from here; None: cwd
     reports_dir: Path = Path("var/reports")  # the monthly reports' files

@@ -30,6 +30,7 @@ from registry.aggregates.keyring import (
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
 from registry.settings import Settings
+from registry.x509chain import signing_certificate
 
 ALGORITHM = "EdDSA"
 MAX_TOKEN = 4096
@@ -208,6 +209,11 @@ class Keys:
         key = self._signing_key()
         return key.thumbprint(), sign_detached_with(payload, key)
 
+    def private_key(self) -> tuple[str, Ed25519PrivateKey]:
+        """(kid, private key) of the active key, for signatures outside JOSE (PAdES)."""
+        key = self._signing_key()
+        return key.thumbprint(), cast(Ed25519PrivateKey, key.get_op_key("sign"))
+
     def all_public_keys(self) -> dict[str, Any]:
         """Every key ever in the keyring, compromised ones too: for auditing old signatures."""
         return {
@@ -246,6 +252,10 @@ class Keys:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             file.write(pem)
+        # The key's document-signing certificate, issued now by the offline root (PDFs).
+        signing_certificate(
+            self.folder, self.passphrase, private.get_op_key("sign"), self.registry.clock()
+        )
         public = json.loads(private.export_public())
         keyring = self._keyring() or Keyring.start(stamp=self._stamp())
         keyring.add(

@@ -9,12 +9,11 @@ from pydantic import BaseModel, Field
 
 from api.blocking import read
 from api.deps import KeysDep
-from api.hot import hot_get
+from api.hot import CACHE, NO, hot_get
 from api.problems import PROBLEM_RESPONSES
 from registry import qrcodes
 
 router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
-CACHE = {"Cache-Control": "public, max-age=300"}
 
 
 class QrVerifyRequest(BaseModel):
@@ -29,13 +28,6 @@ def jwks(keys: KeysDep) -> dict[str, Any]:
 
 # Hot public routes (api/hot.py): signing and images are cached, and a token's verdict is
 # cached by the keyring.
-NO = {
-    "name": "no",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "registration or printed certificate number (`/` literal or `%2F`)",
-}
 
 
 def _image_route(
