@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from registry.application import Registry, open_registry
 from registry.pdfcert import NotInForce, PdfCertificates, verify_pdf
 from registry.qrcodes import printed_claims
+from registry.rules.lifecycle import CommandName
 from registry.settings import Settings
 from registry.signing import Keys
 from registry.x509chain import load_certificate, root_certificate
@@ -170,10 +171,10 @@ def test_a_suspended_certificate_prints_marked_as_suspended(setup: Setup) -> Non
     ],
 )
 def test_a_certificate_not_in_force_has_no_pdf(
-    setup: Setup, command: str, arguments: dict[str, str], status: str
+    setup: Setup, command: CommandName, arguments: dict[str, str], status: str
 ) -> None:
-    getattr(setup.registry, command)(
-        setup.registration_no, actor=ACTOR, effective_date=NOW.date(), **arguments
+    setup.registry.command(
+        command, setup.registration_no, {**arguments, "effective_date": NOW.date()}, actor=ACTOR
     )
 
     with pytest.raises(NotInForce) as refused:
