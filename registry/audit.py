@@ -17,7 +17,7 @@ from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained, recompute_hash
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
-from registry.keyring import Keys, verify_detached
+from registry.keyring import CHECKPOINT_TYP, RECEIPT_TYP, Keys, verify_detached
 from registry.merkle import MerkleLog, leaf_hash
 from registry.projections.audit import leaf_hashes, leaf_of, leaves_with_positions
 
@@ -111,7 +111,9 @@ class AuditLog:
         with self._lock:
             root = self.tree.root(size).hex()
         timestamp = now.isoformat()
-        kid, signature = self.keys.sign_detached(checkpoint_payload(size, root, timestamp))
+        kid, signature = self.keys.sign_detached(
+            checkpoint_payload(size, root, timestamp), CHECKPOINT_TYP
+        )
         with self.registry.views.transaction() as cursor:
             cursor.execute(  # another process may have signed this size first: keep theirs
                 "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING",
@@ -176,7 +178,7 @@ class AuditLog:
             "checkpoint": checkpoint,
             "inclusion": self.inclusion(int(row[0]), checkpoint["size"]),
         }
-        kid, signature = self.keys.sign_detached(canonical.dumps(body))
+        kid, signature = self.keys.sign_detached(canonical.dumps(body), RECEIPT_TYP)
         return {**body, "kid": kid, "signature": signature}
 
 
@@ -281,7 +283,7 @@ def _check_checkpoints(
         checkpoint = _checkpoint(row)
         size = checkpoint["size"]
         payload = checkpoint_payload(size, checkpoint["root"], checkpoint["timestamp"])
-        if not verify_detached(checkpoint["signature"], payload, known):
+        if not verify_detached(checkpoint["signature"], payload, known, CHECKPOINT_TYP):
             found.append(Finding(None, f"checkpoint of size {size}: the signature does not verify"))
             continue
         if size > len(tree) or tree.root(size).hex() != checkpoint["root"]:

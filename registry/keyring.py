@@ -1,8 +1,10 @@
 """Signing keys and signed tokens: Ed25519 keys in REGISTRY_KEYS_DIR, their history as events.
 
 A token is a compact JWS (RFC 7515) with `alg` EdDSA (RFC 8037) whose `kid` is the key's
-RFC 7638 thumbprint. The active key signs; retired keys still verify; a key marked
-compromised fails every token it signed, however valid the signature.
+RFC 7638 thumbprint, and whose `typ` names its one purpose (QR token, checkpoint, receipt,
+report): a verifier refuses a signature made for another purpose. The active key signs;
+retired keys still verify; a key marked compromised fails every token it signed, however
+valid the signature.
 """
 
 import getpass
@@ -28,10 +30,24 @@ from registry.aggregates.keyring import (
 )
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
+from registry.numbers import parse_number
 from registry.settings import Settings
 
 ALGORITHM = "EdDSA"
 MAX_TOKEN = 4096
+ISSUER = "CESI"
+# One `typ` per purpose (CONTRACT.md, signature purposes), so that no signature can be
+# re-attached as another kind.
+QR_TYP = "cesi-qr+jwt"
+CHECKPOINT_TYP = "checkpoint+jws"
+RECEIPT_TYP = "receipt+jws"
+REPORT_TYP = "report+jws"
+PURPOSES = {
+    QR_TYP: "the QR token printed on a certificate (/v/{token})",
+    CHECKPOINT_TYP: "a signed checkpoint of the Merkle log (detached)",
+    RECEIPT_TYP: "a signed verification receipt (detached)",
+    REPORT_TYP: "a regulator report's exact bytes (detached)",
+}
 
 
 class KeyringError(RegistryError):
@@ -54,7 +70,8 @@ def canonical(claims: dict[str, Any]) -> bytes:
 
 
 def sign(claims: dict[str, Any], key: jwk.JWK) -> str:
-    return sign_bytes(canonical(claims), key)
+    """A QR token of the printed facts."""
+    return sign_bytes(canonical(claims), key, QR_TYP)
 
 
 def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
@@ -70,7 +87,7 @@ def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
 
 
 def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
-    """Check a token against a published key set, as anyone can, offline."""
+    """Check a QR token against a published key set, as anyone can, offline."""
     if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN or token.count(".") != 2:
         return Verdict(False, None, None, "not a compact JWS")
     try:
@@ -78,10 +95,13 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
         header.deserialize(token)
         kid = header.jose_header.get("kid")
         alg = header.jose_header.get("alg")
+        typ = header.jose_header.get("typ")
     except (JWException, ValueError, TypeError):
         return Verdict(False, None, None, "not a compact JWS")
     if alg != ALGORITHM:
         return Verdict(False, kid, None, f"algorithm {alg!r} is not EdDSA")
+    if typ not in (QR_TYP, None):  # None: printed before `typ`; its claims must say QR
+        return Verdict(False, kid, None, f"a {typ!r} signature is not a QR token")
     key = next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None)
     if key is None:
         return Verdict(False, kid, None, "signed by a key this registry does not publish")
@@ -92,24 +112,39 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
         claims = json.loads(payload)
     except ValueError:
         return Verdict(False, kid, None, "the payload is not JSON")
+    if not _is_printed_certificate(claims):
+        return Verdict(False, kid, None, "the signed claims are not a printed certificate's")
     return Verdict(True, kid, claims, "ok")
 
 
-def sign_detached_with(payload: bytes, key: jwk.JWK) -> str:
+def _is_printed_certificate(claims: Any) -> bool:
+    """A QR token's claims: the registry as issuer and a certificate number that parses."""
+    if not isinstance(claims, dict) or claims.get("iss") != ISSUER:
+        return False
+    number = claims.get("certificate_no")
+    try:
+        return isinstance(number, str) and parse_number(number).revision is not None
+    except InvalidInput:
+        return False
+
+
+def sign_detached_with(payload: bytes, key: jwk.JWK, typ: str) -> str:
     """A detached compact JWS (RFC 7515 Appendix F): `header..signature`."""
-    header, _, signature = sign_bytes(payload, key).split(".")
+    header, _, signature = sign_bytes(payload, key, typ).split(".")
     return f"{header}..{signature}"
 
 
-def sign_bytes(payload: bytes, key: jwk.JWK) -> str:
+def sign_bytes(payload: bytes, key: jwk.JWK, typ: str) -> str:
     token = jws.JWS(payload)
-    header = {"alg": ALGORITHM, "kid": key.thumbprint()}
+    header = {"alg": ALGORITHM, "kid": key.thumbprint(), "typ": typ}
     token.add_signature(key, None, json.dumps(header, separators=(",", ":")))
     return str(token.serialize(compact=True))
 
 
-def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any]) -> bool:
-    """Whether a detached JWS signs exactly `payload` with a key of `jwks`."""
+def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any], typ: str) -> bool:
+    """Whether a detached JWS for purpose `typ` signs exactly `payload` with a key of `jwks`.
+    A signature without `typ` (made before it was added) still counts: the caller rebuilt
+    `payload` for this purpose, so a signature of another purpose cannot match it."""
     if not isinstance(signature, str) or signature.count(".") != 2:
         return False
     header, empty, sig = signature.split(".")
@@ -120,6 +155,8 @@ def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any]) -> boo
     except (ValueError, TypeError):
         return False
     if not isinstance(fields, dict) or fields.get("alg") != ALGORITHM:
+        return False
+    if fields.get("typ", typ) != typ:
         return False
     key = next((k for k in jwks.get("keys", []) if k.get("kid") == fields.get("kid")), None)
     attached = f"{header}.{base64url_encode(payload)}.{sig}"
@@ -181,13 +218,15 @@ class Keys:
         return None if key is None else str(key["status"])
 
     def jwks(self) -> dict[str, Any]:
-        """Active and retired public keys; compromised keys are withheld."""
+        """Active and retired public keys; compromised keys are withheld. The `typ` of each
+        signature purpose is listed beside them (RFC 7517 §5 lets a set carry more members)."""
         return {
             "keys": [
                 {**key["jwk"], "kid": kid, "alg": ALGORITHM, "use": "sig"}
                 for kid, key in self._state.items()
                 if key["status"] in (ACTIVE, RETIRED)
-            ]
+            ],
+            "typ": PURPOSES,
         }
 
     # Signing and verifying ---------------------------------------------------------------
@@ -196,14 +235,14 @@ class Keys:
         payload = canonical(claims)
         token = self._tokens.get(payload)
         if token is None:
-            token = sign_bytes(payload, self._signing_key())
+            token = sign_bytes(payload, self._signing_key(), QR_TYP)
             _remember(self._tokens, payload, token)
         return token
 
-    def sign_detached(self, payload: bytes) -> tuple[str, str]:
-        """(kid, detached JWS) of `payload` by the active key: reports and checkpoints."""
+    def sign_detached(self, payload: bytes, typ: str) -> tuple[str, str]:
+        """(kid, detached JWS) of `payload` by the active key: reports, checkpoints, receipts."""
         key = self._signing_key()
-        return key.thumbprint(), sign_detached_with(payload, key)
+        return key.thumbprint(), sign_detached_with(payload, key, typ)
 
     def all_public_keys(self) -> dict[str, Any]:
         """Every key ever in the keyring, compromised ones too: for auditing old signatures."""

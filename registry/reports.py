@@ -19,7 +19,7 @@ from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
 from registry.dates import ONE_DAY, day_start_utc, local_date
 from registry.errors import InvalidInput, LifecycleConflict
-from registry.keyring import Keys
+from registry.keyring import REPORT_TYP, Keys
 
 DEADLINE_DAY = 10  # the monthly report is due by the 10th of the following month
 FORMATS = {
@@ -116,7 +116,7 @@ def render(items: list[dict[str, Any]], fmt: str, start: date, end: date, keys: 
         out = io.BytesIO()
         book.save(out)
         body = out.getvalue()
-    _, signature = keys.sign_detached(body)
+    _, signature = keys.sign_detached(body, REPORT_TYP)
     name = f"status-changes-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Report(body, FORMATS[fmt], name, signature, len(items))
 
