@@ -51,7 +51,8 @@ Count = Annotated[int, Field(ge=0, le=1000)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
+    # Strict: `true` or "3" is no level, "yes" no boolean (CONTRACT.md: types are strict).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Holder(Body):

@@ -7,9 +7,11 @@ retired keys still verify; a key marked compromised fails every token it signed,
 valid the signature.
 """
 
+import binascii
 import getpass
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -76,6 +78,8 @@ def sign(claims: dict[str, Any], key: jwk.JWK) -> str:
 
 def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
     """The payload if `token` is a compact EdDSA JWS signed by `key`, else None."""
+    if not all(_canonical_base64url(part) for part in token.split(".")):
+        return None
     parsed = jws.JWS()
     parsed.allowed_algs = [ALGORITHM]  # never let the token choose another algorithm
     try:
@@ -84,6 +88,20 @@ def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
     except (JWException, ValueError, TypeError):
         return None
     return bytes(parsed.payload)
+
+
+BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _canonical_base64url(part: str) -> bool:
+    """Unpadded base64url with zero trailing bits (RFC 7515 §2): one text per byte string,
+    so no two tokens carry the same signature."""
+    if not BASE64URL.fullmatch(part):
+        return False
+    try:
+        return bool(base64url_encode(base64url_decode(part)) == part)
+    except (ValueError, binascii.Error):
+        return False
 
 
 def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:

@@ -17,7 +17,8 @@ async def get_audit(request: Request) -> AuditLog:
 
 
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
-Size = Annotated[int | None, Query(ge=1)]
+MAX_SIZE = 2**62  # beyond any log, within the 64-bit integers SQLite and PostgreSQL hold
+Size = Annotated[int | None, Query(ge=1, le=MAX_SIZE)]
 
 
 @router.get("/checkpoint")
@@ -30,7 +31,7 @@ def checkpoint(audit: AuditDep) -> dict[str, Any]:
 @router.get("/proof")
 def proof(
     audit: AuditDep,
-    position: Annotated[int | None, Query(ge=1)] = None,
+    position: Annotated[int | None, Query(ge=1, le=MAX_SIZE)] = None,
     size: Size = None,
     from_size: Size = None,
     to_size: Size = None,

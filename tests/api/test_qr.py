@@ -26,6 +26,8 @@ from tests.api.conftest import PASSPHRASE, Api
 from tests.conftest import Clock
 from tests.processes import cli
 
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 
 def scanned_token(api: Api, no: str) -> str:
     """Fetch the PNG, decode it with zxing-cpp, and take the token from its URL."""
@@ -110,8 +112,10 @@ def test_svg_is_served_too(api: Api) -> None:
         lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BA"),  # signature changed
         lambda t: "not-a-token",
         lambda t: "",
+        lambda t: t + "==",  # base64url padding on the signature
+        lambda t: t[:-1] + ALPHABET[ALPHABET.index(t[-1]) ^ 1],  # a trailing bit set
     ],
-    ids=["truncated", "payload", "signature", "garbage", "empty"],
+    ids=["truncated", "payload", "signature", "garbage", "empty", "padded", "trailing-bits"],
 )
 def test_damaged_tokens_are_not_authentic(api: Api, damage: Any) -> None:
     token = scanned_token(api, api.issue())
