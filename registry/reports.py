@@ -100,7 +100,7 @@ def render(items: list[dict[str, Any]], fmt: str, start: date, end: date, keys: 
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([title for _, title in COLUMNS])
         for item in items:
-            writer.writerow(["" if item[k] is None else item[k] for k, _ in COLUMNS])
+            writer.writerow(["" if item[k] is None else _inert(item[k]) for k, _ in COLUMNS])
         body = buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
     elif fmt == "json":
         document = {"from": start.isoformat(), "to": end.isoformat(), "items": items}
@@ -113,12 +113,26 @@ def render(items: list[dict[str, Any]], fmt: str, start: date, end: date, keys: 
         sheet.append([title for _, title in COLUMNS])
         for item in items:
             sheet.append([item[k] for k, _ in COLUMNS])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # openpyxl reads a leading = as a formula: keep text
+                    cell.data_type = "s"
         out = io.BytesIO()
         book.save(out)
         body = out.getvalue()
     _, signature = keys.sign_detached(body, REPORT_TYP)
     name = f"status-changes-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Report(body, FORMATS[fmt], name, signature, len(items))
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell that a spreadsheet would run, with a leading `'` that keeps it text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def month_bounds(month: str) -> tuple[date, date]:

