@@ -7,7 +7,7 @@ A checkpoint signs `{size, root, timestamp}` as RFC 8785 JSON with a detached JW
 
 import bisect
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -18,7 +18,7 @@ from registry.aggregates.chain import Chained, recompute_hash
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.keyring import CHECKPOINT_TYP, RECEIPT_TYP, Keys, verify_detached
-from registry.merkle import MerkleLog, leaf_hash
+from registry.merkle import MerkleLog, leaf_hash, verify_consistency
 from registry.projections.audit import leaf_hashes, leaf_of, leaves_with_positions
 
 CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
@@ -208,18 +208,29 @@ class VerifyReport:
     events: int
     checkpoints: int
     findings: list[Finding]
+    notes: list[str] = field(default_factory=list)  # worth a look, not proof of tampering
 
     @property
     def intact(self) -> bool:
         return not self.findings
 
 
-def verify_store(registry: Registry, keys: Keys) -> VerifyReport:
+def verify_store(
+    registry: Registry,
+    keys: Keys,
+    *,
+    held: dict[str, Any] | None = None,
+    max_age: float | None = None,
+) -> VerifyReport:
     """Recompute every hash and hash chain from the stored events, the Merkle tree, and every
-    stored checkpoint's root and signature. Nothing read from the read models is trusted,
-    except to point at the first leaf that differs."""
+    stored checkpoint's root and signature; fail when no signed checkpoint covers the head
+    (deleting checkpoints with the events they covered must not pass), when the newest is
+    older than `max_age` seconds, or when the store does not extend the checkpoint `held`
+    outside the database. Nothing read from the read models is trusted, except to point at
+    the first leaf that differs."""
     ensure_checkpoints(registry)
     findings: list[Finding] = []
+    notes: list[str] = []
     chains: dict[UUID, tuple[int, str]] = {}  # originator -> (version, hash) of its last event
     tree = MerkleLog()
     leaves = bytearray()  # the stored hashes, 32 bytes each, to point at the first that differs
@@ -229,6 +240,8 @@ def verify_store(registry: Registry, keys: Keys) -> VerifyReport:
         start=last, limit=1000, inclusive_of_start=False
     ):
         for notification in notifications:
+            if notification.id != last + 1:
+                findings.extend(_gap(registry, last + 1, notification.id - 1, notes))
             last = notification.id
             positions.append(notification.id)
             try:
@@ -243,10 +256,88 @@ def verify_store(registry: Registry, keys: Keys) -> VerifyReport:
                 findings.extend(_check_event(notification.id, event, chains))
             tree.append(stored)
             leaves += stored
-    findings.extend(_check_checkpoints(registry, keys, tree, bytes(leaves), positions))
+    signed = _check_checkpoints(registry, keys, tree, bytes(leaves), positions, findings)
+    findings.extend(_check_cover(signed, len(tree), registry.clock(), max_age))
+    if held is not None:
+        findings.extend(check_held(held, tree, keys))
+    findings = list(dict.fromkeys(findings))  # a removed event may be found twice
     findings.sort(key=lambda f: (f.position is None, f.position or 0))
-    count = registry.views.query_one("SELECT COUNT(*) FROM checkpoints")
-    return VerifyReport(len(positions), int(count[0]) if count else 0, findings)
+    return VerifyReport(len(positions), len(signed), findings, notes)
+
+
+def _gap(registry: Registry, first: int, last: int, notes: list[str]) -> list[Finding]:
+    """Positions the log skips. SQLite never skips one, so a gap there is a removed event;
+    PostgreSQL skips the number of a rolled-back insert, so there a gap is a removed event
+    only when the audit index still knows one at that position."""
+    known = registry.views.query_one(
+        "SELECT MIN(position) FROM audit_events WHERE position BETWEEN %s AND %s", (first, last)
+    )
+    if known is not None and known[0] is not None:
+        return [Finding(int(known[0]), "missing from the store (removed)")]
+    span = f"{first}" if first == last else f"{first}–{last}"
+    if not registry.views.postgres:
+        return [Finding(first, f"positions {span} are missing from the store (removed)")]
+    notes.append(
+        f"positions {span} are absent: a rolled-back insert leaves such a gap on PostgreSQL; "
+        "only a checkpoint held outside the database (--checkpoint) tells it from a removal"
+    )
+    return []
+
+
+def _check_cover(
+    signed: list[dict[str, Any]], size: int, now: datetime, max_age: float | None
+) -> list[Finding]:
+    newest = max(signed, key=lambda c: int(c["size"]), default=None)
+    if newest is None or newest["size"] < size:
+        covered = 0 if newest is None else newest["size"]
+        return [
+            Finding(
+                None,
+                f"no signed checkpoint covers the head ({size} events, the newest checkpoint "
+                f"covers {covered}): checkpoints deleted with the events they covered look "
+                "like this; check against a checkpoint held elsewhere (--checkpoint)",
+            )
+        ]
+    age = (now - datetime.fromisoformat(newest["timestamp"])).total_seconds()
+    if max_age is not None and age > max_age:
+        return [
+            Finding(
+                None,
+                f"the newest checkpoint ({newest['timestamp']}) is older than {max_age:g} s",
+            )
+        ]
+    return []
+
+
+def check_held(held: dict[str, Any], tree: MerkleLog, keys: Keys) -> list[Finding]:
+    """Whether the log recomputed from the store extends a checkpoint kept elsewhere (the
+    regulator's copy, a witness's): its signature, then an RFC 9162 consistency proof."""
+    try:
+        size, root = int(held["size"]), bytes.fromhex(held["root"])
+        payload = checkpoint_payload(size, held["root"], held["timestamp"])
+        signature = held["signature"]
+    except (KeyError, TypeError, ValueError):
+        return [Finding(None, "the held checkpoint is not {size, root, timestamp, signature}")]
+    if size < 1 or not verify_detached(signature, payload, keys.all_public_keys(), CHECKPOINT_TYP):
+        return [Finding(None, "the held checkpoint's signature does not verify")]
+    if size > len(tree):
+        return [
+            Finding(
+                None,
+                f"the held checkpoint covers {size} events, the store holds {len(tree)} "
+                "(events removed)",
+            )
+        ]
+    proof = tree.consistency_proof(size, len(tree))
+    if not verify_consistency(size, len(tree), root, tree.root(), proof):
+        return [
+            Finding(
+                None,
+                f"the store does not extend the held checkpoint of size {size} "
+                "(events it covers were altered, removed or reordered)",
+            )
+        ]
+    return []
 
 
 def _check_event(
@@ -272,9 +363,16 @@ def _check_event(
 
 
 def _check_checkpoints(
-    registry: Registry, keys: Keys, tree: MerkleLog, leaves: bytes, positions: list[int]
-) -> list[Finding]:
-    found = []
+    registry: Registry,
+    keys: Keys,
+    tree: MerkleLog,
+    leaves: bytes,
+    positions: list[int],
+    found: list[Finding],
+) -> list[dict[str, Any]]:
+    """The stored checkpoints whose signature verifies; a finding for each other one, and
+    for each whose root the store no longer gives."""
+    signed = []
     rows = registry.views.query(
         "SELECT size, root, timestamp, kid, signature FROM checkpoints ORDER BY size"
     )
@@ -286,9 +384,10 @@ def _check_checkpoints(
         if not verify_detached(checkpoint["signature"], payload, known, CHECKPOINT_TYP):
             found.append(Finding(None, f"checkpoint of size {size}: the signature does not verify"))
             continue
+        signed.append(checkpoint)
         if size > len(tree) or tree.root(size).hex() != checkpoint["root"]:
             found.append(_where_roots_part(registry, leaves, positions, size))
-    return found
+    return signed
 
 
 def _where_roots_part(

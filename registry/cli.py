@@ -17,12 +17,14 @@ from registry.application import open_registry
 from registry.audit import verify_store
 from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
+from registry.hardening import harden
 from registry.importer import Importer, read_csv
 from registry.keyring import open_keys, verify_with_jwks
 from registry.qrcodes import decode, token_of
 from registry.reports import make_monthly, overdue
 from registry.settings import Settings
 from registry.tokens import create_token, list_tokens, revoke_tokens
+from registry.witness import Fork, load_checkpoint, witness
 
 
 def _date(text: str) -> date:
@@ -146,9 +148,16 @@ def verify_qr(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     """Recompute every hash, chain, Merkle root and checkpoint signature from the store."""
+    if args.action == "witness":
+        return _witness(args)
+    held = load_checkpoint(args.checkpoint) if args.checkpoint else None
     settings = Settings(projector="external")
     with open_registry(settings) as registry:
-        report = verify_store(registry, open_keys(registry, settings))
+        report = verify_store(
+            registry, open_keys(registry, settings), held=held, max_age=args.max_age
+        )
+    for note in report.notes:
+        print(f"note: {note}")
     if report.intact:
         print(f"intact: {report.events} events, {report.checkpoints} signed checkpoints verified")
         return 0
@@ -157,6 +166,24 @@ def audit(args: argparse.Namespace) -> int:
     for finding in report.findings[1:20]:
         print(f"  also {finding}", file=sys.stderr)
     return 1
+
+
+def _witness(args: argparse.Namespace) -> int:
+    try:
+        seen, new = witness(args.url, args.state)
+    except Fork as error:
+        print(f"registry: FORK: {error}", file=sys.stderr)
+        return 1
+    since = "first seen" if seen is None else f"consistent with size {seen['size']}"
+    print(f"checkpoint of size {new['size']} ({new['timestamp']}): {since}")
+    return 0
+
+
+def db(args: argparse.Namespace) -> int:
+    with open_registry(Settings(projector="external")) as registry:
+        table = harden(registry)
+    print(f"{table}: append-only (UPDATE and DELETE refused)")
+    return 0
 
 
 def report(args: argparse.Namespace) -> int:
@@ -244,8 +271,24 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("audit", help="tamper evidence")
     actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser("verify", help="exit 0 when every event, chain and checkpoint checks out")
+    check = actions.add_parser(
+        "verify", help="exit 0 when every event, chain and checkpoint checks out"
+    )
+    check.add_argument(
+        "--checkpoint", help="a checkpoint held elsewhere (JSON file or URL): prove consistency"
+    )
+    check.add_argument(
+        "--max-age", type=float, help="fail if the newest checkpoint is older (seconds)"
+    )
+    pin = actions.add_parser("witness", help="pin a registry's log: exit 1 on a fork")
+    pin.add_argument("url", help="the registry's base URL")
+    pin.add_argument("--state", type=Path, required=True, help="the last checkpoint seen")
     p.set_defaults(run=audit)
+
+    p = commands.add_parser("db", help="the database")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("harden", help="make the event table append-only (triggers)")
+    p.set_defaults(run=db)
 
     p = commands.add_parser("report", help="reports to the regulator (§6.3.3)")
     actions = p.add_subparsers(dest="action", required=True)

@@ -4,13 +4,16 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from registry.application import Registry, open_registry
 from registry.audit import AuditLog, verify_store
+from registry.hardening import harden
 from registry.keyring import Keys, open_keys
 from registry.settings import Settings
+from registry.tokens import create_token, revoke_tokens
 from tests.conftest import Clock
 from tests.examples import issue_request
 from tests.processes import cli
@@ -193,3 +196,169 @@ def test_the_cli_exits_non_zero_naming_the_first_bad_position(
     assert (intact.returncode, broken.returncode) == (0, 1), intact.stderr
     assert intact.stdout.startswith("intact:")
     assert broken.stderr.startswith(f"registry: NOT intact at position {suspended}:")
+
+
+# Evidence in the same database can be deleted with what it proves ------------------------
+
+
+def delete_checkpoints(registry: Registry) -> None:
+    with registry.views.transaction() as cursor:
+        cursor.execute("DELETE FROM checkpoints")
+
+
+def erase(registry: Registry, position: int) -> None:
+    """Remove an event and every trace of it in the read models, as a careful attacker would."""
+    delete(registry, position)
+    with registry.views.transaction() as cursor:
+        cursor.execute("DELETE FROM audit_events WHERE position = %s", (position,))
+
+
+def revoked_token(registry: Registry) -> int:
+    """A registrar token issued and revoked; the position of its TokenRevoked event."""
+    create_token(registry, name="mallory", role="registrar")
+    revoke_tokens(registry, "mallory")
+    head = registry.recorder.max_notification_id()
+    assert head is not None
+    return head
+
+
+def test_checkpoints_deleted_with_the_last_event_fail_the_audit(
+    store: tuple[Registry, Keys],
+) -> None:
+    registry, keys = store
+    last = revoked_token(registry)
+    AuditLog(registry, keys).issue()
+
+    erase(registry, last)  # the token lives again
+    delete_checkpoints(registry)
+
+    assert first_problem(registry, keys).startswith("the log: no signed checkpoint covers the head")
+
+
+def test_a_store_whose_newest_checkpoint_is_older_than_the_limit_fails(
+    store: tuple[Registry, Keys], clock: Clock
+) -> None:
+    registry, keys = store
+
+    clock.advance(hours=2)
+
+    assert verify_store(registry, keys).intact
+    assert str(verify_store(registry, keys, max_age=3600).findings[0]).startswith(
+        "the log: the newest checkpoint"
+    )
+
+
+def test_a_position_missing_from_sqlite_is_a_removed_event(store: tuple[Registry, Keys]) -> None:
+    registry, keys = store
+    if registry.views.postgres:
+        pytest.skip("PostgreSQL skips the number of a rolled-back insert")
+    restored = positions(registry, "Restored")[0]  # the last event of its certificate
+
+    erase(registry, restored)
+
+    assert first_problem(registry, keys) == (
+        f"position {restored}: positions {restored} are missing from the store (removed)"
+    )
+
+
+def test_a_position_missing_from_postgres_is_noted(store: tuple[Registry, Keys]) -> None:
+    registry, keys = store
+    if not registry.views.postgres:
+        pytest.skip("SQLite never skips a position")
+    restored = positions(registry, "Restored")[0]
+
+    erase(registry, restored)
+
+    assert verify_store(registry, keys).notes[0].startswith(f"positions {restored} are absent")
+
+
+def held_checkpoint(registry: Registry, keys: Keys) -> dict[str, Any]:
+    """The newest checkpoint as the regulator keeps it (a copy outside the database)."""
+    saved: dict[str, Any] = json.loads(json.dumps(AuditLog(registry, keys).issue()))
+    return saved
+
+
+def test_a_held_checkpoint_catches_events_removed_and_re_signed_over(
+    store: tuple[Registry, Keys], settings: Settings, clock: Clock
+) -> None:
+    registry, keys = store
+    last = revoked_token(registry)
+    held = held_checkpoint(registry, keys)
+
+    erase(registry, last)
+    delete_checkpoints(registry)
+    with open_registry(settings, clock=clock) as restarted:  # signs the shortened log
+        AuditLog(restarted, open_keys(restarted, settings)).issue()
+
+    assert verify_store(registry, keys).intact  # the store alone cannot tell
+    assert str(verify_store(registry, keys, held=held).findings[0]) == (
+        f"the log: the held checkpoint covers {last} events, the store holds {last - 1} "
+        "(events removed)"
+    )
+
+
+def test_a_store_that_extends_a_held_checkpoint_is_intact(store: tuple[Registry, Keys]) -> None:
+    registry, keys = store
+    held = held_checkpoint(registry, keys)
+
+    revoked_token(registry)
+    AuditLog(registry, keys).issue()
+
+    assert verify_store(registry, keys, held=held).intact
+
+
+def test_a_held_checkpoint_with_a_forged_root_is_refused(store: tuple[Registry, Keys]) -> None:
+    registry, keys = store
+    held = held_checkpoint(registry, keys) | {"root": "00" * 32}
+
+    assert str(verify_store(registry, keys, held=held).findings[0]) == (
+        "the log: the held checkpoint's signature does not verify"
+    )
+
+
+def test_the_cli_checks_the_store_against_a_checkpoint_file(
+    store: tuple[Registry, Keys], settings: Settings, tmp_path: Path
+) -> None:
+    registry, keys = store
+    last = revoked_token(registry)
+    saved = tmp_path / "checkpoint.json"
+    saved.write_text(json.dumps(held_checkpoint(registry, keys)))
+
+    intact = cli(settings, "audit", "verify", "--checkpoint", str(saved))
+    erase(registry, last)
+    broken = cli(settings, "audit", "verify", "--checkpoint", str(saved))
+
+    assert (intact.returncode, broken.returncode) == (0, 1), intact.stderr
+    assert f"the held checkpoint covers {last} events" in broken.stderr
+
+
+# The event table made append-only --------------------------------------------------------
+
+
+def test_a_hardened_store_refuses_to_change_or_delete_an_event(
+    store: tuple[Registry, Keys],
+) -> None:
+    registry, _ = store
+    restored = positions(registry, "Restored")[0]
+    state = state_at(registry, restored)
+
+    harden(registry)
+
+    with pytest.raises(Exception, match="append-only"):
+        write_state(registry, restored, state.replace(b'"VR"', b'"WR"'))
+    with pytest.raises(Exception, match="append-only"):
+        delete(registry, restored)
+    assert state_at(registry, restored) == state
+
+
+def test_a_hardened_store_still_appends(store: tuple[Registry, Keys], settings: Settings) -> None:
+    registry, keys = store
+
+    result = cli(settings, "db", "harden")
+    again = cli(settings, "db", "harden")
+    registry.issue(actor=ACTOR, **issue_request())
+    AuditLog(registry, keys).issue()
+
+    assert (result.returncode, again.returncode) == (0, 0), result.stderr
+    assert "append-only" in result.stdout
+    assert verify_store(registry, keys).intact
