@@ -24,6 +24,7 @@ from registry.errors import (
     RuleViolation,
 )
 from registry.keyring import KeyringError
+from registry.readmodels import ReadModelMismatch
 
 PROBLEM_BASE = "https://certregistry.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -37,6 +38,7 @@ STATUS: dict[type[RegistryError], int] = {
     ConcurrencyConflict: 409,
     NotFound: 404,
     KeyringError: 503,
+    ReadModelMismatch: 503,
 }
 
 

@@ -222,16 +222,22 @@ class Registry(Application[UUID]):
     # Queries --------------------------------------------------------------------------
 
     def verify(
-        self, *, number: str | None = None, oid: str | None = None, as_of: date | None = None
+        self,
+        *,
+        number: str | None = None,
+        oid: str | None = None,
+        as_of: date | None = None,
+        from_events: bool = False,
     ) -> Answer:
-        """The verification answer for a registration, certificate number or OID."""
+        """The verification answer for a registration, certificate number or OID; folded
+        from the events, never read from the read model, when `from_events` (receipts)."""
         if (number is None) == (oid is None):
             raise InvalidInput("give a certificate number or an OID", field="number")
         ref = parse_number(number) if number is not None else parse_oid(cast(str, oid))
         today = self.today()
         day = today if as_of is None else as_of
         found: Facts | None = None
-        if day >= today:  # the read model holds the latest facts
+        if day >= today and not from_events:  # the read model holds the latest facts
             found = self.certificates.facts(ref.registration_no)
         if found is None:  # a past day, or a certificate the projector has not reached yet
             cert = self.certificate_as_of(ref.registration_no, day)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from registry.application import Registry
 
 BATCH_SIZE = 1000
-SCHEMA_VERSION = 3  # raise when a read model's tables or encodings change
+SCHEMA_VERSION = 4  # raise when a read model's tables or encodings change
 CACHE_SIZE = 10_000
 CERTIFICATE_TOPIC_PREFIX = Certificate.__module__ + ":Certificate."
 

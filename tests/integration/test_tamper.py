@@ -12,6 +12,7 @@ from registry.application import Registry, open_registry
 from registry.audit import AuditLog, verify_store
 from registry.hardening import harden
 from registry.keyring import Keys, open_keys
+from registry.maintenance import Maintenance
 from registry.settings import Settings
 from registry.tokens import create_token, revoke_tokens
 from tests.conftest import Clock
@@ -362,3 +363,117 @@ def test_a_hardened_store_still_appends(store: tuple[Registry, Keys], settings: 
     assert (result.returncode, again.returncode) == (0, 0), result.stderr
     assert "append-only" in result.stdout
     assert verify_store(registry, keys).intact
+
+
+# Read models checked against the events ----------------------------------------------------
+
+
+def revoked(registry: Registry) -> str:
+    """A certificate revoked (§6.3.2), its events covered by a fresh checkpoint."""
+    registration = str(registry.issue(actor=ACTOR, **issue_request())["registration_no"])
+    registry.revoke(
+        registration, actor=ACTOR, reason="k", details="主动", effective_date=date(2026, 9, 1)
+    )
+    return registration
+
+
+def pass_as_valid(registry: Registry, registration: str) -> None:
+    """Rewrite a certificate's read-model row to say `valid`, as an attacker would."""
+    row = registry.views.query_one(
+        "SELECT facts FROM certificates WHERE registration_no = %s", (registration,)
+    )
+    assert row is not None
+    document = json.loads(row[0]) | {"status": "valid", "revocation": None}
+    with registry.views.transaction() as cursor:
+        cursor.execute(
+            "UPDATE certificates SET status = 'valid', facts = %s WHERE registration_no = %s",
+            (json.dumps(document, ensure_ascii=False), registration),
+        )
+
+
+def test_a_revoked_certificates_row_changed_to_valid_fails_the_audit_naming_it(
+    store: tuple[Registry, Keys],
+) -> None:
+    registry, keys = store
+    registration = revoked(registry)
+    AuditLog(registry, keys).issue()
+
+    pass_as_valid(registry, registration)
+
+    assert first_problem(registry, keys) == (
+        f"the log: certificates row {registration}: status is 'valid', the events give 'revoked'"
+    )
+
+
+def test_a_phantom_certificates_row_fails_the_audit(store: tuple[Registry, Keys]) -> None:
+    registry, keys = store
+    phantom = "CESI2026EV/IMG19999"
+    with registry.views.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO certificates SELECT %s, certificate_no, holder_name, uscc, level, "
+            "status, valid_until, restore_deadline, next_surveillance_due, sites, facts, "
+            "last_position, last_hash FROM certificates WHERE registration_no = %s",
+            (phantom, "CESI2026EV/IMG10001"),
+        )
+
+    assert first_problem(registry, keys) == (
+        f"the log: certificates row {phantom}: the events hold no such certificate"
+    )
+
+
+def test_a_phantom_printed_number_fails_the_audit(store: tuple[Registry, Keys]) -> None:
+    registry, keys = store
+    with registry.views.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO certificate_numbers VALUES (%s, %s, %s)",
+            ("CESI2026EV/IMG10001R07", "CESI2026EV/IMG10001", 7),
+        )
+
+    assert first_problem(registry, keys) == (
+        "the log: certificate_numbers row CESI2026EV/IMG10001R07: "
+        "the events never printed that number"
+    )
+
+
+def test_a_deleted_certificates_row_fails_the_audit(store: tuple[Registry, Keys]) -> None:
+    registry, keys = store
+    with registry.views.transaction() as cursor:
+        cursor.execute("DELETE FROM certificates WHERE registration_no = 'CESI2026EV/IMG10002'")
+
+    assert first_problem(registry, keys) == (
+        "the log: certificates row CESI2026EV/IMG10002: missing, though the events hold it"
+    )
+
+
+def test_read_model_rows_carry_their_last_events_position_and_hash(
+    store: tuple[Registry, Keys],
+) -> None:
+    registry, _ = store
+    registration = revoked(registry)
+
+    row = registry.views.query_one(
+        "SELECT last_position, last_hash FROM certificates WHERE registration_no = %s",
+        (registration,),
+    )
+
+    last = registry.views.query_one(
+        "SELECT position, hash FROM audit_events WHERE type = 'Revoked'"
+    )
+    assert row == last
+
+
+def test_the_maintenance_loop_raises_the_alarm_on_a_row_that_differs(
+    store: tuple[Registry, Keys], caplog: pytest.LogCaptureFixture
+) -> None:
+    registry, _ = store
+    registration = revoked(registry)
+    maintenance = Maintenance(registry)
+    pass_as_valid(registry, registration)
+
+    for _ in range(4):  # round the four rows
+        maintenance.sample()
+
+    assert maintenance.alarm == (
+        f"certificates row {registration}: status is 'valid', the events give 'revoked'"
+    )
+    assert "ALARM: the read models differ from the event log" in caplog.text
