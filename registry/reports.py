@@ -14,6 +14,7 @@ from typing import Any, cast
 from eventsourcing.application import AggregateNotFoundError
 from openpyxl import Workbook
 
+from registry import canonical
 from registry.aggregates.chain import Stamp
 from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
@@ -61,6 +62,8 @@ class Report:
     filename: str
     signature: str  # detached JWS over `body`
     rows: int
+    manifest: bytes  # RFC 8785 JSON {from, to, format, generated_at, sha256}: binds the period
+    manifest_signature: str  # detached JWS over `manifest`
 
 
 def status_changes(registry: Registry, start: date, end: date) -> list[dict[str, Any]]:
@@ -92,7 +95,15 @@ def status_changes(registry: Registry, start: date, end: date) -> list[dict[str,
     return items
 
 
-def render(items: list[dict[str, Any]], fmt: str, start: date, end: date, keys: Keys) -> Report:
+def render(
+    items: list[dict[str, Any]],
+    fmt: str,
+    start: date,
+    end: date,
+    keys: Keys,
+    *,
+    generated_at: datetime,
+) -> Report:
     if fmt not in FORMATS:
         raise InvalidInput(f"format is csv, json or xlsx, not {fmt!r}", field="format")
     if fmt == "csv":
@@ -120,8 +131,20 @@ def render(items: list[dict[str, Any]], fmt: str, start: date, end: date, keys: 
         book.save(out)
         body = out.getvalue()
     _, signature = keys.sign_detached(body, REPORT_TYP)
+    # The body alone does not say its period (two empty months are the same bytes): the
+    # manifest does, and names the body by its digest.
+    manifest = canonical.dumps(
+        {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "format": fmt,
+            "generated_at": generated_at.isoformat(),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+    )
+    _, manifest_signature = keys.sign_detached(manifest, REPORT_TYP)
     name = f"status-changes-{start.isoformat()}-{end.isoformat()}.{fmt}"
-    return Report(body, FORMATS[fmt], name, signature, len(items))
+    return Report(body, FORMATS[fmt], name, signature, len(items), manifest, manifest_signature)
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
@@ -161,10 +184,13 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     for fmt in FORMATS:
-        report = render(items, fmt, start, end, keys)
+        report = render(items, fmt, start, end, keys, generated_at=registry.clock())
         path = folder / f"regulator-report-{month}.{fmt}"
         path.write_bytes(report.body)
         path.with_name(path.name + ".jws").write_text(report.signature + "\n")
+        manifest = path.with_name(path.name + ".manifest.json")
+        manifest.write_bytes(report.manifest)
+        manifest.with_name(manifest.name + ".jws").write_text(report.manifest_signature + "\n")
         digest.update(report.body)
     reports = _reports(registry) or RegulatorReports.start(stamp=Stamp(actor, registry.clock()))
     reports.record(
