@@ -113,6 +113,11 @@ def keys(args: argparse.Namespace) -> int:
             if args.action == "generate" and args.if_missing and ring.has_signing_key():
                 return 0
             print(ring.generate(rotate=args.action == "rotate"))
+            if args.action == "rotate" and ring.passphrase is not None:
+                ring.rewrap()  # the older keys too, sealed the current way
+        elif args.action == "rewrap":
+            for kid in ring.rewrap():
+                print(f"{kid}  re-encrypted")
         elif args.action == "retire":
             ring.retire(args.kid)
         elif args.action == "compromised":
@@ -258,6 +263,7 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--if-missing", action="store_true", help="only if no key can sign")
     actions.add_parser("rotate", help="a new active key; the old one retires (still verifies)")
     actions.add_parser("list", help="every key and its state")
+    actions.add_parser("rewrap", help="re-encrypt older private keys (PBKDF2, 600,000 rounds)")
     actions.add_parser("retire", help="stop signing with KID; it still verifies").add_argument(
         "kid"
     )

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import pkcs12
 from eventsourcing.application import AggregateNotFoundError
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException, base64url_decode, base64url_encode
@@ -37,6 +38,11 @@ from registry.settings import Settings
 
 ALGORITHM = "EdDSA"
 MAX_TOKEN = 4096
+# At rest: PKCS#12 with PBKDF2-HMAC-SHA256 at OWASP's 600,000 rounds and AES-256. The PKCS#8
+# PEM that cryptography writes uses 2,048, which a short passphrase does not survive.
+KDF_ROUNDS = 600_000
+MIN_PASSPHRASE = 12
+SEALED, PLAIN = ".p12", ".pem"  # a .pem is plain (development) or sealed by an older version
 ISSUER = "CESI"
 # One `typ` per purpose (CONTRACT.md, signature purposes), so that no signature can be
 # re-attached as another kind.
@@ -212,8 +218,9 @@ class Keys:
             self._tokens, self._verdicts = {}, {}
 
     def check(self) -> None:
-        """Refuse to serve with a key at rest unencrypted (outside development mode) or one
-        the passphrase does not open."""
+        """Refuse to serve with a key at rest unencrypted (outside development mode), with a
+        short passphrase, or with one the passphrase does not open."""
+        self._check_passphrase()
         for path in sorted(self.folder.glob("*.pem")):
             data = path.read_bytes()
             if b"ENCRYPTED" not in data and not self.dev_mode:
@@ -285,21 +292,10 @@ class Keys:
         """A new key; it becomes active if none is, or if rotating (the old one retires)."""
         if self.passphrase is None and not self.dev_mode:
             raise KeyringError("REGISTRY_KEY_PASSPHRASE is needed to encrypt the new key at rest")
+        self._check_passphrase()
         private = jwk.JWK.generate(kty="OKP", crv="Ed25519")
         kid: str = private.thumbprint()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(self.passphrase)
-            if self.passphrase
-            else serialization.NoEncryption()
-        )
-        pem = private.get_op_key("sign").private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
-        path = self.folder / f"{kid}.pem"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(pem)
+        self._write(kid, private.get_op_key("sign"))
         public = json.loads(private.export_public())
         keyring = self._keyring() or Keyring.start(stamp=self._stamp())
         keyring.add(
@@ -312,9 +308,22 @@ class Keys:
         self.refresh()
         return kid
 
+    def rewrap(self) -> list[str]:
+        """Seal every private key still in a .pem (plain, or PBKDF2 at 2,048 rounds); their kids."""
+        if self.passphrase is None:
+            raise KeyringError("REGISTRY_KEY_PASSPHRASE is needed to encrypt the keys at rest")
+        self._check_passphrase()
+        done = []
+        for path in sorted(self.folder.glob(f"*{PLAIN}")):
+            private = self._open(path)
+            self._write(path.stem, private, replace=True)
+            path.unlink()
+            done.append(path.stem)
+        return done
+
     def has_signing_key(self) -> bool:
         kid = self.active_kid
-        return kid is not None and (self.folder / f"{kid}.pem").exists()
+        return kid is not None and self._key_path(kid).exists()
 
     def retire(self, kid: str) -> None:
         self._change(kid, "retire")
@@ -344,19 +353,70 @@ class Keys:
         if kid is None:
             raise KeyringError("no active signing key: run `registry keys generate` or `rotate`")
         if self._signing is None or self._signing.thumbprint() != kid:
-            path = self.folder / f"{kid}.pem"
+            path = self._key_path(kid)
             if not path.exists():
                 raise KeyringError(f"the active key {kid} has no private key file in {self.folder}")
-            try:
-                private = serialization.load_pem_private_key(path.read_bytes(), self.passphrase)
-            except (ValueError, TypeError):
-                raise KeyringError(
-                    f"cannot open {path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
-                ) from None
-            if not isinstance(private, Ed25519PrivateKey):
-                raise KeyringError(f"{path} is not an Ed25519 key")
-            self._signing = cast(jwk.JWK, jwk.JWK.from_pyca(private))
+            self._signing = cast(jwk.JWK, jwk.JWK.from_pyca(self._open(path)))
         return self._signing
+
+    def _check_passphrase(self) -> None:
+        short = self.passphrase is not None and len(self.passphrase.decode()) < MIN_PASSPHRASE
+        if short and not self.dev_mode:
+            raise KeyringError(
+                f"REGISTRY_KEY_PASSPHRASE is shorter than {MIN_PASSPHRASE} characters"
+            )
+
+    def _key_path(self, kid: str) -> Path:
+        sealed = self.folder / f"{kid}{SEALED}"
+        return sealed if sealed.exists() else self.folder / f"{kid}{PLAIN}"
+
+    def _open(self, path: Path) -> Ed25519PrivateKey:
+        try:
+            if path.suffix == SEALED:
+                private = pkcs12.load_key_and_certificates(path.read_bytes(), self.passphrase)[0]
+            else:
+                private = serialization.load_pem_private_key(path.read_bytes(), self.passphrase)
+        except (ValueError, TypeError):
+            raise KeyringError(
+                f"cannot open {path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
+            ) from None
+        if not isinstance(private, Ed25519PrivateKey):
+            raise KeyringError(f"{path} is not an Ed25519 key")
+        return private
+
+    def _write(self, kid: str, private: Ed25519PrivateKey, *, replace: bool = False) -> None:
+        """The key at rest, created 0600: sealed with the passphrase, or plain PEM in
+        development mode without one."""
+        if self.passphrase is None:
+            data, path = _plain(private), self.folder / f"{kid}{PLAIN}"
+        else:
+            data, path = _sealed(private, self.passphrase), self.folder / f"{kid}{SEALED}"
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = path.with_name(path.name + ".tmp") if replace else path
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if replace:
+            os.replace(target, path)
+
+
+def _plain(private: Ed25519PrivateKey) -> bytes:
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _sealed(private: Ed25519PrivateKey, passphrase: bytes) -> bytes:
+    encryption = (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(KDF_ROUNDS)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(passphrase)
+    )
+    return pkcs12.serialize_key_and_certificates(b"certregistry", private, None, None, encryption)
 
 
 CACHE_SIZE = 50_000

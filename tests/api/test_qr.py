@@ -11,7 +11,7 @@ import jwt
 import pytest
 import rfc8785
 import zxingcpp
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from fastapi.testclient import TestClient
 from jwcrypto import jwk, jws
 from jwcrypto.common import base64url_encode
@@ -288,7 +288,7 @@ def test_an_unencrypted_key_is_refused_outside_development_mode(
 
 
 def test_a_wrong_passphrase_is_refused(api: Api, settings: Settings) -> None:
-    wrong = settings.model_copy(update={"key_passphrase": SecretStr("wrong")})
+    wrong = settings.model_copy(update={"key_passphrase": SecretStr("a wrong passphrase")})
     with open_registry(wrong) as registry, pytest.raises(KeyringError, match="passphrase"):
         open_keys(registry, wrong).check()
 
@@ -305,8 +305,9 @@ def reattached(detached: str, payload: bytes) -> str:
 def signing_key(settings: Settings, token: str) -> jwk.JWK:
     """The registry's own private key, read from its keyring folder (to sign as it once did)."""
     kid = jwt.get_unverified_header(token)["kid"]
-    pem = (settings.keys_dir / f"{kid}.pem").read_bytes()
-    return jwk.JWK.from_pyca(serialization.load_pem_private_key(pem, PASSPHRASE.encode()))
+    sealed = (settings.keys_dir / f"{kid}.p12").read_bytes()
+    private = pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())[0]
+    return jwk.JWK.from_pyca(private)
 
 
 def test_served_qr_tokens_name_their_purpose(api: Api) -> None:
