@@ -328,6 +328,8 @@ def check_held(held: dict[str, Any], tree: MerkleLog, keys: Keys) -> list[Findin
         return [Finding(None, "the held checkpoint is not {size, root, timestamp, signature}")]
     if size < 1 or not verify_detached(signature, payload, keys.all_public_keys(), CHECKPOINT_TYP):
         return [Finding(None, "the held checkpoint's signature does not verify")]
+    if not _signed_in_trust(held, payload, keys):
+        return [Finding(None, f"the held checkpoint: {_AFTER_COMPROMISE}")]
     if size > len(tree):
         return [
             Finding(
@@ -392,10 +394,25 @@ def _check_checkpoints(
         if not verify_detached(checkpoint["signature"], payload, known, CHECKPOINT_TYP):
             found.append(Finding(None, f"checkpoint of size {size}: the signature does not verify"))
             continue
+        if not _signed_in_trust(checkpoint, payload, keys):
+            found.append(Finding(None, f"checkpoint of size {size}: {_AFTER_COMPROMISE}"))
+            continue
         signed.append(checkpoint)
         if size > len(tree) or tree.root(size).hex() != checkpoint["root"]:
             found.append(_where_roots_part(registry, leaves, positions, size))
     return signed
+
+
+_AFTER_COMPROMISE = "signed by a key after it was marked compromised"
+
+
+def _signed_in_trust(checkpoint: dict[str, Any], payload: bytes, keys: Keys) -> bool:
+    """Whether the signature holds with the keys trusted at the checkpoint's own time."""
+    try:
+        trusted = keys.public_keys_at(str(checkpoint["timestamp"]))
+    except (ValueError, TypeError):  # not an ISO time with its offset
+        return False
+    return verify_detached(str(checkpoint["signature"]), payload, trusted, CHECKPOINT_TYP)
 
 
 def _where_roots_part(

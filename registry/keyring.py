@@ -13,6 +13,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -274,6 +275,18 @@ class Keys:
         return {
             "keys": [
                 {**key["jwk"], "kid": kid, "alg": ALGORITHM} for kid, key in self._state.items()
+            ]
+        }
+
+    def public_keys_at(self, moment: str) -> dict[str, Any]:
+        """The keys that could sign at `moment` (ISO time): every key ever in the keyring,
+        but a compromised one only before it was marked so (checkpoints, receipts)."""
+        at = datetime.fromisoformat(moment)
+        return {
+            "keys": [
+                {**key["jwk"], "kid": kid, "alg": ALGORITHM}
+                for kid, key in self._state.items()
+                if "compromised_at" not in key or at < datetime.fromisoformat(key["compromised_at"])
             ]
         }
 

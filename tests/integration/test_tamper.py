@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from jwcrypto import jwk
 
 from registry.application import Registry, open_registry
-from registry.audit import AuditLog, verify_store
+from registry.audit import AuditLog, checkpoint_payload, verify_store
 from registry.hardening import harden
-from registry.keyring import Keys, open_keys
+from registry.keyring import CHECKPOINT_TYP, Keys, open_keys, sign_detached_with
 from registry.maintenance import Maintenance
 from registry.settings import Settings
 from registry.tokens import create_token, revoke_tokens
@@ -477,3 +479,58 @@ def test_the_maintenance_loop_raises_the_alarm_on_a_row_that_differs(
         f"certificates row {registration}: status is 'valid', the events give 'revoked'"
     )
     assert "ALARM: the read models differ from the event log" in caplog.text
+
+
+# A compromised key signs nothing that counts after it was marked -----------------------
+
+
+def sign_with_stolen_key(registry: Registry, settings: Settings, kid: str) -> int:
+    """A checkpoint of the whole log signed now with a stolen key, stored as the server's."""
+    pem = (settings.keys_dir / f"{kid}.pem").read_bytes()
+    stolen = jwk.JWK.from_pyca(serialization.load_pem_private_key(pem, None))
+    log = AuditLog(registry, open_keys(registry, settings))
+    size = log.sync()
+    root, timestamp = log.tree.root(size).hex(), registry.clock().isoformat()
+    payload = checkpoint_payload(size, root, timestamp)
+    signature = sign_detached_with(payload, stolen, CHECKPOINT_TYP)
+    with registry.views.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s)",
+            (size, root, timestamp, kid, signature),
+        )
+    return size
+
+
+def test_a_checkpoint_signed_after_its_key_was_marked_compromised_fails_the_audit(
+    store: tuple[Registry, Keys], settings: Settings, clock: Clock
+) -> None:
+    registry, keys = store
+    stolen = keys.active_kid
+    assert stolen is not None
+    clock.advance(hours=1)
+    keys.generate(rotate=True)
+    keys.compromise(stolen)
+    clock.advance(hours=1)
+    registry.issue(actor=ACTOR, **issue_request())
+
+    size = sign_with_stolen_key(registry, settings, stolen)
+
+    assert first_problem(registry, keys) == (
+        f"the log: checkpoint of size {size}: signed by a key after it was marked compromised"
+    )
+
+
+def test_checkpoints_signed_before_the_compromise_still_count(
+    store: tuple[Registry, Keys], clock: Clock
+) -> None:
+    registry, keys = store
+    stolen = keys.active_kid
+    assert stolen is not None
+    clock.advance(hours=1)
+    keys.generate(rotate=True)
+
+    keys.compromise(stolen)
+    AuditLog(registry, keys).issue()  # by the new key, over the keyring's events too
+
+    report = verify_store(registry, keys)
+    assert (report.intact, report.checkpoints) == (True, 2)
