@@ -501,15 +501,21 @@ def sign_with_stolen_key(registry: Registry, settings: Settings, kid: str) -> in
     return size
 
 
-def test_a_checkpoint_signed_after_its_key_was_marked_compromised_fails_the_audit(
-    store: tuple[Registry, Keys], settings: Settings, clock: Clock
-) -> None:
-    registry, keys = store
+def rotated_away_and_compromised(keys: Keys, clock: Clock) -> str:
+    """An hour on, a new key replaces the active one, which is then marked compromised."""
     stolen = keys.active_kid
     assert stolen is not None
     clock.advance(hours=1)
     keys.generate(rotate=True)
     keys.compromise(stolen)
+    return stolen
+
+
+def test_a_checkpoint_signed_after_its_key_was_marked_compromised_fails_the_audit(
+    store: tuple[Registry, Keys], settings: Settings, clock: Clock
+) -> None:
+    registry, keys = store
+    stolen = rotated_away_and_compromised(keys, clock)
     clock.advance(hours=1)
     registry.issue(actor=ACTOR, **issue_request())
 
@@ -524,12 +530,8 @@ def test_checkpoints_signed_before_the_compromise_still_count(
     store: tuple[Registry, Keys], clock: Clock
 ) -> None:
     registry, keys = store
-    stolen = keys.active_kid
-    assert stolen is not None
-    clock.advance(hours=1)
-    keys.generate(rotate=True)
 
-    keys.compromise(stolen)
+    rotated_away_and_compromised(keys, clock)
     AuditLog(registry, keys).issue()  # by the new key, over the keyring's events too
 
     report = verify_store(registry, keys)
