@@ -52,6 +52,7 @@ class AuditLog:
         self.keys = keys
         self.tree = MerkleLog(floor=MEMORY_FLOOR, fetch=self._leaf_hashes)
         self._lock = threading.Lock()
+        self._unstored: dict[str, Any] | None = None  # signed for a reader, not yet stored
         ensure_checkpoints(registry)
 
     def sync(self) -> int:
@@ -98,6 +99,34 @@ class AuditLog:
             item["checkpoint"] = checkpoints[at] if at is not None and at < len(sizes) else None
         return items
 
+    def current(self) -> dict[str, Any]:
+        """The newest checkpoint, without writing (public reads): the stored one when it
+        covers the log, else one signed for this size and kept in memory until the
+        maintenance loop stores its own."""
+        size = self.sync()
+        latest = self.latest()
+        if latest is not None and latest["size"] >= size:
+            return latest
+        unstored = self._unstored
+        if unstored is None or unstored["size"] != size:
+            unstored = self._unstored = self._sign(size)
+        return unstored
+
+    def _sign(self, size: int) -> dict[str, Any]:
+        with self._lock:
+            root = self.tree.root(size).hex()
+        timestamp = self.registry.clock().isoformat()
+        kid, signature = self.keys.sign_detached(
+            checkpoint_payload(size, root, timestamp), CHECKPOINT_TYP
+        )
+        return {
+            "size": size,
+            "root": root,
+            "timestamp": timestamp,
+            "kid": kid,
+            "signature": signature,
+        }
+
     def issue(self, *, max_age: float = CHECKPOINT_AGE) -> dict[str, Any]:
         """A checkpoint of the whole log: the latest if nothing was added since (and it is
         younger than `max_age`), else a new one, signed by the active key."""
@@ -109,16 +138,15 @@ class AuditLog:
             age = (now - datetime.fromisoformat(latest["timestamp"])).total_seconds()
             if age < max_age:
                 return latest
-        with self._lock:
-            root = self.tree.root(size).hex()
-        timestamp = now.isoformat()
-        kid, signature = self.keys.sign_detached(
-            checkpoint_payload(size, root, timestamp), CHECKPOINT_TYP
-        )
+        signed = self._sign(size)
         with self.registry.views.transaction() as cursor:
-            cursor.execute(  # another process may have signed this size first: keep theirs
-                "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING",
-                (size, root, timestamp, kid, signature),
+            # An idle log's checkpoint is signed again with a newer time (the size is the
+            # key); another process may have signed this size later still: keep theirs.
+            cursor.execute(
+                "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s) ON CONFLICT (size) DO "
+                "UPDATE SET timestamp = excluded.timestamp, kid = excluded.kid, "
+                "signature = excluded.signature WHERE checkpoints.timestamp < excluded.timestamp",
+                tuple(signed[k] for k in ("size", "root", "timestamp", "kid", "signature")),
             )
         return self.latest() or {}
 
@@ -166,7 +194,7 @@ class AuditLog:
         """The answer (made from the events, not the read model) with the checkpoint it was
         read at and the inclusion proof of the certificate's latest event, checked against
         the events too, signed together: evidence a buyer can keep."""
-        checkpoint = self.issue()
+        checkpoint = self.current()
         registration = answer["registration_no"]
         row = self.registry.views.query_one(
             "SELECT position, hash FROM audit_events WHERE originator_id = %s "

@@ -24,8 +24,9 @@ Size = Annotated[int | None, Query(ge=1, le=MAX_SIZE)]
 @router.get("/checkpoint")
 def checkpoint(audit: AuditDep) -> dict[str, Any]:
     """The latest signed checkpoint `{size, root, timestamp, signature, kid}`: `signature` is a
-    detached JWS over the RFC 8785 JSON of `{size, root, timestamp}`."""
-    return audit.issue()
+    detached JWS over the RFC 8785 JSON of `{size, root, timestamp}`. Never a write: the
+    server stores and refreshes checkpoints on its own."""
+    return audit.current()
 
 
 @router.get("/proof")
