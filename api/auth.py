@@ -1,5 +1,6 @@
 """Bearer tokens and roles: 401 without a live token, 403 with the wrong role."""
 
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
@@ -7,6 +8,8 @@ from fastapi import Depends, Header, Request
 
 from registry.application import Registry
 from registry.tokens import Principal, authenticate
+
+log = logging.getLogger("registry.auth")
 
 
 class Unauthorized(Exception):
@@ -29,6 +32,7 @@ RegistryDep = Annotated[Registry, Depends(get_registry)]
 
 def require(*roles: str) -> Callable[..., Principal]:
     def principal(
+        request: Request,
         registry: RegistryDep,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Principal:
@@ -37,12 +41,27 @@ def require(*roles: str) -> Callable[..., Principal]:
             raise Unauthorized("send Authorization: Bearer TOKEN (see `registry token create`)")
         who = authenticate(registry, token.strip())
         if who is None:
+            _failed(request, registry, "unknown or revoked token")
             raise Unauthorized("the bearer token is unknown or revoked")
         if who.role not in roles:
+            _failed(request, registry, f"{who.name} ({who.role}) lacks the {'/'.join(roles)} role")
             raise Forbidden(f"this needs the {' or '.join(roles)} role; {who.name} is {who.role}")
         return who
 
     return principal
+
+
+def _failed(request: Request, registry: Registry, why: str) -> None:
+    """A refused credential, with where and when it came from (never the token itself)."""
+    address = request.client.host if request.client else "unknown"
+    log.warning(
+        "authentication failed from %s at %s on %s %s: %s",
+        address,
+        registry.clock().isoformat(),
+        request.method,
+        request.url.path,
+        why,
+    )
 
 
 Registrar = Annotated[Principal, Depends(require("registrar"))]

@@ -44,6 +44,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,
+        server_header=False,  # what serves the registry is nobody's business
     )
     return 0
 
