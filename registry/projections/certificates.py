@@ -52,7 +52,11 @@ class CertificatesProjection:
 
     def process(self, cursor: Cursor, batch: Batch) -> None:
         numbers: list[tuple[str, str, int]] = []
-        last = {item.subject.registration_no: item.position for item in batch.items}
+        last = {  # the certificate's own last event (a command record names it too)
+            item.subject.registration_no: item.position
+            for item in batch.items
+            if isinstance(item.event, Certificate.Event)
+        }
         for cert in batch.certificates.values():
             cursor.execute(
                 """INSERT INTO certificates VALUES

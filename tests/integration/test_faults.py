@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from psycopg import sql
 
 from registry.aggregates.certificate import Certificate
 from registry.application import Registry, open_registry
@@ -24,6 +25,7 @@ from registry.keyring import open_keys
 from registry.settings import Settings
 from registry.tokens import create_token
 from tests.api.conftest import body
+from tests.conftest import ADMIN_URL
 from tests.examples import issue_request
 from tests.processes import server, serving
 
@@ -339,3 +341,54 @@ def test_postgres_restarted_under_load_gives_503s_then_recovers_losing_nothing(
         for registration in acknowledged.values():
             assert Certificate.create_id(registration) in registry.repository
         assert verified_after_restart(registry, settings).intact
+
+
+@pytest.fixture
+def outage_database() -> Iterator[tuple[str, Callable[[bool], None]]]:
+    """A database of its own, and a switch that shuts it (refusing new connections and
+    ending the open ones, as an outage would) or opens it again."""
+    name = f"certregistry_outage_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(ADMIN_URL, autocommit=True)
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def switch(up: bool) -> None:
+        allow = sql.SQL("true" if up else "false")
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS {}").format(sql.Identifier(name), allow)
+        )
+        if not up:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+
+    try:
+        yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}", switch
+    finally:
+        switch(True)
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+@pytest.mark.postgres
+def test_an_outage_answers_503_at_once_and_the_server_recovers_by_itself(
+    outage_database: tuple[str, Callable[[bool], None]], tmp_path: Path
+) -> None:
+    url, switch = outage_database
+    settings = Settings(database_url=url, keys_dir=tmp_path / "keys", dev_mode=True)
+    with open_registry(settings) as registry:
+        secret = create_token(registry, name="registrar-outage", role="registrar")
+
+    with server(settings) as base, httpx.Client(timeout=10) as client:
+        assert issue(client, base, secret, "before").status_code == 201
+        switch(False)
+        during = issue(client, base, secret, "during")  # 101 s before: the timeout fails it
+        switch(True)
+        wait_for(
+            lambda: issue(client, base, secret, "after").status_code == 201,
+            "the server did not recover",
+        )
+
+    assert during.status_code == 503
+    assert during.headers["content-type"] == "application/problem+json"
+    assert during.headers["retry-after"] == "1"

@@ -464,6 +464,17 @@ def test_read_model_rows_carry_their_last_events_position_and_hash(
     assert row == last
 
 
+def test_a_row_of_a_command_with_an_idempotency_key_matches_the_events(
+    store: tuple[Registry, Keys],
+) -> None:
+    registry, keys = store
+
+    registry.issue(actor=ACTOR, idempotency_key="k-1", **issue_request())  # and its record
+    AuditLog(registry, keys).issue()
+
+    assert verify_store(registry, keys).intact
+
+
 def test_the_maintenance_loop_raises_the_alarm_on_a_row_that_differs(
     store: tuple[Registry, Keys], caplog: pytest.LogCaptureFixture
 ) -> None:
