@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.registry = registry
         app.state.keys = keys
         app.state.audit = audit
+        app.state.maintenance = maintenance  # its `alarm`: a read model differs from the log
         app.state.public_base_url = settings.public_base_url
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
         app.state.exports = Exports(registry, keys, audit)

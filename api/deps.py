@@ -2,6 +2,7 @@
 the tamper-evident log, the roles) lives here, and routers import them from here only.
 Roles: 401 without a live token, 403 with the wrong role."""
 
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
@@ -11,6 +12,8 @@ from registry.application import Registry
 from registry.signing import Keys
 from registry.tokens import Principal, authenticate
 from registry.transparency import AuditLog
+
+log = logging.getLogger("registry.auth")
 
 
 class Unauthorized(Exception):
@@ -46,6 +49,7 @@ AuditDep = Annotated[AuditLog, Depends(get_audit)]
 
 def require(*roles: str) -> Callable[..., Principal]:
     def principal(
+        request: Request,
         registry: RegistryDep,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Principal:
@@ -54,12 +58,27 @@ def require(*roles: str) -> Callable[..., Principal]:
             raise Unauthorized("send Authorization: Bearer TOKEN (see `registry token create`)")
         who = authenticate(registry, token.strip())
         if who is None:
+            _failed(request, registry, "unknown or revoked token")
             raise Unauthorized("the bearer token is unknown or revoked")
         if who.role not in roles:
+            _failed(request, registry, f"{who.name} ({who.role}) lacks the {'/'.join(roles)} role")
             raise Forbidden(f"this needs the {' or '.join(roles)} role; {who.name} is {who.role}")
         return who
 
     return principal
+
+
+def _failed(request: Request, registry: Registry, why: str) -> None:
+    """A refused credential, with where and when it came from (never the token itself)."""
+    address = request.client.host if request.client else "unknown"
+    log.warning(
+        "authentication failed from %s at %s on %s %s: %s",
+        address,
+        registry.clock().isoformat(),
+        request.method,
+        request.url.path,
+        why,
+    )
 
 
 Registrar = Annotated[Principal, Depends(require("registrar"))]

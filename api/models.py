@@ -60,7 +60,8 @@ Level = Annotated[int, Field(ge=LEVELS.start, le=LEVELS.stop - 1)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
+    # Strict: `true` or "3" is no level, "yes" no boolean (CONTRACT.md: types are strict).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Holder(Body):

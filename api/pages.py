@@ -2,6 +2,7 @@
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
@@ -210,7 +211,8 @@ def install_security_headers(app: FastAPI) -> None:
 
 
 class SecurityHeaders:
-    """CSP without inline script, no sniffing, no framing, on every response."""
+    """CSP without inline script, no sniffing, no framing, on every response; no caching of
+    an authenticated answer; redirects relative to this site."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -220,10 +222,17 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         csp = (DOCS_CSP if scope["path"] == "/docs" else CSP).encode()
+        restricted = any(k == b"authorization" for k, _ in scope["headers"])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])
+                status = message["status"]
+                if restricted or status in (401, 403):  # an answer for one principal only
+                    headers = [(k, v) for k, v in headers if k != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                if 300 <= status < 400:  # never send a client to the host its Host header named
+                    headers = [(k, _relative(v) if k == b"location" else v) for k, v in headers]
                 extra = [(b"x-content-type-options", b"nosniff")]
                 if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
                     extra += [
@@ -235,3 +244,11 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def _relative(location: bytes) -> bytes:
+    """A redirect's target as a path on this site (one leading slash: `//host` is a host)."""
+    url = urlsplit(location.decode("latin-1"))
+    return urlunsplit(("", "", "/" + url.path.lstrip("/"), url.query, url.fragment)).encode(
+        "latin-1"
+    )

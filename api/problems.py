@@ -23,6 +23,7 @@ from registry.errors import (
     RuleViolation,
 )
 from registry.pdfcert import NotInForce, PdfUnavailable
+from registry.readmodels import ReadModelMismatch
 from registry.settings import STORAGE_ERRORS
 from registry.signing import KeyringError
 from registry.x509chain import ChainError
@@ -42,6 +43,7 @@ STATUS: dict[type[RegistryError], int] = {
     NotInForce: 410,
     ChainError: 503,
     PdfUnavailable: 503,
+    ReadModelMismatch: 503,
 }
 
 

@@ -23,6 +23,7 @@ from registry.application import Registry, open_registry
 from registry.backups import backup, restore
 from registry.demo import demo_rows
 from registry.errors import InvalidInput, RegistryError
+from registry.hardening import harden
 from registry.importer import Importer, read_csv
 from registry.logs import uvicorn_log_config
 from registry.qrcodes import decode, token_of
@@ -32,6 +33,7 @@ from registry.settings import STORAGE_ERRORS, Settings
 from registry.signing import open_keys, verify_with_jwks
 from registry.tokens import create_token, list_tokens, revoke_tokens
 from registry.transparency import verify_store
+from registry.witness import Fork, load_checkpoint, witness
 from registry.x509chain import load_certificate, root_certificate
 
 
@@ -65,6 +67,7 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
         log_config=uvicorn_log_config() if settings.log_format == "json" else LOGGING_CONFIG,
+        server_header=False,  # what serves the registry is nobody's business
     )
     return 0
 
@@ -134,6 +137,11 @@ def keys(args: argparse.Namespace) -> int:
             if args.action == "generate" and args.if_missing and ring.has_signing_key():
                 return 0
             print(ring.generate(rotate=args.action == "rotate"))
+            if args.action == "rotate" and ring.passphrase is not None:
+                ring.rewrap()  # the older keys too, sealed the current way
+        elif args.action == "rewrap":
+            for kid in ring.rewrap():
+                print(f"{kid}  re-encrypted")
         elif args.action == "retire":
             ring.retire(args.kid)
         elif args.action == "compromised":
@@ -233,9 +241,16 @@ def verify_pdf_file(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     """Recompute every hash, chain, Merkle root and checkpoint signature from the store."""
+    if args.action == "witness":
+        return _witness(args)
+    held = load_checkpoint(args.checkpoint) if args.checkpoint else None
     settings = Settings(projector="external")
     with open_registry(settings) as registry:
-        report = verify_store(registry, open_keys(registry, settings))
+        report = verify_store(
+            registry, open_keys(registry, settings), held=held, max_age=args.max_age
+        )
+    for note in report.notes:
+        print(f"note: {note}")
     if report.intact:
         print(f"intact: {report.events} events, {report.checkpoints} signed checkpoints verified")
         return 0
@@ -258,6 +273,24 @@ def restore_store(args: argparse.Namespace) -> int:
     count = restore(Settings(), args.file)
     print(f"restored {count} events; verifying", file=sys.stderr)
     return audit(args)
+
+
+def _witness(args: argparse.Namespace) -> int:
+    try:
+        seen, new = witness(args.url, args.state)
+    except Fork as error:
+        print(f"registry: FORK: {error}", file=sys.stderr)
+        return 1
+    since = "first seen" if seen is None else f"consistent with size {seen['size']}"
+    print(f"checkpoint of size {new['size']} ({new['timestamp']}): {since}")
+    return 0
+
+
+def db(args: argparse.Namespace) -> int:
+    with open_registry(Settings(projector="external")) as registry:
+        table = harden(registry)
+    print(f"{table}: append-only (UPDATE and DELETE refused)")
+    return 0
 
 
 def report(args: argparse.Namespace) -> int:
@@ -283,7 +316,8 @@ def report(args: argparse.Namespace) -> int:
 def _period_report(registry: Registry, settings: Settings, args: argparse.Namespace) -> Path:
     """The changes recorded from --from to --to (Beijing days), as FILE and FILE.jws."""
     items = status_changes(registry, args.start, args.end)
-    made = render(items, args.format, args.start, args.end, open_keys(registry, settings))
+    keys = open_keys(registry, settings)
+    made = render(items, args.format, args.start, args.end, keys, generated_at=registry.clock())
     path = args.out or settings.reports_dir / made.filename
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(made.body)
@@ -355,6 +389,7 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--if-missing", action="store_true", help="only if no key can sign")
     actions.add_parser("rotate", help="a new active key; the old one retires (still verifies)")
     actions.add_parser("list", help="every key and its state")
+    actions.add_parser("rewrap", help="re-encrypt older private keys (PBKDF2, 600,000 rounds)")
     actions.add_parser("retire", help="stop signing with KID; it still verifies").add_argument(
         "kid"
     )
@@ -382,8 +417,24 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("audit", help="tamper evidence")
     actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser("verify", help="exit 0 when every event, chain and checkpoint checks out")
+    check = actions.add_parser(
+        "verify", help="exit 0 when every event, chain and checkpoint checks out"
+    )
+    check.add_argument(
+        "--checkpoint", help="a checkpoint held elsewhere (JSON file or URL): prove consistency"
+    )
+    check.add_argument(
+        "--max-age", type=float, help="fail if the newest checkpoint is older (seconds)"
+    )
+    pin = actions.add_parser("witness", help="pin a registry's log: exit 1 on a fork")
+    pin.add_argument("url", help="the registry's base URL")
+    pin.add_argument("--state", type=Path, required=True, help="the last checkpoint seen")
     p.set_defaults(run=audit)
+
+    p = commands.add_parser("db", help="the database")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("harden", help="make the event table append-only (triggers)")
+    p.set_defaults(run=db)
 
     p = commands.add_parser(
         "report", help="reports to the regulator (§6.3.3): --from/--to, monthly or overdue"

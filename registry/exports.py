@@ -16,7 +16,7 @@ from registry import canonical
 from registry.answers import Answer, answer
 from registry.application import Registry
 from registry.rules.dates import day_start_utc
-from registry.signing import Keys
+from registry.signing import EXPORT_TYP, Keys
 from registry.transparency import AuditLog, Checkpoint
 
 PAGE = 500  # rows read a query: memory stays flat whatever the register's size
@@ -116,7 +116,7 @@ class Exports:
                 "files": files,
             }
             body = canonical.dumps(document)
-            made = body, self.keys.sign_detached(body)[1]
+            made = body, self.keys.sign_detached(body, EXPORT_TYP)[1]
             self._manifests = {snapshot.etag: made}  # only the latest state is kept
         return made
 

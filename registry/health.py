@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from registry.application import Registry
 from registry.settings import STORAGE_ERRORS
-from registry.signing import KeyringError, Keys
+from registry.signing import PROBE_TYP, KeyringError, Keys
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Readiness:
         if self.keys.active_kid is None:
             return Check(False, "no active signing key: `registry keys generate`")
         try:
-            self.keys.sign_detached(b"readyz")
+            self.keys.sign_detached(b"readyz", PROBE_TYP)
         except KeyringError as error:
             return Check(False, str(error))
         return Check(True, f"key {self.keys.active_kid} signs")

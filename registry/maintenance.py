@@ -1,5 +1,5 @@
 """Keeps a serving process current: projects what other processes stored, sweeps daily,
-makes last month's report to the regulator."""
+makes last month's report to the regulator, samples the read models against the events."""
 
 import logging
 import threading
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from registry.application import Registry
+from registry.readmodels import sample
 from registry.regulator_reports import make_monthly, reports_made
 from registry.signing import Keys
 
@@ -48,6 +49,8 @@ class Maintenance:
         self.swept_on: date | None = None
         self.head = -1  # the log's head at the last tick
         self.next_checkpoint = datetime.min.replace(tzinfo=UTC)
+        self.sampled = ""  # the certificates row checked last against the events
+        self.alarm: str | None = None  # what a sample found differing, until restarted
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="registry-maintenance", daemon=True)
 
@@ -87,6 +90,16 @@ class Maintenance:
         if self.notifier is not None:
             self.notifier.tick(log_moved=head != self.head)
         self.head = head
+        self.sample()
+
+    def sample(self) -> None:
+        """Check one more read-model row against the events, round the table: a row
+        altered in the database raises the alarm within one pass."""
+        self.sampled, problem = sample(self.registry, self.sampled)
+        if problem is not None:
+            if problem != self.alarm:
+                log.error("ALARM: the read models differ from the event log: %s", problem)
+            self.alarm = problem
 
     def _run(self) -> None:
         while True:

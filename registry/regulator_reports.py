@@ -21,7 +21,7 @@ from registry.application import Registry
 from registry.errors import InvalidInput, LifecycleConflict
 from registry.projections.feed import Change
 from registry.rules.dates import ONE_DAY, day_start_utc, local_date
-from registry.signing import Keys
+from registry.signing import REPORT_TYP, Keys
 
 DEADLINE_DAY = 10  # the monthly report is due by the 10th of the following month
 FORMATS = {
@@ -70,6 +70,8 @@ class Report:
     filename: str
     signature: str  # detached JWS over `body`
     rows: int
+    manifest: bytes  # RFC 8785 JSON {from, to, format, generated_at, sha256}: binds the period
+    manifest_signature: str  # detached JWS over `manifest`
 
 
 class ReportItem(Change):
@@ -117,7 +119,15 @@ def _rows(items: list[ReportItem]) -> list[list[object]]:
     return [[cast(dict[str, object], item)[key] for key, _ in COLUMNS] for item in items]
 
 
-def render(items: list[ReportItem], fmt: str, start: date, end: date, keys: Keys) -> Report:
+def render(
+    items: list[ReportItem],
+    fmt: str,
+    start: date,
+    end: date,
+    keys: Keys,
+    *,
+    generated_at: datetime,
+) -> Report:
     if fmt not in FORMATS:
         raise InvalidInput(f"format is csv, json or xlsx, not {fmt!r}", field="format")
     if fmt == "csv":
@@ -125,7 +135,7 @@ def render(items: list[ReportItem], fmt: str, start: date, end: date, keys: Keys
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([title for _, title in COLUMNS])
         for row in _rows(items):
-            writer.writerow(["" if value is None else value for value in row])
+            writer.writerow(["" if value is None else _inert(value) for value in row])
         body = buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
     elif fmt == "json":
         document = {"from": start.isoformat(), "to": end.isoformat(), "items": items}
@@ -138,12 +148,38 @@ def render(items: list[ReportItem], fmt: str, start: date, end: date, keys: Keys
         sheet.append([title for _, title in COLUMNS])
         for row in _rows(items):
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # openpyxl reads a leading = as a formula: keep text
+                    cell.data_type = "s"
         out = io.BytesIO()
         book.save(out)
         body = out.getvalue()
-    _, signature = keys.sign_detached(body)
+    _, signature = keys.sign_detached(body, REPORT_TYP)
+    # The body alone does not say its period (two empty months are the same bytes): the
+    # manifest does, and names the body by its digest.
+    manifest = canonical.dumps(
+        {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "format": fmt,
+            "generated_at": generated_at.isoformat(),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+    )
+    _, manifest_signature = keys.sign_detached(manifest, REPORT_TYP)
     name = f"status-changes-{start.isoformat()}-{end.isoformat()}.{fmt}"
-    return Report(body, FORMATS[fmt], name, signature, len(items))
+    return Report(body, FORMATS[fmt], name, signature, len(items), manifest, manifest_signature)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    """A text cell that a spreadsheet would run, with a leading `'` that keeps it text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -189,7 +225,7 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
     for fmt in FORMATS:
-        report = render(items, fmt, start, end, keys)
+        report = render(items, fmt, start, end, keys, generated_at=registry.clock())
         path = folder / f"regulator-report-{month}.{fmt}"
         path.write_bytes(report.body)
         path.with_name(path.name + ".jws").write_text(report.signature + "\n")
@@ -208,7 +244,8 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
     )
     path = folder / f"regulator-report-{month}.manifest.json"
     path.write_bytes(manifest)
-    path.with_name(path.name + ".jws").write_text(keys.sign_detached(manifest)[1] + "\n")
+    signature = keys.sign_detached(manifest, REPORT_TYP)[1]
+    path.with_name(path.name + ".jws").write_text(signature + "\n")
     if made is None:
         reports.record_monthly(
             month=month,

@@ -1,8 +1,9 @@
 """Configuration from the environment (REGISTRY_*), and the store a database URL names."""
 
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -77,6 +78,7 @@ def storage_env(database_url: str) -> dict[str, str]:
             raise InvalidInput("a sqlite URL names a file: sqlite:///var/registry.sqlite")
         if not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
     if url.scheme in ("postgresql", "postgres"):
         query = parse_qs(url.query)
@@ -99,6 +101,13 @@ def storage_env(database_url: str) -> dict[str, str]:
         f"REGISTRY_DATABASE_URL must be sqlite:///…, postgresql://… or memory:, "
         f"not {url.scheme or database_url!r}"
     )
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only; SQLite gives its -wal and -shm
+    files the same mode."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 # The store failing under us (server restarted, connections cut, disk full, file read-only):

@@ -1,20 +1,26 @@
 """Signing keys and signed tokens: Ed25519 keys in REGISTRY_KEYS_DIR, their history as events.
 
 A token is a compact JWS (RFC 7515) with `alg` EdDSA (RFC 8037) whose `kid` is the key's
-RFC 7638 thumbprint. The active key signs; retired keys still verify; a key marked
-compromised fails every token it signed, however valid the signature.
+RFC 7638 thumbprint, and whose `typ` names its one purpose (QR token, checkpoint, receipt,
+report): a verifier refuses a signature made for another purpose. The active key signs;
+retired keys still verify; a key marked compromised fails every token it signed, however
+valid the signature.
 """
 
+import binascii
 import getpass
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import pkcs12
 from eventsourcing.application import AggregateNotFoundError
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException, base64url_decode, base64url_encode
@@ -29,11 +35,34 @@ from registry.aggregates.keyring import (
 )
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
+from registry.rules.numbers import parse_number
 from registry.settings import Settings
 from registry.x509chain import signing_certificate
 
 ALGORITHM = "EdDSA"
 MAX_TOKEN = 4096
+# At rest: PKCS#12 with PBKDF2-HMAC-SHA256 at OWASP's 600,000 rounds and AES-256. The PKCS#8
+# PEM that cryptography writes uses 2,048, which a short passphrase does not survive.
+KDF_ROUNDS = 600_000
+MIN_PASSPHRASE = 12
+SEALED, PLAIN = ".p12", ".pem"  # a .pem is plain (development) or sealed by an older version
+ISSUER = "CESI"
+# One `typ` per purpose (CONTRACT.md, signature purposes), so that no signature can be
+# re-attached as another kind.
+QR_TYP = "cesi-qr+jwt"
+CHECKPOINT_TYP = "checkpoint+jws"
+RECEIPT_TYP = "receipt+jws"
+REPORT_TYP = "report+jws"
+EXPORT_TYP = "export+jws"
+PROBE_TYP = "probe+jws"
+PURPOSES = {
+    QR_TYP: "the QR token printed on a certificate (/v/{token})",
+    CHECKPOINT_TYP: "a signed checkpoint of the Merkle log (detached)",
+    RECEIPT_TYP: "a signed verification receipt (detached)",
+    REPORT_TYP: "a regulator report's exact bytes (detached)",
+    EXPORT_TYP: "the manifest of the open-data exports (detached)",
+    PROBE_TYP: "never published: /readyz proves the active key can sign",
+}
 
 
 class KeyringError(RegistryError):
@@ -58,11 +87,14 @@ def sorted_json(claims: Mapping[str, Any]) -> bytes:
 
 
 def sign(claims: Mapping[str, Any], key: jwk.JWK) -> str:
-    return sign_bytes(sorted_json(claims), key)
+    """A QR token of the printed facts."""
+    return sign_bytes(sorted_json(claims), key, QR_TYP)
 
 
 def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
     """The payload if `token` is a compact EdDSA JWS signed by `key`, else None."""
+    if not all(_canonical_base64url(part) for part in token.split(".")):
+        return None
     parsed = jws.JWS()
     parsed.allowed_algs = [ALGORITHM]  # never let the token choose another algorithm
     try:
@@ -73,8 +105,22 @@ def verify_signature(token: str, key: jwk.JWK) -> bytes | None:
     return bytes(parsed.payload)
 
 
+BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _canonical_base64url(part: str) -> bool:
+    """Unpadded base64url with zero trailing bits (RFC 7515 §2): one text per byte string,
+    so no two tokens carry the same signature."""
+    if not BASE64URL.fullmatch(part):
+        return False
+    try:
+        return bool(base64url_encode(base64url_decode(part)) == part)
+    except (ValueError, binascii.Error):
+        return False
+
+
 def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
-    """Check a token against a published key set, as anyone can, offline."""
+    """Check a QR token against a published key set, as anyone can, offline."""
     if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN or token.count(".") != 2:
         return Verdict(False, None, None, "not a compact JWS")
     try:
@@ -82,10 +128,13 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
         header.deserialize(token)
         kid = header.jose_header.get("kid")
         alg = header.jose_header.get("alg")
+        typ = header.jose_header.get("typ")
     except (JWException, ValueError, TypeError):
         return Verdict(False, None, None, "not a compact JWS")
     if alg != ALGORITHM:
         return Verdict(False, kid, None, f"algorithm {alg!r} is not EdDSA")
+    if typ not in (QR_TYP, None):  # None: printed before `typ`; its claims must say QR
+        return Verdict(False, kid, None, f"a {typ!r} signature is not a QR token")
     key = next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None)
     if key is None:
         return Verdict(False, kid, None, "signed by a key this registry does not publish")
@@ -96,24 +145,39 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
         claims = json.loads(payload)
     except ValueError:
         return Verdict(False, kid, None, "the payload is not JSON")
+    if not _is_printed_certificate(claims):
+        return Verdict(False, kid, None, "the signed claims are not a printed certificate's")
     return Verdict(True, kid, claims, "ok")
 
 
-def sign_detached_with(payload: bytes, key: jwk.JWK) -> str:
+def _is_printed_certificate(claims: Any) -> bool:
+    """A QR token's claims: the registry as issuer and a certificate number that parses."""
+    if not isinstance(claims, dict) or claims.get("iss") != ISSUER:
+        return False
+    number = claims.get("certificate_no")
+    try:
+        return isinstance(number, str) and parse_number(number).revision is not None
+    except InvalidInput:
+        return False
+
+
+def sign_detached_with(payload: bytes, key: jwk.JWK, typ: str) -> str:
     """A detached compact JWS (RFC 7515 Appendix F): `header..signature`."""
-    header, _, signature = sign_bytes(payload, key).split(".")
+    header, _, signature = sign_bytes(payload, key, typ).split(".")
     return f"{header}..{signature}"
 
 
-def sign_bytes(payload: bytes, key: jwk.JWK) -> str:
+def sign_bytes(payload: bytes, key: jwk.JWK, typ: str) -> str:
     token = jws.JWS(payload)
-    header = {"alg": ALGORITHM, "kid": key.thumbprint()}
+    header = {"alg": ALGORITHM, "kid": key.thumbprint(), "typ": typ}
     token.add_signature(key, None, json.dumps(header, separators=(",", ":")))
     return str(token.serialize(compact=True))
 
 
-def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any]) -> bool:
-    """Whether a detached JWS signs exactly `payload` with a key of `jwks`."""
+def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any], typ: str) -> bool:
+    """Whether a detached JWS for purpose `typ` signs exactly `payload` with a key of `jwks`.
+    A signature without `typ` (made before it was added) still counts: the caller rebuilt
+    `payload` for this purpose, so a signature of another purpose cannot match it."""
     if not isinstance(signature, str) or signature.count(".") != 2:
         return False
     header, empty, sig = signature.split(".")
@@ -124,6 +188,8 @@ def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any]) -> boo
     except (ValueError, TypeError):
         return False
     if not isinstance(fields, dict) or fields.get("alg") != ALGORITHM:
+        return False
+    if fields.get("typ", typ) != typ:
         return False
     key = next((k for k in jwks.get("keys", []) if k.get("kid") == fields.get("kid")), None)
     attached = f"{header}.{base64url_encode(payload)}.{sig}"
@@ -161,8 +227,9 @@ class Keys:
             self._tokens, self._verdicts = {}, {}
 
     def check(self) -> None:
-        """Refuse to serve with a key at rest unencrypted (outside development mode) or one
-        the passphrase does not open."""
+        """Refuse to serve with a key at rest unencrypted (outside development mode), with a
+        short passphrase, or with one the passphrase does not open."""
+        self._check_passphrase()
         for path in sorted(self.folder.glob("*.pem")):
             data = path.read_bytes()
             if b"ENCRYPTED" not in data and not self.dev_mode:
@@ -185,13 +252,15 @@ class Keys:
         return None if key is None else str(key["status"])
 
     def jwks(self) -> dict[str, Any]:
-        """Active and retired public keys; compromised keys are withheld."""
+        """Active and retired public keys; compromised keys are withheld. The `typ` of each
+        signature purpose is listed beside them (RFC 7517 §5 lets a set carry more members)."""
         return {
             "keys": [
                 {**key["jwk"], "kid": kid, "alg": ALGORITHM, "use": "sig"}
                 for kid, key in self._state.items()
                 if key["status"] in (ACTIVE, RETIRED)
-            ]
+            ],
+            "typ": PURPOSES,
         }
 
     # Signing and verifying ---------------------------------------------------------------
@@ -200,14 +269,14 @@ class Keys:
         payload = sorted_json(claims)
         token = self._tokens.get(payload)
         if token is None:
-            token = sign_bytes(payload, self._signing_key())
+            token = sign_bytes(payload, self._signing_key(), QR_TYP)
             _remember(self._tokens, payload, token)
         return token
 
-    def sign_detached(self, payload: bytes) -> tuple[str, str]:
-        """(kid, detached JWS) of `payload` by the active key: reports and checkpoints."""
+    def sign_detached(self, payload: bytes, typ: str) -> tuple[str, str]:
+        """(kid, detached JWS) of `payload` by the active key: reports, checkpoints, receipts."""
         key = self._signing_key()
-        return key.thumbprint(), sign_detached_with(payload, key)
+        return key.thumbprint(), sign_detached_with(payload, key, typ)
 
     def private_key(self) -> tuple[str, Ed25519PrivateKey]:
         """(kid, private key) of the active key, for signatures outside JOSE (PAdES)."""
@@ -219,6 +288,18 @@ class Keys:
         return {
             "keys": [
                 {**key["jwk"], "kid": kid, "alg": ALGORITHM} for kid, key in self._state.items()
+            ]
+        }
+
+    def public_keys_at(self, moment: str) -> dict[str, Any]:
+        """The keys that could sign at `moment` (ISO time): every key ever in the keyring,
+        but a compromised one only before it was marked so (checkpoints, receipts)."""
+        at = datetime.fromisoformat(moment)
+        return {
+            "keys": [
+                {**key["jwk"], "kid": kid, "alg": ALGORITHM}
+                for kid, key in self._state.items()
+                if "compromised_at" not in key or at < datetime.fromisoformat(key["compromised_at"])
             ]
         }
 
@@ -237,21 +318,10 @@ class Keys:
         """A new key; it becomes active if none is, or if rotating (the old one retires)."""
         if self.passphrase is None and not self.dev_mode:
             raise KeyringError("REGISTRY_KEY_PASSPHRASE is needed to encrypt the new key at rest")
+        self._check_passphrase()
         private = jwk.JWK.generate(kty="OKP", crv="Ed25519")
         kid: str = private.thumbprint()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(self.passphrase)
-            if self.passphrase
-            else serialization.NoEncryption()
-        )
-        pem = private.get_op_key("sign").private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
-        path = self.folder / f"{kid}.pem"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(pem)
+        self._write(kid, private.get_op_key("sign"))
         # The key's document-signing certificate, issued now by the offline root (PDFs).
         signing_certificate(
             self.folder, self.passphrase, private.get_op_key("sign"), self.registry.clock()
@@ -268,9 +338,22 @@ class Keys:
         self.refresh()
         return kid
 
+    def rewrap(self) -> list[str]:
+        """Seal every private key still in a .pem (plain, or PBKDF2 at 2,048 rounds); their kids."""
+        if self.passphrase is None:
+            raise KeyringError("REGISTRY_KEY_PASSPHRASE is needed to encrypt the keys at rest")
+        self._check_passphrase()
+        done = []
+        for path in sorted(self.folder.glob(f"*{PLAIN}")):
+            private = self._open(path)
+            self._write(path.stem, private, replace=True)
+            path.unlink()
+            done.append(path.stem)
+        return done
+
     def has_signing_key(self) -> bool:
         kid = self.active_kid
-        return kid is not None and (self.folder / f"{kid}.pem").exists()
+        return kid is not None and self._key_path(kid).exists()
 
     def retire(self, kid: str) -> None:
         self._change(kid, "retire")
@@ -300,19 +383,70 @@ class Keys:
         if kid is None:
             raise KeyringError("no active signing key: run `registry keys generate` or `rotate`")
         if self._signing is None or self._signing.thumbprint() != kid:
-            path = self.folder / f"{kid}.pem"
+            path = self._key_path(kid)
             if not path.exists():
                 raise KeyringError(f"the active key {kid} has no private key file in {self.folder}")
-            try:
-                private = serialization.load_pem_private_key(path.read_bytes(), self.passphrase)
-            except (ValueError, TypeError):
-                raise KeyringError(
-                    f"cannot open {path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
-                ) from None
-            if not isinstance(private, Ed25519PrivateKey):
-                raise KeyringError(f"{path} is not an Ed25519 key")
-            self._signing = cast(jwk.JWK, jwk.JWK.from_pyca(private))
+            self._signing = cast(jwk.JWK, jwk.JWK.from_pyca(self._open(path)))
         return self._signing
+
+    def _check_passphrase(self) -> None:
+        short = self.passphrase is not None and len(self.passphrase.decode()) < MIN_PASSPHRASE
+        if short and not self.dev_mode:
+            raise KeyringError(
+                f"REGISTRY_KEY_PASSPHRASE is shorter than {MIN_PASSPHRASE} characters"
+            )
+
+    def _key_path(self, kid: str) -> Path:
+        sealed = self.folder / f"{kid}{SEALED}"
+        return sealed if sealed.exists() else self.folder / f"{kid}{PLAIN}"
+
+    def _open(self, path: Path) -> Ed25519PrivateKey:
+        try:
+            if path.suffix == SEALED:
+                private = pkcs12.load_key_and_certificates(path.read_bytes(), self.passphrase)[0]
+            else:
+                private = serialization.load_pem_private_key(path.read_bytes(), self.passphrase)
+        except (ValueError, TypeError):
+            raise KeyringError(
+                f"cannot open {path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
+            ) from None
+        if not isinstance(private, Ed25519PrivateKey):
+            raise KeyringError(f"{path} is not an Ed25519 key")
+        return private
+
+    def _write(self, kid: str, private: Ed25519PrivateKey, *, replace: bool = False) -> None:
+        """The key at rest, created 0600: sealed with the passphrase, or plain PEM in
+        development mode without one."""
+        if self.passphrase is None:
+            data, path = _plain(private), self.folder / f"{kid}{PLAIN}"
+        else:
+            data, path = _sealed(private, self.passphrase), self.folder / f"{kid}{SEALED}"
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = path.with_name(path.name + ".tmp") if replace else path
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if replace:
+            os.replace(target, path)
+
+
+def _plain(private: Ed25519PrivateKey) -> bytes:
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _sealed(private: Ed25519PrivateKey, passphrase: bytes) -> bytes:
+    encryption = (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(KDF_ROUNDS)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(passphrase)
+    )
+    return pkcs12.serialize_key_and_certificates(b"certregistry", private, None, None, encryption)
 
 
 CACHE_SIZE = 50_000

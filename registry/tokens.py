@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 from registry.aggregates.api_token import ROLES, ApiToken
 from registry.aggregates.chain import Stamp
 from registry.application import Registry
-from registry.errors import InvalidInput, NotFound
+from registry.errors import InvalidInput, LifecycleConflict, NotFound
 
 PREFIX = "crt_"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -46,6 +46,11 @@ def create_token(registry: Registry, *, name: str, role: str, actor: str = "cli"
     if not NAME.fullmatch(name):
         raise InvalidInput(
             "a token name is 1-64 letters, digits or . _ @ - (it is recorded as the actor)",
+            field="name",
+        )
+    if any(r.name == name and not r.revoked for r in _records(registry)):
+        raise LifecycleConflict(  # the name is the actor in the audit trail: one per person
+            f"a live token is already named {name!r}: revoke it first, or choose another name",
             field="name",
         )
     token = PREFIX + secrets.token_urlsafe(32)

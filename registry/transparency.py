@@ -7,7 +7,7 @@ A checkpoint signs `{size, root, timestamp}` as RFC 8785 JSON with a detached JW
 
 import bisect
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict, cast
 from uuid import UUID
@@ -18,9 +18,10 @@ from registry.aggregates.chain import Chained, recompute_hash
 from registry.answers import Answer
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
-from registry.merkle import MerkleLog, leaf_hash
+from registry.merkle import MerkleLog, leaf_hash, verify_consistency
 from registry.projections.feed import FeedItem
-from registry.signing import Keys, verify_detached
+from registry.readmodels import check_certificates, check_receipt
+from registry.signing import CHECKPOINT_TYP, RECEIPT_TYP, Keys, verify_detached
 
 
 class Checkpoint(TypedDict):
@@ -89,6 +90,7 @@ class AuditLog:
         self.keys = keys
         self.tree = MerkleLog(floor=MEMORY_FLOOR, fetch=self._leaf_hashes)
         self._lock = threading.Lock()
+        self._unstored: Checkpoint | None = None  # signed for a reader, not yet stored
         ensure_checkpoints(registry)
 
     def sync(self) -> int:
@@ -135,6 +137,34 @@ class AuditLog:
             item["checkpoint"] = checkpoints[at] if at is not None and at < len(sizes) else None
         return items
 
+    def current(self) -> Checkpoint:
+        """The newest checkpoint, without writing (public reads): the stored one when it
+        covers the log, else one signed for this size and kept in memory until the
+        maintenance loop stores its own."""
+        size = self.sync()
+        latest = self.latest()
+        if latest is not None and latest["size"] >= size:
+            return latest
+        unstored = self._unstored
+        if unstored is None or unstored["size"] != size:
+            unstored = self._unstored = self._sign(size)
+        return unstored
+
+    def _sign(self, size: int) -> Checkpoint:
+        with self._lock:
+            root = self.tree.root(size).hex()
+        timestamp = self.registry.clock().isoformat()
+        kid, signature = self.keys.sign_detached(
+            checkpoint_payload(size, root, timestamp), CHECKPOINT_TYP
+        )
+        return {
+            "size": size,
+            "root": root,
+            "timestamp": timestamp,
+            "kid": kid,
+            "signature": signature,
+        }
+
     def issue(self, *, max_age: float = CHECKPOINT_AGE) -> Checkpoint:
         """A checkpoint of the whole log: the latest if nothing was added since (and it is
         younger than `max_age`), else a new one, signed by the active key."""
@@ -146,14 +176,15 @@ class AuditLog:
             age = (now - datetime.fromisoformat(latest["timestamp"])).total_seconds()
             if age < max_age:
                 return latest
-        with self._lock:
-            root = self.tree.root(size).hex()
-        timestamp = now.isoformat()
-        kid, signature = self.keys.sign_detached(checkpoint_payload(size, root, timestamp))
+        signed = self._sign(size)
         with self.registry.views.transaction() as cursor:
-            cursor.execute(  # another process may have signed this size first: keep theirs
-                "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING",
-                (size, root, timestamp, kid, signature),
+            # An idle log's checkpoint is signed again with a newer time (the size is the
+            # key); another process may have signed this size later still: keep theirs.
+            cursor.execute(
+                "INSERT INTO checkpoints VALUES (%s, %s, %s, %s, %s) ON CONFLICT (size) DO "
+                "UPDATE SET timestamp = excluded.timestamp, kid = excluded.kid, "
+                "signature = excluded.signature WHERE checkpoints.timestamp < excluded.timestamp",
+                tuple(signed[k] for k in ("size", "root", "timestamp", "kid", "signature")),
             )
         return self.latest() or cast(Checkpoint, {})
 
@@ -198,16 +229,19 @@ class AuditLog:
         }
 
     def receipt(self, answer: Answer) -> Receipt:
-        """The answer with the checkpoint it was read at and the inclusion proof of the
-        certificate's latest event, signed together: evidence a buyer can keep."""
-        checkpoint = self.issue()
+        """The answer (made from the events, not the read model) with the checkpoint it was
+        read at and the inclusion proof of the certificate's latest event, checked against
+        the events too, signed together: evidence a buyer can keep."""
+        checkpoint = self.current()
         registration = answer["registration_no"]
-        latest = self.registry.audit_index.latest_position(str(Certificate.create_id(registration)))
+        latest = self.registry.audit_index.latest_leaf(str(Certificate.create_id(registration)))
         if latest is None:
             raise NotFound(f"no events of {registration} in the audit log yet")
-        inclusion = self.inclusion(latest, checkpoint["size"])
+        position, event_hash = latest
+        check_receipt(self.registry, registration, event_hash)
+        inclusion = self.inclusion(position, checkpoint["size"])
         body = {"answer": answer, "checkpoint": checkpoint, "inclusion": inclusion}
-        kid, signature = self.keys.sign_detached(canonical.dumps(body))
+        kid, signature = self.keys.sign_detached(canonical.dumps(body), RECEIPT_TYP)
         return {
             "answer": answer,
             "checkpoint": checkpoint,
@@ -243,27 +277,41 @@ class VerifyReport:
     events: int
     checkpoints: int
     findings: list[Finding]
+    notes: list[str] = field(default_factory=list)  # worth a look, not proof of tampering
 
     @property
     def intact(self) -> bool:
         return not self.findings
 
 
-def verify_store(registry: Registry, keys: Keys) -> VerifyReport:
+def verify_store(
+    registry: Registry,
+    keys: Keys,
+    *,
+    held: dict[str, Any] | None = None,
+    max_age: float | None = None,
+) -> VerifyReport:
     """Recompute every hash and hash chain from the stored events, the Merkle tree, and every
-    stored checkpoint's root and signature. Nothing read from the read models is trusted,
-    except to point at the first leaf that differs."""
+    stored checkpoint's root and signature; fail when no signed checkpoint covers the head
+    (deleting checkpoints with the events they covered must not pass), when the newest is
+    older than `max_age` seconds, or when the store does not extend the checkpoint `held`
+    outside the database. Nothing read from the read models is trusted, except to point at
+    the first leaf that differs."""
     ensure_checkpoints(registry)
     findings: list[Finding] = []
+    notes: list[str] = []
     chains: dict[UUID, tuple[int, str]] = {}  # originator -> (version, hash) of its last event
     tree = MerkleLog()
     leaves = bytearray()  # the stored hashes, 32 bytes each, to point at the first that differs
     positions: list[int] = []
+    lasts: dict[UUID, int] = {}  # certificate -> the position of its last event
     last = 0
     while notifications := registry.recorder.select_notifications(
         start=last, limit=1000, inclusive_of_start=False
     ):
         for notification in notifications:
+            if notification.id != last + 1:
+                findings.extend(_gap(registry, last + 1, notification.id - 1, notes))
             last = notification.id
             positions.append(notification.id)
             try:
@@ -276,12 +324,96 @@ def verify_store(registry: Registry, keys: Keys) -> VerifyReport:
                 stored = bytes(32)
             else:
                 findings.extend(_check_event(notification.id, event, chains))
+                if isinstance(event, Certificate.Event):
+                    lasts[event.originator_id] = notification.id
             tree.append(stored)
             leaves += stored
-    findings.extend(_check_checkpoints(registry, keys, tree, bytes(leaves), positions))
+    if not findings:  # a log that is itself broken cannot be folded to judge the read models
+        findings.extend(Finding(None, problem) for problem in check_certificates(registry, lasts))
+    signed = _check_checkpoints(registry, keys, tree, bytes(leaves), positions, findings)
+    findings.extend(_check_cover(signed, len(tree), registry.clock(), max_age))
+    if held is not None:
+        findings.extend(check_held(held, tree, keys))
+    findings = list(dict.fromkeys(findings))  # a removed event may be found twice
     findings.sort(key=lambda f: (f.position is None, f.position or 0))
-    count = registry.views.query_one("SELECT COUNT(*) FROM checkpoints")
-    return VerifyReport(len(positions), int(count[0]) if count else 0, findings)
+    return VerifyReport(len(positions), len(signed), findings, notes)
+
+
+def _gap(registry: Registry, first: int, last: int, notes: list[str]) -> list[Finding]:
+    """Positions the log skips. SQLite never skips one, so a gap there is a removed event;
+    PostgreSQL skips the number of a rolled-back insert, so there a gap is a removed event
+    only when the audit index still knows one at that position."""
+    known = registry.views.query_one(
+        "SELECT MIN(position) FROM audit_events WHERE position BETWEEN %s AND %s", (first, last)
+    )
+    if known is not None and known[0] is not None:
+        return [Finding(int(known[0]), "missing from the store (removed)")]
+    span = f"{first}" if first == last else f"{first}–{last}"
+    if not registry.views.postgres:
+        return [Finding(first, f"positions {span} are missing from the store (removed)")]
+    notes.append(
+        f"positions {span} are absent: a rolled-back insert leaves such a gap on PostgreSQL; "
+        "only a checkpoint held outside the database (--checkpoint) tells it from a removal"
+    )
+    return []
+
+
+def _check_cover(
+    signed: list[Checkpoint], size: int, now: datetime, max_age: float | None
+) -> list[Finding]:
+    newest = max(signed, key=lambda c: int(c["size"]), default=None)
+    if newest is None or newest["size"] < size:
+        covered = 0 if newest is None else newest["size"]
+        return [
+            Finding(
+                None,
+                f"no signed checkpoint covers the head ({size} events, the newest checkpoint "
+                f"covers {covered}): checkpoints deleted with the events they covered look "
+                "like this; check against a checkpoint held elsewhere (--checkpoint)",
+            )
+        ]
+    age = (now - datetime.fromisoformat(newest["timestamp"])).total_seconds()
+    if max_age is not None and age > max_age:
+        return [
+            Finding(
+                None,
+                f"the newest checkpoint ({newest['timestamp']}) is older than {max_age:g} s",
+            )
+        ]
+    return []
+
+
+def check_held(held: dict[str, Any], tree: MerkleLog, keys: Keys) -> list[Finding]:
+    """Whether the log recomputed from the store extends a checkpoint kept elsewhere (the
+    regulator's copy, a witness's): its signature, then an RFC 9162 consistency proof."""
+    try:
+        size, root = int(held["size"]), bytes.fromhex(held["root"])
+        payload = checkpoint_payload(size, held["root"], held["timestamp"])
+        signature = held["signature"]
+    except (KeyError, TypeError, ValueError):
+        return [Finding(None, "the held checkpoint is not {size, root, timestamp, signature}")]
+    if size < 1 or not verify_detached(signature, payload, keys.all_public_keys(), CHECKPOINT_TYP):
+        return [Finding(None, "the held checkpoint's signature does not verify")]
+    if not _signed_in_trust(cast(Checkpoint, held), payload, keys):
+        return [Finding(None, f"the held checkpoint: {_AFTER_COMPROMISE}")]
+    if size > len(tree):
+        return [
+            Finding(
+                None,
+                f"the held checkpoint covers {size} events, the store holds {len(tree)} "
+                "(events removed)",
+            )
+        ]
+    proof = tree.consistency_proof(size, len(tree))
+    if not verify_consistency(size, len(tree), root, tree.root(), proof):
+        return [
+            Finding(
+                None,
+                f"the store does not extend the held checkpoint of size {size} "
+                "(events it covers were altered, removed or reordered)",
+            )
+        ]
+    return []
 
 
 def _check_event(
@@ -307,9 +439,16 @@ def _check_event(
 
 
 def _check_checkpoints(
-    registry: Registry, keys: Keys, tree: MerkleLog, leaves: bytes, positions: list[int]
-) -> list[Finding]:
-    found = []
+    registry: Registry,
+    keys: Keys,
+    tree: MerkleLog,
+    leaves: bytes,
+    positions: list[int],
+    found: list[Finding],
+) -> list[Checkpoint]:
+    """The stored checkpoints whose signature verifies; a finding for each other one, and
+    for each whose root the store no longer gives."""
+    signed = []
     rows = registry.views.query(
         "SELECT size, root, timestamp, kid, signature FROM checkpoints ORDER BY size"
     )
@@ -318,12 +457,28 @@ def _check_checkpoints(
         checkpoint = _checkpoint(row)
         size = checkpoint["size"]
         payload = checkpoint_payload(size, checkpoint["root"], checkpoint["timestamp"])
-        if not verify_detached(checkpoint["signature"], payload, known):
+        if not verify_detached(checkpoint["signature"], payload, known, CHECKPOINT_TYP):
             found.append(Finding(None, f"checkpoint of size {size}: the signature does not verify"))
             continue
+        if not _signed_in_trust(checkpoint, payload, keys):
+            found.append(Finding(None, f"checkpoint of size {size}: {_AFTER_COMPROMISE}"))
+            continue
+        signed.append(checkpoint)
         if size > len(tree) or tree.root(size).hex() != checkpoint["root"]:
             found.append(_where_roots_part(registry, leaves, positions, size))
-    return found
+    return signed
+
+
+_AFTER_COMPROMISE = "signed by a key after it was marked compromised"
+
+
+def _signed_in_trust(checkpoint: Checkpoint, payload: bytes, keys: Keys) -> bool:
+    """Whether the signature holds with the keys trusted at the checkpoint's own time."""
+    try:
+        trusted = keys.public_keys_at(str(checkpoint["timestamp"]))
+    except (ValueError, TypeError):  # not an ISO time with its offset
+        return False
+    return verify_detached(str(checkpoint["signature"]), payload, trusted, CHECKPOINT_TYP)
 
 
 def _where_roots_part(

@@ -91,13 +91,19 @@ def regulator_report(
     format: Annotated[Literal["csv", "json", "xlsx"], Query()] = "csv",
 ) -> Response:
     """Every status change recorded in the period, with the holder, USCC, reason code and
-    Chinese text. `X-Registry-Signature` is a detached JWS over the exact body."""
-    report = render(status_changes(registry, from_, to), format, from_, to, keys)
+    Chinese text. `X-Registry-Signature` is a detached JWS over the exact body;
+    `X-Registry-Manifest` the RFC 8785 JSON `{from, to, format, generated_at, sha256}` of the
+    body, and `X-Registry-Manifest-Signature` a detached JWS over it: the period signed."""
+    report = render(
+        status_changes(registry, from_, to), format, from_, to, keys, generated_at=registry.clock()
+    )
     return Response(
         report.body,
         media_type=report.media_type,
         headers={
             "X-Registry-Signature": report.signature,
+            "X-Registry-Manifest": report.manifest.decode(),
+            "X-Registry-Manifest-Signature": report.manifest_signature,
             "Content-Disposition": f'attachment; filename="{report.filename}"',
         },
     )

@@ -12,21 +12,23 @@ from registry.transparency import Checkpoint, Consistency, Inclusion
 router = APIRouter(prefix="/api/v1/audit", tags=["public"], responses=PROBLEM_RESPONSES)
 
 
-Size = Annotated[int | None, Query(ge=1)]
+MAX_SIZE = 2**62  # beyond any log, within the 64-bit integers SQLite and PostgreSQL hold
+Size = Annotated[int | None, Query(ge=1, le=MAX_SIZE)]
 
 
 # The document declares these as plain JSON objects, as it always has.
 @router.get("/checkpoint", response_model=dict[str, Any])
 def checkpoint(audit: AuditDep) -> Checkpoint:
     """The latest signed checkpoint `{size, root, timestamp, signature, kid}`: `signature` is a
-    detached JWS over the RFC 8785 JSON of `{size, root, timestamp}`."""
-    return audit.issue()
+    detached JWS over the RFC 8785 JSON of `{size, root, timestamp}`. Never a write: the
+    server stores and refreshes checkpoints on its own."""
+    return audit.current()
 
 
 @router.get("/proof", response_model=dict[str, Any])
 def proof(
     audit: AuditDep,
-    position: Annotated[int | None, Query(ge=1)] = None,
+    position: Annotated[int | None, Query(ge=1, le=MAX_SIZE)] = None,
     size: Size = None,
     from_size: Size = None,
     to_size: Size = None,

@@ -14,7 +14,7 @@ class Keyring(Chained):
     """Public keys and their states; the private keys never leave the keys folder."""
 
     if TYPE_CHECKING:
-        keys: dict[str, dict[str, Any]]  # kid -> {"jwk": public JWK, "status": ...}
+        keys: dict[str, dict[str, Any]]  # kid -> {"jwk", "status", "compromised_at"?}
 
     @classmethod
     def start(cls, *, stamp: Stamp) -> "Keyring":
@@ -84,3 +84,5 @@ class Keyring(Chained):
 
         def apply(self, keyring: "Keyring") -> None:
             keyring.keys[self.kid]["status"] = COMPROMISED
+            # From then on, whoever holds the key may sign: nothing it signs later counts.
+            keyring.keys[self.kid]["compromised_at"] = self.timestamp.isoformat()

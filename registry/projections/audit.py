@@ -129,14 +129,14 @@ class AuditQueries(Queries):
             event["data"] = json.loads(cast(str, event["data"]))
         return events
 
-    def latest_position(self, originator_id: str) -> int | None:
-        """The position of the latest event of one aggregate."""
+    def latest_leaf(self, originator_id: str) -> tuple[int, str] | None:
+        """The position and hash of the latest event of one aggregate."""
         row = self.store.query_one(
-            "SELECT position FROM audit_events WHERE originator_id = %s "
+            "SELECT position, hash FROM audit_events WHERE originator_id = %s "
             "ORDER BY position DESC LIMIT 1",
             (originator_id,),
         )
-        return None if row is None else int(row[0])
+        return None if row is None else (int(row[0]), str(row[1]))
 
     def leaf_hashes(self, after_index: int, limit: int = 10_000) -> list[tuple[int, str]]:
         """(leaf index, event hash) in order, after `after_index`."""

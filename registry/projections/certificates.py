@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from registry.aggregates.certificate import Certificate
 from registry.answers import Facts, facts
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, Queries
@@ -34,7 +35,9 @@ TABLES = (
         next_surveillance_due TEXT,
         recertification_opens TEXT NOT NULL,
         sites TEXT NOT NULL,
-        facts TEXT NOT NULL)""",
+        facts TEXT NOT NULL,
+        last_position BIGINT NOT NULL,
+        last_hash TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS certificates_uscc ON certificates (uscc)",
     "CREATE INDEX IF NOT EXISTS certificates_status ON certificates (status, valid_until)",
     """CREATE TABLE IF NOT EXISTS certificate_numbers (
@@ -46,40 +49,30 @@ TABLES = (
 
 class CertificatesProjection:
     name = "certificates"
-    version = 4  # raise when the tables or what a row holds change: only this one is rebuilt
+    version = 5  # raise when the tables or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("certificates", "certificate_numbers")
     create_statements: tuple[str, ...] = TABLES
 
     def process(self, cursor: Cursor, batch: Batch) -> None:
         numbers: list[tuple[str, str, int]] = []
+        last = {  # the certificate's own last event (a command record names it too)
+            item.subject.registration_no: item.position
+            for item in batch.items
+            if isinstance(item.event, Certificate.Event)
+        }
         for cert in batch.certificates.values():
-            document = facts(cert)
-            suspension = document["suspension"]
             cursor.execute(
-                """INSERT INTO certificates
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                """INSERT INTO certificates VALUES
+                    (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (registration_no) DO UPDATE SET
                     certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
                     uscc = excluded.uscc, level = excluded.level, status = excluded.status,
                     valid_until = excluded.valid_until,
                     restore_deadline = excluded.restore_deadline,
                     next_surveillance_due = excluded.next_surveillance_due,
-                    recertification_opens = excluded.recertification_opens,
-                    sites = excluded.sites, facts = excluded.facts""",
-                (
-                    cert.registration_no,
-                    cert.certificate_no,
-                    cert.holder.name,
-                    cert.holder.uscc,
-                    cert.level,
-                    cert.status.value,
-                    document["valid_until"],
-                    suspension["restore_deadline"] if suspension else None,
-                    document["next_surveillance_due"],
-                    recertification_opens(cert.valid_until).isoformat(),
-                    "\n".join(site.address for site in cert.sites),
-                    orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
-                ),
+                    sites = excluded.sites, facts = excluded.facts,
+                    last_position = excluded.last_position, last_hash = excluded.last_hash""",
+                certificate_row(cert, last[cert.registration_no]),
             )
             numbers.extend(
                 (certificate_no(cert.registration_no, r.number), cert.registration_no, r.number)
@@ -91,6 +84,36 @@ class CertificatesProjection:
                 "ON CONFLICT (number) DO NOTHING",
                 numbers,
             )
+
+
+ROW = (
+    "registration_no, certificate_no, holder_name, uscc, level, status, valid_until, "
+    "restore_deadline, next_surveillance_due, recertification_opens, sites, facts, "
+    "last_position, last_hash"
+)
+
+
+def certificate_row(cert: Certificate, position: int) -> tuple[Any, ...]:
+    """The `certificates` row of a certificate whose last event is at `position` (its
+    columns in the order of ROW): the projection writes it, the audit recomputes it."""
+    document = facts(cert)
+    suspension = document["suspension"]
+    return (
+        cert.registration_no,
+        cert.certificate_no,
+        cert.holder.name,
+        cert.holder.uscc,
+        cert.level,
+        cert.status.value,
+        document["valid_until"],
+        suspension["restore_deadline"] if suspension else None,
+        document["next_surveillance_due"],
+        recertification_opens(cert.valid_until).isoformat(),
+        "\n".join(site.address for site in cert.sites),
+        orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
+        position,
+        cert.last_hash,
+    )
 
 
 @dataclass(frozen=True)

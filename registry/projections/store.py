@@ -53,7 +53,7 @@ class ViewStore:
                 max_size=int(env.get("POSTGRES_POOL_SIZE", "2"))
                 + int(env.get("POSTGRES_MAX_OVERFLOW", "8")),
                 open=True,
-                timeout=10,
+                timeout=4,  # an outage answers 503 within 5 s, not after a long wait
             )
         elif env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             self._sqlite_path, self._sqlite_uri = (

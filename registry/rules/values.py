@@ -72,21 +72,42 @@ def check_text(value: object, field: str, *, required: bool = True, limit: int =
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be text", field=field)
-    text = value.strip()
+    # One spelling per text: NFD and NFC of the same name must not be two names (UAX #15).
+    text = unicodedata.normalize("NFC", value).strip()
     if required and not text:
         raise InvalidInput(f"{field} must not be empty", field=field)
     if len(text) > limit:
         raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
     # Cf: invisible format characters, bidi overrides among them, would let a name display
-    # as something it is not. isprintable() is False for every such character (and for
-    # spaces other than U+0020, which are allowed): only then is each character looked at.
-    if not text.isprintable() and any(
-        unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text
-    ):
+    # as something it is not; Zl and Zp break the line a certificate prints on one.
+    # isprintable() is False for every such character (and for spaces other than U+0020,
+    # which are allowed): only then is each character looked at.
+    if not text.isprintable() and any(unicodedata.category(c) in UNPRINTABLE for c in text):
         raise InvalidInput(
             f"{field} contains control, format or unassigned characters", field=field
         )
+    if not text.isascii() and (any(c in BLANKS for c in text) or _stacked(text)):
+        raise InvalidInput(
+            f"{field} contains invisible fillers or stacked combining marks", field=field
+        )
     return text
+
+
+UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+# Letters and symbols to Unicode that print as nothing: a "name" made of them looks blank,
+# or like another name (Hangul fillers, the braille blank, the combining grapheme joiner,
+# the Khmer inherent vowels).
+BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5")
+MAX_MARKS = 3  # marks on one base letter: Thai or Devanagari need 2–3, more stacks ("Zalgo")
+
+
+def _stacked(text: str) -> bool:
+    run = 0
+    for c in text:
+        run = run + 1 if unicodedata.category(c)[0] == "M" else 0
+        if run > MAX_MARKS:
+            return True
+    return False
 
 
 def parse_holder(data: object) -> Holder:

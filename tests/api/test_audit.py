@@ -1,8 +1,9 @@
 """Checkpoints, proofs and receipts over HTTP, checked with independent code (PyJWT, RFC 9162)."""
 
-from typing import Any
+from typing import Any, cast
 
 import rfc8785
+from fastapi import FastAPI
 
 from registry.merkle import verify_consistency, verify_inclusion
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
@@ -142,3 +143,35 @@ def test_every_feed_item_carries_a_checkpoint_that_covers_it(api: Api) -> None:
         assert detached_verifies(
             api, item["checkpoint"]["signature"], signed_part(item["checkpoint"])
         )
+
+
+def test_a_receipt_is_made_from_the_events_not_a_tampered_read_model(api: Api) -> None:
+    no = api.issue()
+    api.command(
+        no, "revocations", {"reason": "k", "details": "主动", "effective_date": "2026-09-01"}
+    )
+    registry = cast(FastAPI, api.client.app).state.registry
+    with registry.views.transaction() as cursor:
+        cursor.execute("UPDATE certificates SET facts = replace(facts, '\"revoked\"', '\"valid\"')")
+
+    receipt = api.client.get("/api/v1/verify", params={"number": no, "receipt": 1}).json()
+
+    assert receipt["answer"]["status"] == "revoked"
+
+
+def test_no_receipt_is_signed_for_a_phantom_number(api: Api) -> None:
+    no = api.issue()
+    registry = cast(FastAPI, api.client.app).state.registry
+    with registry.views.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO certificates SELECT 'CESI2026EV/IMG19999', certificate_no, holder_name, "
+            "uscc, level, status, valid_until, restore_deadline, next_surveillance_due, sites, "
+            "facts, last_position, last_hash FROM certificates WHERE registration_no = %s",
+            (no,),
+        )
+
+    response = api.client.get(
+        "/api/v1/verify", params={"number": "CESI2026EV/IMG19999", "receipt": 1}
+    )
+
+    assert response.status_code == 404

@@ -758,6 +758,47 @@ HOSTILE = [
         Hostile("GET", "/verify", 422, role=None, params={"q": "<svg onload=alert(1)>" * 10}),
         id="page-search-over-100-chars",
     ),
+    # ------------------------------------------------------------------ strict types
+    pytest.param(Hostile("POST", CERTS, 422, json=issue(level=True)), id="level-true"),
+    pytest.param(Hostile("POST", CERTS, 422, json=issue(level="3")), id="level-string"),
+    pytest.param(Hostile("POST", CERTS, 422, json=issue(person_days="5")), id="days-string"),
+    pytest.param(
+        Hostile(
+            "POST", f"{CMD}/level-changes", 422, json={"level": True, "decision_date": "2026-06-01"}
+        ),
+        id="level-change-to-true",
+    ),
+    pytest.param(
+        Hostile(
+            "POST", f"{CMD}/surveillances", 422, json=SURVEILLANCE | {"management_audit": "true"}
+        ),
+        id="management-audit-string",
+    ),
+    pytest.param(
+        Hostile("POST", f"{CMD}/surveillances", 422, json=SURVEILLANCE | {"management_audit": 1}),
+        id="management-audit-one",
+    ),
+    # ------------------------------------------------------------------ invisible names
+    *[
+        pytest.param(
+            Hostile("POST", CERTS, 422, json=issue(holder=HOLDER | {"name": name})), id=case
+        )
+        for case, name in {
+            "name-with-line-separator": "深圳市\u2028华创有限公司",
+            "name-hangul-filler": "\u3164",
+            "name-braille-blank": "\u2800\u2800\u2800",
+            "name-stacked-marks": "华创" + "\u0301" * 12 + "有限公司",
+        }.items()
+    ],
+    # ------------------------------------------------------------------ bounded integers
+    *[
+        pytest.param(Hostile("GET", "/api/v1/audit/proof", 422, role=None, params=params), id=case)
+        for case, params in {
+            "proof-position-huge": {"position": "14461045698923592352268288"},
+            "proof-size-huge": {"position": "1", "size": "14461045698923592352268288"},
+            "proof-from-size-huge": {"from_size": "1", "to_size": str(2**64)},
+        }.items()
+    ],
 ]
 
 
@@ -847,7 +888,7 @@ def test_hostile_request_gets_a_4xx_problem_and_changes_nothing(
 
 
 def test_the_table_holds_115_hostile_inputs() -> None:
-    assert len(HOSTILE) == 115  # the README's count
+    assert len(HOSTILE) == 128  # the README's count
 
 
 def test_every_case_said_to_reach_the_store_is_in_the_table() -> None:

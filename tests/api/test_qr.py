@@ -9,9 +9,12 @@ from typing import Any
 
 import jwt
 import pytest
+import rfc8785
 import zxingcpp
+from cryptography.hazmat.primitives.serialization import pkcs12
 from fastapi.testclient import TestClient
-from jwcrypto import jwk
+from jwcrypto import jwk, jws
+from jwcrypto.common import base64url_encode
 from PIL import Image
 from pydantic import SecretStr
 
@@ -19,9 +22,11 @@ from api.app import create_app
 from registry.application import open_registry
 from registry.settings import Settings
 from registry.signing import KeyringError, open_keys, sign
-from tests.api.conftest import Api
+from tests.api.conftest import PASSPHRASE, Api
 from tests.conftest import Clock
 from tests.processes import cli
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def scanned_token(api: Api, no: str) -> str:
@@ -107,8 +112,10 @@ def test_svg_is_served_too(api: Api) -> None:
         lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BA"),  # signature changed
         lambda t: "not-a-token",
         lambda t: "",
+        lambda t: t + "==",  # base64url padding on the signature
+        lambda t: t[:-1] + ALPHABET[ALPHABET.index(t[-1]) ^ 1],  # a trailing bit set
     ],
-    ids=["truncated", "payload", "signature", "garbage", "empty"],
+    ids=["truncated", "payload", "signature", "garbage", "empty", "padded", "trailing-bits"],
 )
 def test_damaged_tokens_are_not_authentic(api: Api, damage: Any) -> None:
     token = scanned_token(api, api.issue())
@@ -281,6 +288,95 @@ def test_an_unencrypted_key_is_refused_outside_development_mode(
 
 
 def test_a_wrong_passphrase_is_refused(api: Api, settings: Settings) -> None:
-    wrong = settings.model_copy(update={"key_passphrase": SecretStr("wrong")})
+    wrong = settings.model_copy(update={"key_passphrase": SecretStr("a wrong passphrase")})
     with open_registry(wrong) as registry, pytest.raises(KeyringError, match="passphrase"):
         open_keys(registry, wrong).check()
+
+
+# One signature, one purpose (CONTRACT.md: signature purposes) ---------------------------
+
+
+def reattached(detached: str, payload: bytes) -> str:
+    """A detached signature put back together with its payload, as a forger would."""
+    header, _, signature = detached.split(".")
+    return f"{header}.{base64url_encode(payload)}.{signature}"
+
+
+def signing_key(settings: Settings, token: str) -> jwk.JWK:
+    """The registry's own private key, read from its keyring folder (to sign as it once did)."""
+    kid = jwt.get_unverified_header(token)["kid"]
+    sealed = (settings.keys_dir / f"{kid}.p12").read_bytes()
+    private = pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())[0]
+    return jwk.JWK.from_pyca(private)
+
+
+def test_served_qr_tokens_name_their_purpose(api: Api) -> None:
+    token = scanned_token(api, api.issue())
+
+    assert jwt.get_unverified_header(token)["typ"] == "cesi-qr+jwt"
+
+
+def test_a_checkpoint_signature_reattached_as_a_qr_token_is_not_authentic(api: Api) -> None:
+    api.issue()
+    c = api.client.get("/api/v1/audit/checkpoint").json()
+    payload = rfc8785.dumps({"size": c["size"], "root": c["root"], "timestamp": c["timestamp"]})
+
+    result = check(api, reattached(c["signature"], payload))
+
+    assert result["authentic"] is False
+
+
+def test_a_report_signature_reattached_as_a_qr_token_is_not_authentic(api: Api) -> None:
+    api.issue()
+    response = api.client.get(
+        "/api/v1/regulator/reports",
+        params={"from": "2026-11-01", "to": "2026-11-30", "format": "json"},
+        headers=api.auth("regulator"),
+    )
+
+    result = check(api, reattached(response.headers["X-Registry-Signature"], response.content))
+
+    assert result["authentic"] is False
+
+
+def test_the_scan_page_of_a_reattached_checkpoint_does_not_say_authentic(api: Api) -> None:
+    api.issue()
+    c = api.client.get("/api/v1/audit/checkpoint").json()
+    payload = rfc8785.dumps({"size": c["size"], "root": c["root"], "timestamp": c["timestamp"]})
+
+    page = api.client.get(f"/v/{reattached(c['signature'], payload)}")
+
+    assert 'data-authentic="false"' in page.text
+    assert "二维码签名有效" not in page.text
+
+
+def test_a_qr_typed_token_without_a_certificate_number_is_not_authentic(
+    api: Api, settings: Settings
+) -> None:
+    key = signing_key(settings, scanned_token(api, api.issue()))
+
+    token = sign({"iss": "CESI", "size": 3}, key)
+
+    assert check(api, token)["authentic"] is False
+
+
+def test_a_token_printed_before_typ_still_verifies_by_its_claims(
+    api: Api, settings: Settings
+) -> None:
+    no = api.issue()
+    token = scanned_token(api, no)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    key = signing_key(settings, token)
+    old = jws.JWS(json.dumps(claims).encode())
+    old.add_signature(key, None, json.dumps({"alg": "EdDSA", "kid": key.thumbprint()}))
+
+    result = check(api, old.serialize(compact=True))
+
+    assert result["authentic"] is True
+    assert result["claims"]["certificate_no"] == f"{no}R00"
+
+
+def test_the_key_set_names_each_signature_purpose(api: Api) -> None:
+    jwks = api.client.get("/.well-known/jwks.json").json()
+
+    assert set(jwks["typ"]) == {"cesi-qr+jwt", "checkpoint+jws", "receipt+jws", "report+jws"}

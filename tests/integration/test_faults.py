@@ -16,18 +16,30 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from psycopg import sql
 
 from registry.aggregates.certificate import Certificate
-from registry.application import open_registry
+from registry.application import Registry, open_registry
 from registry.settings import Settings
 from registry.signing import open_keys
 from registry.tokens import create_token
-from registry.transparency import verify_store
+from registry.transparency import AuditLog, VerifyReport, verify_store
 from tests.api.conftest import body
+from tests.conftest import ADMIN_URL
 from tests.examples import issue_request
 from tests.processes import server, serving
 
 pytestmark = pytest.mark.faults
+
+
+def verified_after_restart(registry: Registry, settings: Settings) -> VerifyReport:
+    """`registry audit verify` once a server is back: it signs the head at start, and the
+    audit fails while no checkpoint covers the head."""
+    keys = open_keys(registry, settings)
+    if keys.active_kid is None:
+        keys.generate()
+    AuditLog(registry, keys).issue()
+    return verify_store(registry, keys)
 
 
 def wait_for(condition: Callable[[], bool], failure: str, timeout: float = 60) -> None:
@@ -89,7 +101,7 @@ def test_kill_9_of_the_server_mid_burst_loses_no_acknowledged_command(
     with open_registry(settings) as registry:
         for registration in acknowledged.values():
             assert Certificate.create_id(registration) in registry.repository
-        report = verify_store(registry, open_keys(registry, settings))
+        report = verified_after_restart(registry, settings)
         issued = registry.views.query("SELECT COUNT(*) FROM audit_events WHERE type = 'Issued'")
         records = registry.views.query("SELECT COUNT(*) FROM audit_events WHERE type = 'Accepted'")
     assert report.intact, report.findings
@@ -178,11 +190,13 @@ def test_a_full_disk_gives_a_clear_error_and_stores_nothing_half(tmp_path: Path)
         for suffix in ("", "-wal", "-shm"):  # the write-ahead log holds the latest commits
             if Path(f"{disk}/registry.sqlite{suffix}").exists():
                 shutil.copy(f"{disk}/registry.sqlite{suffix}", tmp_path / f"copy.sqlite{suffix}")
-    copy = Settings(database_url=f"sqlite:///{tmp_path}/copy.sqlite", keys_dir=tmp_path / "keys")
+    copy = Settings(
+        database_url=f"sqlite:///{tmp_path}/copy.sqlite", keys_dir=tmp_path / "keys", dev_mode=True
+    )
     with open_registry(copy) as registry:
         stored = [a.json()["registration_no"] for a in answers if a.status_code == 201]
         assert all(Certificate.create_id(r) in registry.repository for r in stored)
-        assert verify_store(registry, open_keys(registry, copy)).intact
+        assert verified_after_restart(registry, copy).intact
 
 
 @pytest.mark.postgres
@@ -258,7 +272,7 @@ def test_two_servers_and_32_writers_lose_nothing_and_number_without_gaps(
             str(row[0]) for row in registry.views.query("SELECT registration_no FROM certificates")
         )
         assert numbers == [f"CESI2026EV/IMG1{n:04d}" for n in range(1, issued + 1)]
-        assert verify_store(registry, open_keys(registry, settings)).intact
+        assert verified_after_restart(registry, settings).intact
 
 
 def restart_postgres() -> None:
@@ -326,4 +340,55 @@ def test_postgres_restarted_under_load_gives_503s_then_recovers_losing_nothing(
     with open_registry(settings) as registry:
         for registration in acknowledged.values():
             assert Certificate.create_id(registration) in registry.repository
-        assert verify_store(registry, open_keys(registry, settings)).intact
+        assert verified_after_restart(registry, settings).intact
+
+
+@pytest.fixture
+def outage_database() -> Iterator[tuple[str, Callable[[bool], None]]]:
+    """A database of its own, and a switch that shuts it (refusing new connections and
+    ending the open ones, as an outage would) or opens it again."""
+    name = f"certregistry_outage_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(ADMIN_URL, autocommit=True)
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def switch(up: bool) -> None:
+        allow = sql.SQL("true" if up else "false")
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS {}").format(sql.Identifier(name), allow)
+        )
+        if not up:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+
+    try:
+        yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}", switch
+    finally:
+        switch(True)
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+@pytest.mark.postgres
+def test_an_outage_answers_503_at_once_and_the_server_recovers_by_itself(
+    outage_database: tuple[str, Callable[[bool], None]], tmp_path: Path
+) -> None:
+    url, switch = outage_database
+    settings = Settings(database_url=url, keys_dir=tmp_path / "keys", dev_mode=True)
+    with open_registry(settings) as registry:
+        secret = create_token(registry, name="registrar-outage", role="registrar")
+
+    with server(settings) as base, httpx.Client(timeout=10) as client:
+        assert issue(client, base, secret, "before").status_code == 201
+        switch(False)
+        during = issue(client, base, secret, "during")  # 101 s before: the timeout fails it
+        switch(True)
+        wait_for(
+            lambda: issue(client, base, secret, "after").status_code == 201,
+            "the server did not recover",
+        )
+
+    assert during.status_code == 503
+    assert during.headers["content-type"] == "application/problem+json"
+    assert during.headers["retry-after"] == "1"

@@ -3,7 +3,15 @@
 import jwt
 from jwcrypto import jwk
 
-from registry.signing import sign, verify_signature, verify_with_jwks
+from registry.signing import (
+    CHECKPOINT_TYP,
+    RECEIPT_TYP,
+    sign,
+    sign_detached_with,
+    verify_detached,
+    verify_signature,
+    verify_with_jwks,
+)
 
 # RFC 8037 Appendix A.1 (private key) and A.2 (its public key).
 RFC8037_KEY = {
@@ -32,12 +40,13 @@ def test_verifier_refuses_the_rfc_8037_example_with_one_byte_changed() -> None:
     assert verify_signature(tampered, jwk.JWK(**RFC8037_PUBLIC)) is None
 
 
-def test_kid_is_the_rfc_7638_thumbprint() -> None:
+def test_kid_is_the_rfc_7638_thumbprint_and_typ_the_qr_purpose() -> None:
     token = sign({"certificate_no": "CESI2026EV/IMG10001R00"}, jwk.JWK(**RFC8037_KEY))
 
     assert jwt.get_unverified_header(token) == {
         "alg": "EdDSA",
         "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k",
+        "typ": "cesi-qr+jwt",
     }
 
 
@@ -64,3 +73,12 @@ def test_a_token_with_another_algorithm_is_refused() -> None:
     forged = jwt.encode({"certificate_no": "X"}, "s" * 32, algorithm="HS256")
 
     assert not verify_with_jwks(forged, {"keys": []}).authentic
+
+
+def test_a_detached_signature_of_another_purpose_is_refused() -> None:
+    key = jwk.JWK(**RFC8037_KEY)
+    jwks = {"keys": [{**RFC8037_PUBLIC, "kid": key.thumbprint()}]}
+    receipt = sign_detached_with(b"{}", key, RECEIPT_TYP)
+
+    assert verify_detached(receipt, b"{}", jwks, RECEIPT_TYP)
+    assert not verify_detached(receipt, b"{}", jwks, CHECKPOINT_TYP)
