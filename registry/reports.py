@@ -179,6 +179,8 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
         raise LifecycleConflict(
             f"{month} has not ended: its report can be made from {end + ONE_DAY}"
         )
+    # The bound is read before catching up: the feed then holds every change it covers.
+    head = registry.recorder.max_notification_id() or 0
     registry.caught_up()
     reports = _reports(registry) or RegulatorReports.start(stamp=Stamp(actor, registry.clock()))
     made = reports.monthly.get(month)
@@ -192,7 +194,7 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
         up_to = made.up_to_position
         after = None if made.after_month is None else (made.after_month, made.after_position or 0)
     else:
-        up_to = registry.recorder.max_notification_id() or 0
+        up_to = head
         after = _previous(reports, month)
     items = monthly_changes(registry, month, up_to, after)
     folder.mkdir(parents=True, exist_ok=True)
