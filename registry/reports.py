@@ -197,13 +197,11 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
         up_to = head
         after = _previous(reports, month)
     items = monthly_changes(registry, month, up_to, after)
-    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, bytes] = {}  # file suffix -> content, written once the report is recorded
     files = {}
     for fmt in FORMATS:
         report = render(items, fmt, start, end, keys)
-        path = folder / f"regulator-report-{month}.{fmt}"
-        path.write_bytes(report.body)
-        path.with_name(path.name + ".jws").write_text(report.signature + "\n")
+        written[fmt], written[f"{fmt}.jws"] = report.body, (report.signature + "\n").encode()
         files[fmt] = {"sha256": hashlib.sha256(report.body).hexdigest(), "bytes": len(report.body)}
     manifest = canonical.dumps(
         {
@@ -217,10 +215,9 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
             "files": files,
         }
     )
-    path = folder / f"regulator-report-{month}.manifest.json"
-    path.write_bytes(manifest)
-    path.with_name(path.name + ".jws").write_text(keys.sign_detached(manifest)[1] + "\n")
-    if made is None:
+    written["manifest.json"] = manifest
+    written["manifest.json.jws"] = (keys.sign_detached(manifest)[1] + "\n").encode()
+    if made is None:  # two processes making it at once: the second fails here, writes nothing
         reports.record_monthly(
             month=month,
             items=len(items),
@@ -231,6 +228,9 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
             stamp=Stamp(actor, registry.clock()),
         )
         registry.save(reports)
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, content in written.items():
+        (folder / f"regulator-report-{month}.{suffix}").write_bytes(content)
     return folder / f"regulator-report-{month}.csv"
 
 

@@ -105,15 +105,17 @@ def test_a_monthly_report_that_fails_is_retried_after_a_back_off(
     blocked = tmp_path / "reports"
     blocked.write_text("a file where the folder should be")
     reporter = MonthlyReporter(registry, keys, blocked)
+    manifest = blocked / "regulator-report-2026-11.manifest.json"
     clock.now = beijing(date(2026, 12, 1))
     reporter.tick()
     blocked.unlink()
 
     reporter.tick()  # within the back-off: not tried
-    before = reports_made(registry)
+    before = manifest.exists()
     clock.advance(minutes=1)
     reporter.tick()
 
-    assert before == {}
+    assert before is False
+    assert manifest.exists()
     assert reports_made(registry) == {"2026-11": date(2026, 12, 1)}
     assert reporter.failures == 0
