@@ -139,6 +139,7 @@ def install_observation(app: FastAPI, settings: Settings) -> None:
             handler = logging.StreamHandler()
             handler.setFormatter(logging.Formatter("%(message)s"))
             operations.access_log.addHandler(handler)
-    http = operations.HttpMetrics(metrics_registry)
+    http = operations.HttpMetrics()
+    metrics_registry.register(http)
     routes = app.router.routes
     app.add_middleware(operations.Observe, metrics=http, routes=routes, log=settings.access_log)

@@ -337,8 +337,10 @@ def import_csv(args: argparse.Namespace) -> int:
             result = Importer(registry, actor=_actor()).run(rows, progress=bar.update)
     for line, message in result.errors:
         print(f"{args.file}:{line}: {message}", file=sys.stderr)
+    new, there, refused = result.imported, result.skipped, len(result.errors)
     print(
-        f"{result.imported} imported, {result.skipped} already there, {len(result.errors)} refused",
+        f"{new} imported, {there} already there, {refused} refused / "
+        f"导入 {new} 条，已存在 {there} 条，拒绝 {refused} 条",
         file=sys.stderr,
     )
     return 1 if result.errors else 0

@@ -90,11 +90,19 @@ class Exports:
             last = rows[-1][0]
 
     def jsonl(self, today: date) -> Iterator[bytes]:
+        """The JSON Lines file, a page of rows a chunk (a server hands each chunk over
+        separately: per row, a million rows would cost a million hand-overs)."""
+        return _pages(self._jsonl_lines(today))
+
+    def csv(self, today: date) -> Iterator[bytes]:
+        """The CSV file, UTF-8 with a BOM so that Excel reads the Chinese right."""
+        return _pages(self._csv_lines(today))
+
+    def _jsonl_lines(self, today: date) -> Iterator[bytes]:
         for item in self.answers(today):
             yield orjson.dumps(item) + b"\n"
 
-    def csv(self, today: date) -> Iterator[bytes]:
-        """UTF-8 with a BOM, so that Excel reads the Chinese right."""
+    def _csv_lines(self, today: date) -> Iterator[bytes]:
         yield _csv_line(CSV_COLUMNS).encode("utf-8-sig")
         for item in self.answers(today):
             yield _csv_line(_flat(item)).encode()
@@ -105,8 +113,8 @@ class Exports:
         made = self._manifests.get(snapshot.etag)
         if made is None:
             files = {
-                "certificates.jsonl": _digest(self.jsonl(snapshot.today), headers=0),
-                "certificates.csv": _digest(self.csv(snapshot.today), headers=1),
+                "certificates.jsonl": _digest(self._jsonl_lines(snapshot.today), headers=0),
+                "certificates.csv": _digest(self._csv_lines(snapshot.today), headers=1),
             }
             document = {
                 "as_of": snapshot.today.isoformat(),
@@ -119,6 +127,17 @@ class Exports:
             made = body, self.keys.sign_detached(body, EXPORT_TYP)[1]
             self._manifests = {snapshot.etag: made}  # only the latest state is kept
         return made
+
+
+def _pages(lines: Iterator[bytes]) -> Iterator[bytes]:
+    page: list[bytes] = []
+    for line in lines:
+        page.append(line)
+        if len(page) == PAGE:
+            yield b"".join(page)
+            page = []
+    if page:
+        yield b"".join(page)
 
 
 def _digest(chunks: Iterator[bytes], headers: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from registry.application import Registry
 from registry.readmodels import sample
-from registry.regulator_reports import make_monthly, reports_made
+from registry.regulator_reports import make_monthly, report_file, reports_made
 from registry.signing import Keys
 
 if TYPE_CHECKING:
@@ -130,7 +130,10 @@ class MonthlyReporter:
         if month == self.done or now < self.next_try or self.keys.active_kid is None:
             return
         try:
-            if month not in reports_made(self.registry):
+            # Made, but its files not written (a crash or a full disk in between): made again,
+            # by the bound it was recorded with.
+            written = report_file(self.folder, month, "manifest.json") is not None
+            if month not in reports_made(self.registry) or not written:
                 make_monthly(self.registry, self.keys, month, self.folder, actor=REPORTER)
                 log.info("made the monthly report of %s", month)
         except Exception:  # retried: the report must reach the regulator

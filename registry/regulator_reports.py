@@ -206,6 +206,8 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
         raise LifecycleConflict(
             f"{month} has not ended: its report can be made from {end + ONE_DAY}"
         )
+    # The bound is read before catching up: the feed then holds every change it covers.
+    head = registry.recorder.max_notification_id() or 0
     registry.catch_up_projections()
     reports = _reports(registry) or RegulatorReports.start(stamp=Stamp(actor, registry.clock()))
     made = reports.monthly.get(month)
@@ -219,16 +221,14 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
         up_to = made.up_to_position
         after = None if made.after_month is None else (made.after_month, made.after_position or 0)
     else:
-        up_to = registry.recorder.max_notification_id() or 0
+        up_to = head
         after = _previous(reports, month)
     items = monthly_changes(registry, month, up_to, after)
-    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, bytes] = {}  # file suffix -> content, written once the report is recorded
     files = {}
     for fmt in FORMATS:
         report = render(items, fmt, start, end, keys, generated_at=registry.clock())
-        path = folder / f"regulator-report-{month}.{fmt}"
-        path.write_bytes(report.body)
-        path.with_name(path.name + ".jws").write_text(report.signature + "\n")
+        written[fmt], written[f"{fmt}.jws"] = report.body, (report.signature + "\n").encode()
         files[fmt] = {"sha256": hashlib.sha256(report.body).hexdigest(), "bytes": len(report.body)}
     manifest = canonical.dumps(
         {
@@ -242,11 +242,9 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
             "files": files,
         }
     )
-    path = folder / f"regulator-report-{month}.manifest.json"
-    path.write_bytes(manifest)
-    signature = keys.sign_detached(manifest, REPORT_TYP)[1]
-    path.with_name(path.name + ".jws").write_text(signature + "\n")
-    if made is None:
+    written["manifest.json"] = manifest
+    written["manifest.json.jws"] = (keys.sign_detached(manifest, REPORT_TYP)[1] + "\n").encode()
+    if made is None:  # two processes making it at once: the second fails here, writes nothing
         reports.record_monthly(
             month=month,
             items=len(items),
@@ -257,6 +255,9 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
             stamp=Stamp(actor, registry.clock()),
         )
         registry.save(reports)
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, content in written.items():
+        (folder / f"regulator-report-{month}.{suffix}").write_bytes(content)
     return folder / f"regulator-report-{month}.csv"
 
 

@@ -40,7 +40,7 @@ def _export(
 ) -> Response:
     snapshot = exports.snapshot()
     headers = _headers(snapshot)
-    if request.headers.get("if-none-match") == snapshot.etag:
+    if snapshot.etag in request.headers.get("if-none-match", "").replace(" ", "").split(","):
         return Response(status_code=304, headers=headers)
     return StreamingResponse(make(snapshot.today), media_type=media_type, headers=headers)
 

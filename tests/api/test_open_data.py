@@ -6,6 +6,9 @@ import hashlib
 import io
 import json
 
+import pytest
+
+from registry import exports
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.examples import HOLDER
 
@@ -38,6 +41,18 @@ def test_the_jsonl_export_holds_each_certificate_as_verification_answers_it(api:
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert lines == [api.client.get(f"/api/v1/verify?number={n}").json() for n in numbers]
     assert [line["status"] for line in lines] == ["valid", "suspended", "valid"]
+
+
+def test_an_export_longer_than_a_page_is_whole_and_in_order(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = issue_three(api)
+    monkeypatch.setattr(exports, "PAGE", 2)  # three rows: two pages, of the query and the stream
+
+    jsonl, table = api.client.get(JSONL), api.client.get(CSV)
+
+    assert [json.loads(line)["registration_no"] for line in jsonl.text.splitlines()] == numbers
+    assert len(table.content.decode("utf-8-sig").splitlines()) == 1 + 3
 
 
 def test_the_csv_export_has_a_bom_a_header_and_a_row_per_certificate(api: Api) -> None:
