@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.maintenance = maintenance  # its `alarm`: a read model differs from the log
         app.state.public_base_url = settings.public_base_url
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
+        app.state.readiness.add("read_models", maintenance.read_models_check)
         app.state.exports = Exports(registry, keys, audit)
         app.state.reports_dir = settings.reports_dir
         app.state.webhooks = webhooks

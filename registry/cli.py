@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tqdm import tqdm
 
@@ -244,11 +244,13 @@ def audit(args: argparse.Namespace) -> int:
     if args.action == "witness":
         return _witness(args)
     held = load_checkpoint(args.checkpoint) if args.checkpoint else None
+    return _verify(held, args.max_age)
+
+
+def _verify(held: dict[str, Any] | None = None, max_age: float | None = None) -> int:
     settings = Settings(projector="external")
     with open_registry(settings) as registry:
-        report = verify_store(
-            registry, open_keys(registry, settings), held=held, max_age=args.max_age
-        )
+        report = verify_store(registry, open_keys(registry, settings), held=held, max_age=max_age)
     for note in report.notes:
         print(f"note: {note}")
     if report.intact:
@@ -272,7 +274,7 @@ def restore_store(args: argparse.Namespace) -> int:
     """Put a backup in place, then prove it: `audit verify` on the restored copy."""
     count = restore(Settings(), args.file)
     print(f"restored {count} events; verifying", file=sys.stderr)
-    return audit(args)
+    return _verify()
 
 
 def _witness(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from registry.application import Registry
+from registry.health import Check
 from registry.readmodels import sample
 from registry.regulator_reports import make_monthly, report_file, reports_made
 from registry.signing import Keys
@@ -91,6 +92,13 @@ class Maintenance:
             self.notifier.tick(log_moved=head != self.head)
         self.head = head
         self.sample()
+
+    def read_models_check(self) -> Check:
+        """For /readyz: not ready once a sampled row differed from the events (until the
+        read models are rebuilt and the process restarted)."""
+        if self.alarm is not None:
+            return Check(False, f"a read model differs from the event log: {self.alarm}")
+        return Check(True, "the rows sampled agree with the events")
 
     def sample(self) -> None:
         """Check one more read-model row against the events, round the table: a row

@@ -78,7 +78,6 @@ def storage_env(database_url: str) -> dict[str, str]:
             raise InvalidInput("a sqlite URL names a file: sqlite:///var/registry.sqlite")
         if not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            _create_private(Path(path))
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
     if url.scheme in ("postgresql", "postgres"):
         query = parse_qs(url.query)
@@ -130,6 +129,11 @@ def storage_setup(env: dict[str, str]) -> Iterator[None]:
     """Hold while the library creates its tables: several processes starting at once on
     PostgreSQL would otherwise race on CREATE ... IF NOT EXISTS ("tuple concurrently updated").
     Also creates the URL's schema if it is missing, so a fresh database just works."""
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        if not env["SQLITE_DBNAME"].startswith("file:"):
+            _create_private(Path(env["SQLITE_DBNAME"]))
+        yield
+        return
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         yield
         return

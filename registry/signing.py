@@ -10,7 +10,6 @@ valid the signature.
 import binascii
 import getpass
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,9 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import pkcs12
 from eventsourcing.application import AggregateNotFoundError
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException, base64url_decode, base64url_encode
@@ -34,6 +31,7 @@ from registry.aggregates.keyring import (
     Keyring,
 )
 from registry.application import Registry
+from registry.at_rest import PLAIN, key_path, open_key, write_key
 from registry.errors import InvalidInput, RegistryError
 from registry.rules.numbers import parse_number
 from registry.settings import Settings
@@ -43,9 +41,7 @@ ALGORITHM = "EdDSA"
 MAX_TOKEN = 4096
 # At rest: PKCS#12 with PBKDF2-HMAC-SHA256 at OWASP's 600,000 rounds and AES-256. The PKCS#8
 # PEM that cryptography writes uses 2,048, which a short passphrase does not survive.
-KDF_ROUNDS = 600_000
 MIN_PASSPHRASE = 12
-SEALED, PLAIN = ".p12", ".pem"  # a .pem is plain (development) or sealed by an older version
 ISSUER = "CESI"
 # One `typ` per purpose (CONTRACT.md, signature purposes), so that no signature can be
 # re-attached as another kind.
@@ -54,14 +50,13 @@ CHECKPOINT_TYP = "checkpoint+jws"
 RECEIPT_TYP = "receipt+jws"
 REPORT_TYP = "report+jws"
 EXPORT_TYP = "export+jws"
-PROBE_TYP = "probe+jws"
+PROBE_TYP = "probe+jws"  # never published: /readyz proves the active key can sign
 PURPOSES = {
     QR_TYP: "the QR token printed on a certificate (/v/{token})",
     CHECKPOINT_TYP: "a signed checkpoint of the Merkle log (detached)",
     RECEIPT_TYP: "a signed verification receipt (detached)",
     REPORT_TYP: "a regulator report's exact bytes (detached)",
     EXPORT_TYP: "the manifest of the open-data exports (detached)",
-    PROBE_TYP: "never published: /readyz proves the active key can sign",
 }
 
 
@@ -397,56 +392,21 @@ class Keys:
             )
 
     def _key_path(self, kid: str) -> Path:
-        sealed = self.folder / f"{kid}{SEALED}"
-        return sealed if sealed.exists() else self.folder / f"{kid}{PLAIN}"
+        return key_path(self.folder, kid)
 
     def _open(self, path: Path) -> Ed25519PrivateKey:
         try:
-            if path.suffix == SEALED:
-                private = pkcs12.load_key_and_certificates(path.read_bytes(), self.passphrase)[0]
-            else:
-                private = serialization.load_pem_private_key(path.read_bytes(), self.passphrase)
+            private = open_key(path, self.passphrase)
         except (ValueError, TypeError):
             raise KeyringError(
                 f"cannot open {path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
             ) from None
-        if not isinstance(private, Ed25519PrivateKey):
+        if private is None:
             raise KeyringError(f"{path} is not an Ed25519 key")
         return private
 
     def _write(self, kid: str, private: Ed25519PrivateKey, *, replace: bool = False) -> None:
-        """The key at rest, created 0600: sealed with the passphrase, or plain PEM in
-        development mode without one."""
-        if self.passphrase is None:
-            data, path = _plain(private), self.folder / f"{kid}{PLAIN}"
-        else:
-            data, path = _sealed(private, self.passphrase), self.folder / f"{kid}{SEALED}"
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target = path.with_name(path.name + ".tmp") if replace else path
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if replace:
-            os.replace(target, path)
-
-
-def _plain(private: Ed25519PrivateKey) -> bytes:
-    return private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-def _sealed(private: Ed25519PrivateKey, passphrase: bytes) -> bytes:
-    encryption = (
-        serialization.PrivateFormat.PKCS12.encryption_builder()
-        .kdf_rounds(KDF_ROUNDS)
-        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
-        .hmac_hash(hashes.SHA256())
-        .build(passphrase)
-    )
-    return pkcs12.serialize_key_and_certificates(b"certregistry", private, None, None, encryption)
+        write_key(self.folder, kid, private, self.passphrase, replace=replace)
 
 
 CACHE_SIZE = 50_000

@@ -1,8 +1,8 @@
 """The registry's document-signing chain: an Ed25519 root kept in the keyring, and one
 X.509 signing certificate per signing key, so that any PDF reader can check a signature.
 
-The root's private key is `root-ca.pem` (encrypted like the other keys), its certificate
-`root-ca.crt` (published); a signing key KID gets `KID.crt`, issued by the root. A
+The root's private key is `root-ca.p12` (sealed like the other keys: registry/at_rest.py),
+its certificate `root-ca.crt` (published); a signing key KID gets `KID.crt`, issued by the root. A
 certificate's state is its key's state in the keyring: rotated, retired and marked
 compromised together with the JWS keys.
 """
@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.x509.oid import NameOID
 from jwcrypto import jwk
 
+from registry.at_rest import key_path, open_key, write_key
 from registry.errors import RegistryError
 
-ROOT_KEY, ROOT_CERTIFICATE = "root-ca.pem", "root-ca.crt"
+ROOT_KEY, ROOT_CERTIFICATE = "root-ca", "root-ca.crt"  # the key: root-ca.p12 (or .pem)
 ROOT_YEARS, SIGNING_YEARS = 25, 10
 ORGANISATION = "北京赛西认证有限责任公司"
 
@@ -90,16 +91,16 @@ def _locked(folder: Path) -> Iterator[None]:
 def _root(
     folder: Path, passphrase: bytes | None, now: datetime
 ) -> tuple[Ed25519PrivateKey, x509.Certificate]:
-    key_path, certificate_path = folder / ROOT_KEY, folder / ROOT_CERTIFICATE
-    if key_path.exists():
+    path, certificate_path = key_path(folder, ROOT_KEY), folder / ROOT_CERTIFICATE
+    if path.exists():
         try:
-            key = serialization.load_pem_private_key(key_path.read_bytes(), passphrase)
+            key = open_key(path, passphrase)
         except (ValueError, TypeError):
             raise ChainError(
-                f"cannot open {key_path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
+                f"cannot open {path}: wrong or missing REGISTRY_KEY_PASSPHRASE"
             ) from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ChainError(f"{key_path} is not an Ed25519 key")
+        if key is None:
+            raise ChainError(f"{path} is not an Ed25519 key")
         return key, load_certificate(certificate_path)
     key = Ed25519PrivateKey.generate()
     subject = _name("certregistry document signing root")
@@ -109,17 +110,7 @@ def _root(
         .add_extension(_usage(signing=False), critical=True)
         .sign(key, None)
     )
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase
-        else serialization.NoEncryption()
-    )
-    _write(
-        key_path,
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        ),
-    )
+    write_key(folder, ROOT_KEY, key, passphrase)
     _write(certificate_path, root.public_bytes(serialization.Encoding.PEM), public=True)
     return key, root
 

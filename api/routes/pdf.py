@@ -27,6 +27,7 @@ router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES | GONE)
 @hot_get(
     router,
     "/api/v1/certificates/{no:path}/certificate.pdf",
+    rank=1,  # after verify and the QR images, asked far more often
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
     openapi_extra={"parameters": [NO]},

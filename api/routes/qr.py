@@ -40,8 +40,7 @@ def _image_route(
 
     image.__name__, image.__doc__ = f"qr_{extension}", summary  # as OpenAPI names them
     path = f"/api/v1/certificates/{{no:path}}/qr.{extension}"
-    declaration = {"response_class": Response, "openapi_extra": {"parameters": [NO]}}
-    hot_get(router, path, **declaration)(image)
+    hot_get(router, path, response_class=Response, openapi_extra={"parameters": [NO]})(image)
 
 
 _image_route(

@@ -3,8 +3,10 @@
 import json
 import logging
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
@@ -41,8 +43,26 @@ def test_readyz_is_200_with_the_detail_of_each_check(api: Api) -> None:
 
     assert response.status_code == 200
     checks = response.json()["checks"]
-    assert sorted(checks) == ["projections", "signing_key", "store"]
+    assert sorted(checks) == ["projections", "read_models", "signing_key", "store"]
     assert all(check["ok"] for check in checks.values())
+
+
+def test_readyz_is_503_once_a_sampled_read_model_row_differs_from_the_events(api: Api) -> None:
+    no = api.issue()
+    state = cast(FastAPI, api.client.app).state
+    with state.registry.views.transaction() as cursor:  # an attacker's edit of the row
+        cursor.execute(
+            "UPDATE certificates SET holder_name = %s WHERE registration_no = %s",
+            ("某冒名公司", no),
+        )
+
+    state.maintenance.sample()  # the maintenance loop's tick, run at once
+    response = api.client.get("/readyz")
+
+    assert response.status_code == 503
+    check = response.json()["checks"]["read_models"]
+    assert not check["ok"]
+    assert no in check["detail"]
 
 
 def test_readyz_is_503_naming_the_missing_signing_key(settings: Settings, clock: Clock) -> None:

@@ -379,4 +379,10 @@ def test_a_token_printed_before_typ_still_verifies_by_its_claims(
 def test_the_key_set_names_each_signature_purpose(api: Api) -> None:
     jwks = api.client.get("/.well-known/jwks.json").json()
 
-    assert set(jwks["typ"]) == {"cesi-qr+jwt", "checkpoint+jws", "receipt+jws", "report+jws"}
+    assert set(jwks["typ"]) == {
+        "cesi-qr+jwt",
+        "checkpoint+jws",
+        "receipt+jws",
+        "report+jws",
+        "export+jws",
+    }

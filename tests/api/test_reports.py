@@ -75,7 +75,7 @@ def test_a_holder_name_starting_a_formula_is_neutralised_in_the_csv_report(api: 
     body, _ = report(api, "csv")
 
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0]["获证组织"] == "'" + FORMULA
+    assert rows[0]["获证组织名称"] == "'" + FORMULA
 
 
 def test_a_holder_name_starting_a_formula_is_a_string_in_the_xlsx_report(api: Api) -> None:
@@ -187,13 +187,13 @@ def test_monthly_report_is_written_signed_and_recorded(
     rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
     assert [r["事件"] for r in rows] == ["Issued", "Suspended"]
     assert (path.parent / "regulator-report-2026-10.xlsx.jws").exists()
-    manifest = json.loads((path.parent / "regulator-report-2026-10.csv.manifest.json").read_text())
-    assert (manifest["from"], manifest["to"], manifest["format"]) == (
+    manifest = json.loads((path.parent / "regulator-report-2026-10.manifest.json").read_text())
+    assert (manifest["from"], manifest["to"], sorted(manifest["files"])) == (
         "2026-10-01",
         "2026-10-31",
-        "csv",
+        ["csv", "json", "xlsx"],
     )
-    assert (path.parent / "regulator-report-2026-10.csv.manifest.json.jws").exists()
+    assert (path.parent / "regulator-report-2026-10.manifest.json.jws").exists()
     assert overdue(registry) == []
     clock.now = datetime(2026, 12, 20, 2, tzinfo=UTC)
     assert overdue(registry) == []

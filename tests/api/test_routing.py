@@ -10,6 +10,7 @@ HOT_PATHS = [
     "/api/v1/verify",
     "/api/v1/certificates/{no:path}/qr.png",
     "/api/v1/certificates/{no:path}/qr.svg",
+    "/api/v1/certificates/{no:path}/certificate.pdf",
 ]
 
 

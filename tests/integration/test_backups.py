@@ -7,6 +7,7 @@ from pathlib import Path
 from registry.application import open_registry
 from registry.settings import Settings
 from registry.signing import open_keys
+from registry.transparency import AuditLog
 from tests.examples import issue_request
 from tests.processes import cli
 
@@ -23,8 +24,10 @@ def test_a_backup_restored_elsewhere_verifies_and_answers_the_same(tmp_path: Pat
         settings_at(tmp_path / "new", tmp_path),
     )
     with open_registry(live) as registry:  # held open while the backup runs
-        open_keys(registry, live).generate()
+        keys = open_keys(registry, live)
+        keys.generate()
         no = registry.issue(actor="alice", **issue_request())["registration_no"]
+        AuditLog(registry, keys).issue()  # as the serving process signs after each batch
         assert cli(live, "backup", str(tmp_path / "backup.sqlite")).returncode == 0
         answer = registry.verify(number=no)
 

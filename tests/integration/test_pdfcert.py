@@ -19,6 +19,7 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from registry.application import Registry, open_registry
+from registry.at_rest import open_key
 from registry.pdfcert import NotInForce, PdfCertificates, verify_pdf
 from registry.qrcodes import printed_claims
 from registry.rules.lifecycle import CommandName
@@ -217,4 +218,7 @@ def test_the_signing_certificate_is_issued_with_the_key_and_the_root_is_encrypte
     folder = setup.keys.folder
 
     assert (folder / f"{setup.keys.active_kid}.crt").exists()
-    assert b"ENCRYPTED" in (folder / "root-ca.pem").read_bytes()
+    sealed = folder / "root-ca.p12"
+    with pytest.raises((ValueError, TypeError)):
+        open_key(sealed, None)  # sealed with the passphrase, like the signing keys
+    assert not (folder / "root-ca.pem").exists()

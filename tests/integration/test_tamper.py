@@ -418,8 +418,9 @@ def test_a_phantom_certificates_row_fails_the_audit(store: tuple[Registry, Keys]
     with registry.views.transaction() as cursor:
         cursor.execute(
             "INSERT INTO certificates SELECT %s, certificate_no, holder_name, uscc, level, "
-            "status, valid_until, restore_deadline, next_surveillance_due, sites, facts, "
-            "last_position, last_hash FROM certificates WHERE registration_no = %s",
+            "status, valid_until, restore_deadline, next_surveillance_due, "
+            "recertification_opens, sites, facts, last_position, last_hash FROM certificates "
+            "WHERE registration_no = %s",
             (phantom, "CESI2026EV/IMG10001"),
         )
 
