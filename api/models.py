@@ -267,6 +267,9 @@ class CertificateOut(BaseModel):
     as_of: date
 
 
+DirectoryStatus = Literal["valid", "suspended", "revoked", "cancelled", "expired", "in_force"]
+
+
 class DirectoryOut(BaseModel):
     items: list[CertificateOut]
     page: int

@@ -9,7 +9,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import RegistryDep
+from api.models import DirectoryStatus
 from registry.errors import InvalidInput, NotFound
+from registry.projections.certificates import search_text
 from registry.qrcodes import check
 from registry.rules.lifecycle import Status
 from registry.rules.numbers import OID_PREFIX, parse_number
@@ -18,6 +20,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 Lang = Annotated[Literal["zh", "en"], Query()]
+RESULTS_PER_PAGE = 20
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
@@ -25,7 +28,7 @@ WORDS: dict[str, dict[str, str]] = {
         "lead": "北京赛西认证有限责任公司依据 CESI-SC-OD13 颁发的服务认证证书登记库。"
         "输入证书编号、OID 或组织名称，查询证书的实时状态。",
         "search": "查询",
-        "placeholder": "证书编号、OID 或组织名称",
+        "placeholder": "证书编号、OID、组织名称或统一社会信用代码",
         "directory": "合格组织名录",
         "api": "API 文档",
         "not_found": "未找到该证书",
@@ -65,6 +68,13 @@ WORDS: dict[str, dict[str, str]] = {
         "live": "登记库当前状态",
         "holder_name": "获证组织",
         "signed_by": "签名密钥",
+        "in_force": "全部有效及暂停的证书",
+        "status": "状态",
+        "any_status": "全部状态",
+        "page": "第 {page} / {pages} 页",
+        "previous": "上一页",
+        "next": "下一页",
+        "found": "共 {total} 条",
     },
     "en": {
         "title": "Mass personalized customization service certificates",
@@ -72,7 +82,7 @@ WORDS: dict[str, dict[str, str]] = {
         "CESI-SC-OD13. Enter a certificate number, OID or organisation name "
         "to see its live status.",
         "search": "Search",
-        "placeholder": "Certificate number, OID or organisation name",
+        "placeholder": "Certificate number, OID, organisation name or USCC",
         "directory": "Directory of certified organisations",
         "api": "API documentation",
         "not_found": "No such certificate",
@@ -112,6 +122,13 @@ WORDS: dict[str, dict[str, str]] = {
         "live": "Live status in the registry",
         "holder_name": "Holder",
         "signed_by": "Signing key",
+        "in_force": "All certificates in force (valid or suspended)",
+        "status": "Status",
+        "any_status": "Any status",
+        "page": "Page {page} of {pages}",
+        "previous": "Previous",
+        "next": "Next",
+        "found": "{total} found",
     },
 }
 
@@ -141,11 +158,15 @@ def verify_page(
     number: Annotated[str | None, Query(max_length=100)] = None,
     oid: Annotated[str | None, Query(max_length=100)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[DirectoryStatus | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     lang: Lang = "zh",
 ) -> HTMLResponse:
-    """One search box: a number or OID shows the certificate, anything else searches names."""
-    text = (q or "").strip()
-    if text and number is None and oid is None:
+    """One search box: a number or OID shows the certificate, anything else searches the
+    directory of every status (names, USCCs); `status` alone lists, e.g. all in force."""
+    text = search_text(q or "")
+    number, oid = (search_text(v) if v is not None else None for v in (number, oid))
+    if (text or status) and number is None and oid is None:
         if "".join(text.split()).startswith(OID_PREFIX):
             oid = text
         else:
@@ -154,9 +175,17 @@ def verify_page(
                 number = text
             except InvalidInput:
                 found = registry.directory(
-                    q=text, uscc="", level=None, region="", page=1, page_size=50
+                    q=text, status=status or "", page=page, page_size=RESULTS_PER_PAGE
                 )
-                return _page(request, "verify.html", lang, query=text, results=found["items"])
+                return _page(
+                    request,
+                    "verify.html",
+                    lang,
+                    query=text,
+                    filter=status or "",
+                    results=found,
+                    pages=-(-found["total"] // RESULTS_PER_PAGE),
+                )
     if number is None and oid is None:
         return _page(request, "verify.html", lang, query="")
     try:

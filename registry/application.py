@@ -21,7 +21,7 @@ from registry.errors import (
     NotFound,
 )
 from registry.projections.audit import AuditEvent, AuditQueries
-from registry.projections.certificates import CertificateQueries
+from registry.projections.certificates import PAGE_SIZE, CertificateQueries
 from registry.projections.feed import FeedItem, FeedQueries
 from registry.projections.runner import Projector
 from registry.projections.store import ViewStore
@@ -230,11 +230,27 @@ class Registry(Application[UUID]):
         return answer(found, day, ref.revision)
 
     def directory(
-        self, *, q: str, uscc: str, level: int | None, region: str, page: int, page_size: int
+        self,
+        *,
+        q: str = "",
+        status: str = "",
+        uscc: str = "",
+        level: int | None = None,
+        region: str = "",
+        page: int = 1,
+        page_size: int = PAGE_SIZE,
     ) -> DirectoryPage:
+        """The public directory of every status (§5.4, §6.3.3), as answered today."""
         today = self.today()
         found = self.certificates.directory(
-            today, q=q, uscc=uscc, level=level, region=region, page=page, page_size=page_size
+            today,
+            q=q,
+            status=status,
+            uscc=uscc,
+            level=level,
+            region=region,
+            page=page,
+            page_size=page_size,
         )
         return {
             "items": [answer(f, today) for f in found.items],
