@@ -277,6 +277,27 @@ class DirectoryOut(BaseModel):
     total: int
 
 
+NoticeStatus = Literal["suspended", "revoked", "cancelled"]
+
+
+class NoticeOut(BaseModel):
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    status: NoticeStatus
+    since: date
+    reason: str | None
+    reason_text: str
+    restore_deadline: date | None
+
+
+class NoticesOut(BaseModel):
+    items: list[NoticeOut]
+    page: int
+    page_size: int
+    total: int
+
+
 class ClauseOut(BaseModel):
     id: str
     appendix: Literal["A", "B"]

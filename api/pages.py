@@ -4,12 +4,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import RegistryDep
-from api.models import DirectoryStatus
+from api.models import DirectoryStatus, NoticeStatus
+from registry.answers import NOTICE_STATUSES
 from registry.errors import InvalidInput, NotFound
 from registry.projections.certificates import search_text
 from registry.qrcodes import check
@@ -21,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 Lang = Annotated[Literal["zh", "en"], Query()]
 RESULTS_PER_PAGE = 20
+FEED_ENTRIES = 100
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
@@ -75,6 +77,11 @@ WORDS: dict[str, dict[str, str]] = {
         "previous": "上一页",
         "next": "下一页",
         "found": "共 {total} 条",
+        "notices": "暂停、撤销和注销公示",
+        "notices_lead": "依据认证规则 §6.3.3，被暂停、撤销或注销的认证证书在此公示。",
+        "date": "日期",
+        "feed": "Atom 订阅",
+        "all": "全部",
     },
     "en": {
         "title": "Mass personalized customization service certificates",
@@ -129,6 +136,12 @@ WORDS: dict[str, dict[str, str]] = {
         "previous": "Previous",
         "next": "Next",
         "found": "{total} found",
+        "notices": "Suspensions, revocations and cancellations",
+        "notices_lead": "Certificates suspended, revoked or cancelled, published under "
+        "§6.3.3 of the certification rule.",
+        "date": "Date",
+        "feed": "Atom feed",
+        "all": "All",
     },
 }
 
@@ -203,6 +216,46 @@ def verify_page(
             detail=error.detail,
         )
     return _page(request, "verify.html", lang, query=number or oid, certificate=answer)
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices_page(
+    request: Request,
+    registry: RegistryDep,
+    status: Annotated[NoticeStatus | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    lang: Lang = "zh",
+) -> HTMLResponse:
+    """§6.3.3 公示: suspended, revoked and cancelled certificates, newest first."""
+    found = registry.notices(
+        statuses=(status,) if status else NOTICE_STATUSES, page=page, page_size=RESULTS_PER_PAGE
+    )
+    return _page(
+        request,
+        "notices.html",
+        lang,
+        notices=found,
+        filter=status or "",
+        pages=-(-found["total"] // RESULTS_PER_PAGE),
+    )
+
+
+@router.get("/notices.atom")
+def notices_feed(request: Request, registry: RegistryDep) -> Response:
+    """The notice list as an Atom feed (RFC 4287), the latest first, for feed readers."""
+    found = registry.notices(page=1, page_size=FEED_ENTRIES)
+    latest = max((n["since"] for n in found["items"]), default=registry.today().isoformat())
+    return templates.TemplateResponse(
+        request,
+        "notices.atom.xml",
+        {
+            "notices": found["items"],
+            "base": str(request.app.state.public_base_url).rstrip("/"),
+            "updated": latest,
+            "t": WORDS["zh"],
+        },
+        media_type="application/atom+xml",
+    )
 
 
 @router.get("/v/{token}", response_class=HTMLResponse)

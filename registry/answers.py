@@ -87,6 +87,23 @@ class Answer(TypedDict):
     as_of: str
 
 
+class Notice(TypedDict):
+    """One line of the §6.3.3 public notice list: a suspension, revocation or cancellation."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    status: str
+    since: str
+    reason: str | None
+    reason_text: str
+    restore_deadline: str | None
+
+
+NOTICE_STATUSES = (Status.SUSPENDED.value, Status.REVOKED.value, Status.CANCELLED.value)
+CANCELLATION_TEXT = "获证组织申请注销认证证书"  # §6.3: at the holder's request
+
+
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
@@ -188,4 +205,25 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "revocation": revocation,
         "current_certificate_no": current_no,
         "as_of": as_of.isoformat(),
+    }
+
+
+def notice(found: Answer) -> Notice:
+    """The notice of an answer whose status is suspended, revoked or cancelled."""
+    reason: str | None = None
+    text, deadline = CANCELLATION_TEXT, None
+    if found["suspension"] is not None:
+        reason, text = found["suspension"]["reason"], found["suspension"]["reason_text"]
+        deadline = found["suspension"]["restore_deadline"]
+    elif found["revocation"] is not None:
+        reason, text = found["revocation"]["reason"], found["revocation"]["reason_text"]
+    return {
+        "registration_no": found["registration_no"],
+        "certificate_no": found["current_certificate_no"],
+        "holder_name": found["holder"]["name"],
+        "status": found["status"],
+        "since": found["status_since"],
+        "reason": reason,
+        "reason_text": text,
+        "restore_deadline": deadline,
     }

@@ -13,7 +13,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import Answer, Facts, answer, facts
+from registry.answers import NOTICE_STATUSES, Answer, Facts, Notice, answer, facts, notice
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -44,6 +44,13 @@ MAX_KEY_LENGTH = 200
 
 class DirectoryPage(TypedDict):
     items: list[Answer]
+    page: int
+    page_size: int
+    total: int
+
+
+class NoticePage(TypedDict):
+    items: list[Notice]
     page: int
     page_size: int
     total: int
@@ -257,6 +264,35 @@ class Registry(Application[UUID]):
             "page": found.page,
             "page_size": found.page_size,
             "total": found.total,
+        }
+
+    def notices(
+        self,
+        *,
+        statuses: tuple[str, ...] = NOTICE_STATUSES,
+        since_from: date | None = None,
+        since_to: date | None = None,
+        page: int = 1,
+        page_size: int = PAGE_SIZE,
+    ) -> NoticePage:
+        """§6.3.3 公示: suspensions, revocations and cancellations in effect today whose
+        date falls in [since_from, since_to], newest first."""
+        today = self.today()
+        found = [notice(answer(f, today)) for f in self.certificates.not_in_force(today, statuses)]
+        chosen = [
+            n
+            for n in found
+            if (since_from is None or n["since"] >= since_from.isoformat())
+            and (since_to is None or n["since"] <= since_to.isoformat())
+        ]
+        chosen.sort(key=lambda n: n["registration_no"])
+        chosen.sort(key=lambda n: n["since"], reverse=True)
+        start = (page - 1) * page_size
+        return {
+            "items": chosen[start : start + page_size],
+            "page": page,
+            "page_size": page_size,
+            "total": len(chosen),
         }
 
     def queue(self, name: str, within_days: int) -> list[Answer]:

@@ -12,13 +12,17 @@ from api.hot import hot_get
 from api.models import (
     CertificateOut,
     ClauseOut,
+    Day,
     DirectoryOut,
     DirectoryStatus,
+    NoticesOut,
+    NoticeStatus,
     ReceiptOut,
     iso_day,
 )
 from api.problems import PROBLEM_RESPONSES
-from registry.application import DirectoryPage
+from registry.answers import NOTICE_STATUSES
+from registry.application import DirectoryPage, NoticePage
 from registry.errors import InvalidInput
 from registry.rules.clauses import catalogue
 
@@ -118,6 +122,26 @@ def directory(
         uscc=uscc,
         level=level,
         region=region,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/notices", response_model=NoticesOut, responses=PROBLEM_RESPONSES)
+def notices(
+    registry: RegistryDep,
+    status: Annotated[NoticeStatus | None, Query(description="one kind of notice only")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="first day (since)")] = None,
+    to: Annotated[Day | None, Query(description="last day (since)")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> NoticePage:
+    """The §6.3.3 public notice list: certificates suspended, revoked or cancelled today,
+    with the date, the reason's text and the restore deadline; newest first."""
+    return registry.notices(
+        statuses=(status,) if status else NOTICE_STATUSES,
+        since_from=from_,
+        since_to=to,
         page=page,
         page_size=page_size,
     )

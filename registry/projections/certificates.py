@@ -173,6 +173,15 @@ class CertificateQueries(Queries):
             int(total_row[0]) if total_row else 0,
         )
 
+    def not_in_force(self, today: date, statuses: tuple[str, ...]) -> list[Facts]:
+        """§6.3.3: certificates whose status on `today` is one of `statuses` (suspended,
+        revoked, cancelled), in registration order."""
+        marks = ", ".join(["%s"] * len(statuses))
+        return self._facts(
+            f"{STATUS_ON_DAY} IN ({marks}) ORDER BY registration_no",
+            (today.isoformat(), today.isoformat(), *statuses),
+        )
+
     def surveillance_due(self, today: date, *, within_days: int = 60) -> list[Facts]:
         """§5.5.2: in force, with the next surveillance due by `today` + `within_days`
         (those already past it are overdue)."""
