@@ -10,8 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import RegistryDep
 from api.models import DirectoryStatus, NoticeStatus
-from registry.answers import NOTICE_STATUSES
-from registry.errors import InvalidInput, NotFound
+from registry.answers import NOTICE_STATUSES, printable
+from registry.errors import InvalidInput, NotFound, NotInForce
 from registry.projections.certificates import search_text
 from registry.qrcodes import check
 from registry.rules.lifecycle import Status
@@ -82,6 +82,9 @@ WORDS: dict[str, dict[str, str]] = {
         "date": "日期",
         "feed": "Atom 订阅",
         "all": "全部",
+        "gone": "该证书不再提供打印件和二维码",
+        "gone_lead": "证书状态为「{status}」，其打印件和二维码不再有效，不得使用。",
+        "current_lead": "请以登记库当前信息为准：",
     },
     "en": {
         "title": "Mass personalized customization service certificates",
@@ -142,6 +145,10 @@ WORDS: dict[str, dict[str, str]] = {
         "date": "Date",
         "feed": "Atom feed",
         "all": "All",
+        "gone": "This certificate is no longer printed",
+        "gone_lead": "The certificate is {status}: its printed copies and QR codes are no "
+        "longer valid and must not be used.",
+        "current_lead": "See the registry's current record:",
     },
 }
 
@@ -267,13 +274,20 @@ def scanned(request: Request, token: str, registry: RegistryDep, lang: Lang = "z
 
 @router.get("/api/v1/certificates/{no:path}/document", response_class=HTMLResponse)
 def document(request: Request, no: str, registry: RegistryDep) -> HTMLResponse:
-    """The printable certificate of Appendix C: A4, Chinese, with the signed QR code."""
-    answer = registry.verify(number=no)
+    """The printable certificate of Appendix C: A4, Chinese, with the signed QR code; only
+    for the current revision of a certificate in force, marked 暂停 while suspended."""
+    answer = printable(registry.verify(number=no))
     return templates.TemplateResponse(
         request,
         "document.html",
         {"c": answer, "qr": f"/api/v1/certificates/{answer['current_certificate_no']}/qr.svg"},
     )
+
+
+def gone_page(request: Request, error: NotInForce) -> HTMLResponse:
+    """The browser's answer to a certificate or QR code no longer printed (410)."""
+    lang = "en" if request.query_params.get("lang") == "en" else "zh"
+    return _page(request, "gone.html", lang, 410, gone=error)
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from registry.aggregates.certificate import Certificate, lapse_on
+from registry.errors import NotInForce
 from registry.rules.levels import LEVEL_NAMES
 from registry.rules.lifecycle import IN_FORCE, Status
 from registry.rules.numbers import certificate_no, oid
@@ -206,6 +207,20 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "current_certificate_no": current_no,
         "as_of": as_of.isoformat(),
     }
+
+
+def printable(found: Answer) -> Answer:
+    """The answer, if its certificate may be printed: the current revision of a certificate
+    in force (valid, or suspended and marked so); otherwise refused naming the status."""
+    if found["status"] not in IN_FORCE:
+        raise NotInForce(
+            f"{found['certificate_no']} is {found['status']} since {found['status_since']}: "
+            f"no certificate or QR code is printed; the current number is "
+            f"{found['current_certificate_no']}",
+            status=found["status"],
+            current_certificate_no=found["current_certificate_no"],
+        )
+    return found
 
 
 def notice(found: Answer) -> Notice:

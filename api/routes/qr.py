@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.blocking import read
 from api.deps import KeysDep
 from api.hot import hot_get
-from api.problems import PROBLEM_RESPONSES
+from api.problems import GONE_RESPONSE, PROBLEM_RESPONSES
 from registry import qrcodes
 
 router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
@@ -48,7 +48,11 @@ def _image_route(
 
     image.__name__, image.__doc__ = f"qr_{extension}", summary  # as OpenAPI names them
     path = f"/api/v1/certificates/{{no:path}}/qr.{extension}"
-    declaration = {"response_class": Response, "openapi_extra": {"parameters": [NO]}}
+    declaration = {
+        "response_class": Response,
+        "responses": GONE_RESPONSE,
+        "openapi_extra": {"parameters": [NO]},
+    }
     hot_get(router, path, **declaration)(image)
 
 
