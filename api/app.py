@@ -18,6 +18,7 @@ from registry.application import Clock, open_registry, utc_now
 from registry.maintenance import Maintenance
 from registry.settings import Settings
 from registry.signing import open_keys
+from registry.status_list import StatusListIssuer
 from registry.transparency import AuditLog
 
 STATIC = Path(__file__).parent / "static"
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.keys = keys
         app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
+        app.state.status_lists = StatusListIssuer()
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()

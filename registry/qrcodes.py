@@ -15,6 +15,7 @@ from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.rules.numbers import parse_number
 from registry.signing import Keys, Verdict
+from registry.status_list import status_claim
 
 VERIFY_PATH = "/v/"
 
@@ -98,7 +99,12 @@ def signed_url(registry: Registry, keys: Keys, base_url: str, number: str) -> st
     """The URL a printed certificate's QR code holds: the page of its signed token; only
     for the current revision of a certificate in force (`printable`)."""
     current = printable(registry.verify(number=number))
-    return base_url.rstrip("/") + VERIFY_PATH + keys.sign(printed_claims(current))
+    status = status_claim(current["registration_no"], base_url)
+    return (
+        base_url.rstrip("/")
+        + VERIFY_PATH
+        + keys.sign({**printed_claims(current), "status": status})
+    )
 
 
 def check(registry: Registry, keys: Keys, token: str) -> QrCheck:

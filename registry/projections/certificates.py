@@ -182,6 +182,14 @@ class CertificateQueries(Queries):
             (today.isoformat(), today.isoformat(), *statuses),
         )
 
+    def statuses(self, today: date) -> dict[str, str]:
+        """Every registration's status on `today` (the offline status list)."""
+        rows = self.store.query(
+            f"SELECT registration_no, {STATUS_ON_DAY} FROM certificates",
+            (today.isoformat(), today.isoformat()),
+        )
+        return {str(registration): str(status) for registration, status in rows}
+
     def surveillance_due(self, today: date, *, within_days: int = 60) -> list[Facts]:
         """§5.5.2: in force, with the next surveillance due by `today` + `within_days`
         (those already past it are overdue)."""
