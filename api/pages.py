@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import RegistryDep
+from api.english import in_language, level_name
 from api.models import DirectoryStatus, NoticeStatus
 from registry.answers import NOTICE_STATUSES, printable
 from registry.errors import InvalidInput, NotFound, NotInForce
@@ -18,6 +19,8 @@ from registry.rules.lifecycle import Status
 from registry.rules.numbers import OID_PREFIX, parse_number
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["tr"] = in_language
+templates.env.filters["level_name"] = level_name
 router = APIRouter(include_in_schema=False)
 
 Lang = Annotated[Literal["zh", "en"], Query()]
@@ -82,6 +85,21 @@ WORDS: dict[str, dict[str, str]] = {
         "date": "日期",
         "feed": "Atom 订阅",
         "all": "全部",
+        "history": "证书状态历史",
+        "event_issued": "颁发",
+        "event_reissued": "换发",
+        "event_suspended": "暂停",
+        "event_restored": "恢复",
+        "event_revoked": "撤销",
+        "event_cancelled": "注销",
+        "event_expired": "过期",
+        "not_found_hint": "请核对编号，或输入获证组织名称、统一社会信用代码查询全部状态的证书。",
+        "contact": "如有疑问，请联系北京赛西认证有限责任公司客户服务部：010-64102688、"
+        "010-64102689（认证证书查询、申诉及投诉受理，见认证规则附录 D）。",
+        "invalid_number": "证书编号形如 CESI2026EV/IMG10007R00，OID 形如 "
+        "1.2.156.1.2. CESI2026EV/IMG10007R00",
+        "signed_but": "签名真实，但证书{status}：请勿以此证书作为有效认证的证明",
+        "level_of": "{level} 级（{name}）",
         "gone": "该证书不再提供打印件和二维码",
         "gone_lead": "证书状态为「{status}」，其打印件和二维码不再有效，不得使用。",
         "current_lead": "请以登记库当前信息为准：",
@@ -145,6 +163,23 @@ WORDS: dict[str, dict[str, str]] = {
         "date": "Date",
         "feed": "Atom feed",
         "all": "All",
+        "history": "Status history",
+        "event_issued": "Issued",
+        "event_reissued": "Reissued",
+        "event_suspended": "Suspended",
+        "event_restored": "Restored",
+        "event_revoked": "Revoked",
+        "event_cancelled": "Cancelled",
+        "event_expired": "Expired",
+        "not_found_hint": "Check the number, or search by the organisation's name or its "
+        "unified social credit code (USCC) to find certificates of every status.",
+        "contact": "Questions: CESI Certification customer service, +86 10 64102688 or "
+        "+86 10 64102689 (certificate enquiries, appeals and complaints; rule Appendix D).",
+        "invalid_number": "A certificate number looks like CESI2026EV/IMG10007R00, an OID like "
+        "1.2.156.1.2. CESI2026EV/IMG10007R00",
+        "signed_but": "The signature is authentic, but the certificate is {status}: "
+        "do not accept it as proof of certification",
+        "level_of": "Level {level} ({name})",
         "gone": "This certificate is no longer printed",
         "gone_lead": "The certificate is {status}: its printed copies and QR codes are no "
         "longer valid and must not be used.",
@@ -212,17 +247,12 @@ def verify_page(
         answer = registry.verify(number=number, oid=oid)
     except NotFound:
         return _page(request, "verify.html", lang, 404, query=number or oid, error="not_found")
-    except InvalidInput as error:
-        return _page(
-            request,
-            "verify.html",
-            lang,
-            422,
-            query=number or oid,
-            error="invalid",
-            detail=error.detail,
-        )
-    return _page(request, "verify.html", lang, query=number or oid, certificate=answer)
+    except InvalidInput:
+        return _page(request, "verify.html", lang, 422, query=number or oid, error="invalid_number")
+    history = registry.milestones(answer["registration_no"])
+    return _page(
+        request, "verify.html", lang, query=number or oid, certificate=answer, history=history
+    )
 
 
 @router.get("/notices", response_class=HTMLResponse)

@@ -105,6 +105,34 @@ NOTICE_STATUSES = (Status.SUSPENDED.value, Status.REVOKED.value, Status.CANCELLE
 CANCELLATION_TEXT = "获证组织申请注销认证证书"  # §6.3: at the holder's request
 
 
+class Milestone(TypedDict):
+    """One step of a certificate's public status history (§6.3.3): what happened, on which
+    day, why (for a suspension or revocation) and the number printed with it; no actor."""
+
+    date: str
+    event: str  # issued, reissued, suspended, restored, revoked, cancelled, expired
+    certificate_no: str | None
+    reason: str | None
+    reason_text: str | None
+
+
+# Event types of the public history; each re-issue prints a new number.
+MILESTONES = {
+    "Issued": "issued",
+    "ScopeNarrowed": "reissued",
+    "ScopeExtended": "reissued",
+    "HolderDetailsChanged": "reissued",
+    "LevelChanged": "reissued",
+    "Recertified": "reissued",
+    "Suspended": "suspended",
+    "Restored": "restored",
+    "Revoked": "revoked",
+    "Cancelled": "cancelled",
+    "Expired": "expired",
+}
+REASON_TABLES = {"suspended": SUSPENSION_REASONS, "revoked": REVOCATION_REASONS}
+
+
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
@@ -242,3 +270,24 @@ def notice(found: Answer) -> Notice:
         "reason_text": text,
         "restore_deadline": deadline,
     }
+
+
+def milestones(events: list[tuple[str, str, dict[str, Any]]]) -> list[Milestone]:
+    """The public history from a certificate's events as (type, effective date, data), in
+    order: status changes and re-issues only, never who recorded them or their details."""
+    found: list[Milestone] = []
+    for kind, day, data in events:
+        event = MILESTONES.get(kind)
+        if event is None:
+            continue
+        reason = data.get("reason") if event in REASON_TABLES else None
+        found.append(
+            {
+                "date": day,
+                "event": event,
+                "certificate_no": data.get("certificate_no"),
+                "reason": reason,
+                "reason_text": REASON_TABLES[event].get(reason or "") if reason else None,
+            }
+        )
+    return found

@@ -13,7 +13,17 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import NOTICE_STATUSES, Answer, Facts, Notice, answer, facts, notice
+from registry.answers import (
+    NOTICE_STATUSES,
+    Answer,
+    Facts,
+    Milestone,
+    Notice,
+    answer,
+    facts,
+    milestones,
+    notice,
+)
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -323,6 +333,12 @@ class Registry(Application[UUID]):
         if not events:
             raise NotFound(f"no certificate {number}")
         return events
+
+    def milestones(self, registration: str) -> list[Milestone]:
+        """The public status history of a registration (§6.3.3), oldest first."""
+        return milestones(
+            [(e["type"], e["effective_date"] or "", e["data"]) for e in self.history(registration)]
+        )
 
     def audit_events(
         self,

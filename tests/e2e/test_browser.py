@@ -96,7 +96,7 @@ def test_a_person_searches_a_number_and_sees_its_status_in_both_languages(
     page.get_by_role("searchbox").fill(numbers["suspended"])
     page.get_by_role("button", name="Search").click()
     expect(status).to_contain_text("Suspended")
-    expect(page.locator(".notice")).to_contain_text("获证组织主动请求暂停的")
+    expect(page.locator(".notice")).to_contain_text("The holder asked for the suspension")
     page.screenshot(path=str(tmp_path / "suspended-en.png"), full_page=True)
     assert (tmp_path / "suspended-en.png").stat().st_size > 0
 
