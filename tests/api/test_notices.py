@@ -128,3 +128,13 @@ def test_the_atom_feed_is_read_by_a_feed_reader(api: Api) -> None:
     assert feed.entries[2].title == f"暂停：深圳市定制家居科技有限公司（{suspended}R00）"
     assert "2026-11-30" in feed.entries[2].summary
     assert feed.feed.updated == "2026-08-01T00:00:00+08:00"
+
+
+def test_the_english_notices_page_renders_reasons_in_english(api: Api) -> None:
+    three_notices(api)
+
+    page = api.client.get("/notices", params={"lang": "en"}).text
+
+    assert "fail the certification requirements persistently or seriously" in page
+    assert "The holder applied to cancel the certificate" in page
+    assert "发现获证组织服务" not in page
