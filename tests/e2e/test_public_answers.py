@@ -229,6 +229,8 @@ def public_pages(served: Served, token_path: str) -> dict[str, str]:
         "notices": "/notices",
         "scan": token_path,
         "gone": f"/api/v1/certificates/{n['revoked']}/document",
+        "document": f"/api/v1/certificates/{n['valid']}/document",
+        "document-suspended": f"/api/v1/certificates/{n['suspended']}/document",
     }
 
 
