@@ -35,6 +35,8 @@ def test_a_revoked_certificate_scanned_gets_no_green_tick(api: Api) -> None:
     zh = api.client.get(f"/v/{token}").text
     en = api.client.get(f"/v/{token}", params={"lang": "en"}).text
 
+    main = zh[zh.index("<main>") :]
+    assert main.index('class="status') < main.index("签名真实")
     assert "✔" not in zh
     assert "verdict-ok" not in zh
     assert "签名真实，但证书已撤销" in zh
