@@ -25,6 +25,7 @@ from registry.notifications import Mailer, Notifier
 from registry.pdfcert import PdfCertificates
 from registry.settings import Settings
 from registry.signing import open_keys
+from registry.status_list import StatusListIssuer
 from registry.transparency import AuditLog
 from registry.webhooks import Webhooks
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.pdfs = PdfCertificates(
             keys, public_base_url=settings.public_base_url, clock=clock, tsa_url=settings.tsa_url
         )
+        app.state.status_lists = StatusListIssuer()
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()

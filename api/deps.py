@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from registry.application import Registry
 from registry.signing import Keys
@@ -47,16 +48,22 @@ KeysDep = Annotated[Keys, Depends(get_keys)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 
 
+# Declared as an HTTP bearer scheme so that /docs offers "Authorize"; refusals stay ours.
+BEARER = HTTPBearer(
+    auto_error=False, description="a token printed by `registry token create --role …`"
+)
+
+
 def require(*roles: str) -> Callable[..., Principal]:
     def principal(
         request: Request,
         registry: RegistryDep,
-        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
     ) -> Principal:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = credentials.credentials.strip() if credentials else ""
+        if not token:
             raise Unauthorized("send Authorization: Bearer TOKEN (see `registry token create`)")
-        who = authenticate(registry, token.strip())
+        who = authenticate(registry, token)
         if who is None:
             _failed(request, registry, "unknown or revoked token")
             raise Unauthorized("the bearer token is unknown or revoked")

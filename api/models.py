@@ -268,8 +268,32 @@ class CertificateOut(BaseModel):
     as_of: date
 
 
+DirectoryStatus = Literal["valid", "suspended", "revoked", "cancelled", "expired", "in_force"]
+
+
 class DirectoryOut(BaseModel):
     items: list[CertificateOut]
+    page: int
+    page_size: int
+    total: int
+
+
+NoticeStatus = Literal["suspended", "revoked", "cancelled"]
+
+
+class NoticeOut(BaseModel):
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    status: NoticeStatus
+    since: date
+    reason: str | None
+    reason_text: str
+    restore_deadline: date | None
+
+
+class NoticesOut(BaseModel):
+    items: list[NoticeOut]
     page: int
     page_size: int
     total: int

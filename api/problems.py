@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import Send
@@ -19,10 +19,11 @@ from registry.errors import (
     InvalidInput,
     LifecycleConflict,
     NotFound,
+    NotInForce,
     RegistryError,
     RuleViolation,
 )
-from registry.pdfcert import NotInForce, PdfUnavailable
+from registry.pdfcert import PdfUnavailable
 from registry.readmodels import ReadModelMismatch
 from registry.settings import STORAGE_ERRORS
 from registry.signing import KeyringError
@@ -69,6 +70,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "Too many public requests from this address"),
         (422, "Invalid input, or the rule does not allow it: nothing was recorded"),
     )
+}
+
+
+GONE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    410: {
+        "model": Problem,
+        "content": {MEDIA_TYPE: {}},
+        "description": "Revoked, cancelled, expired or superseded: nothing is printed "
+        "(the problem names `certificate_status` and `current_certificate_no`)",
+    }
 }
 
 
@@ -143,6 +154,22 @@ def install(app: FastAPI) -> None:
         status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
         return problem(
             status, error.slug, error.title, error.detail, section=error.section, field=error.field
+        )
+
+    @app.exception_handler(NotInForce)
+    async def not_in_force(request: Request, error: NotInForce) -> Response:
+        if "text/html" in request.headers.get("accept", ""):  # a person's browser
+            from api.pages import gone_page  # the pages import this module's neighbours
+
+            return gone_page(request, error)
+        return problem(
+            410,
+            error.slug,
+            error.title,
+            error.detail,
+            section=error.section,
+            certificate_status=error.status,
+            current_certificate_no=error.current_certificate_no,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from registry.aggregates.certificate import Certificate, lapse_on
+from registry.errors import NotInForce
 from registry.rules.levels import LEVEL_NAMES
 from registry.rules.lifecycle import IN_FORCE, Status
 from registry.rules.numbers import certificate_no, oid
@@ -85,6 +86,51 @@ class Answer(TypedDict):
     revocation: RevocationAnswer | None
     current_certificate_no: str
     as_of: str
+
+
+class Notice(TypedDict):
+    """One line of the §6.3.3 public notice list: a suspension, revocation or cancellation."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    status: str
+    since: str
+    reason: str | None
+    reason_text: str
+    restore_deadline: str | None
+
+
+NOTICE_STATUSES = (Status.SUSPENDED.value, Status.REVOKED.value, Status.CANCELLED.value)
+CANCELLATION_TEXT = "获证组织申请注销认证证书"  # §6.3: at the holder's request
+
+
+class Milestone(TypedDict):
+    """One step of a certificate's public status history (§6.3.3): what happened, on which
+    day, why (for a suspension or revocation) and the number printed with it; no actor."""
+
+    date: str
+    event: str  # issued, reissued, suspended, restored, revoked, cancelled, expired
+    certificate_no: str | None
+    reason: str | None
+    reason_text: str | None
+
+
+# Event types of the public history; each re-issue prints a new number.
+MILESTONES = {
+    "Issued": "issued",
+    "ScopeNarrowed": "reissued",
+    "ScopeExtended": "reissued",
+    "HolderDetailsChanged": "reissued",
+    "LevelChanged": "reissued",
+    "Recertified": "reissued",
+    "Suspended": "suspended",
+    "Restored": "restored",
+    "Revoked": "revoked",
+    "Cancelled": "cancelled",
+    "Expired": "expired",
+}
+REASON_TABLES = {"suspended": SUSPENSION_REASONS, "revoked": REVOCATION_REASONS}
 
 
 def _iso(day: date | None) -> str | None:
@@ -189,3 +235,73 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "current_certificate_no": current_no,
         "as_of": as_of.isoformat(),
     }
+
+
+# The statuses in Chinese, as the certificate and the registry's messages name them.
+STATUS_ZH = {
+    "valid": "有效",
+    "suspended": "暂停",
+    "revoked": "撤销",
+    "cancelled": "注销",
+    "expired": "过期",
+    "superseded": "已换发",
+}
+
+
+def printable(found: Answer) -> Answer:
+    """The answer, if its certificate may be printed (document, QR code, PDF): the current
+    revision of a certificate in force (valid, or suspended and marked so); otherwise
+    refused naming the status and the current number."""
+    status, asked = found["status"], found["certificate_no"]
+    current = found["current_certificate_no"]
+    if status not in IN_FORCE or asked != current:
+        shown = status if status not in IN_FORCE else "superseded"
+        raise NotInForce(
+            f"{asked} is {shown} ({STATUS_ZH.get(shown, shown)}): nothing is printed for it; "
+            f"the current certificate is {current}",
+            status=shown,
+            current_certificate_no=current,
+        )
+    return found
+
+
+def notice(found: Answer) -> Notice:
+    """The notice of an answer whose status is suspended, revoked or cancelled."""
+    reason: str | None = None
+    text, deadline = CANCELLATION_TEXT, None
+    if found["suspension"] is not None:
+        reason, text = found["suspension"]["reason"], found["suspension"]["reason_text"]
+        deadline = found["suspension"]["restore_deadline"]
+    elif found["revocation"] is not None:
+        reason, text = found["revocation"]["reason"], found["revocation"]["reason_text"]
+    return {
+        "registration_no": found["registration_no"],
+        "certificate_no": found["current_certificate_no"],
+        "holder_name": found["holder"]["name"],
+        "status": found["status"],
+        "since": found["status_since"],
+        "reason": reason,
+        "reason_text": text,
+        "restore_deadline": deadline,
+    }
+
+
+def milestones(events: list[tuple[str, str, dict[str, Any]]]) -> list[Milestone]:
+    """The public history from a certificate's events as (type, effective date, data), in
+    order: status changes and re-issues only, never who recorded them or their details."""
+    found: list[Milestone] = []
+    for kind, day, data in events:
+        event = MILESTONES.get(kind)
+        if event is None:
+            continue
+        reason = data.get("reason") if event in REASON_TABLES else None
+        found.append(
+            {
+                "date": day,
+                "event": event,
+                "certificate_no": data.get("certificate_no"),
+                "reason": reason,
+                "reason_text": REASON_TABLES[event].get(reason or "") if reason else None,
+            }
+        )
+    return found

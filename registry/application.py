@@ -13,7 +13,17 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import Answer, Facts, answer, facts
+from registry.answers import (
+    NOTICE_STATUSES,
+    Answer,
+    Facts,
+    Milestone,
+    Notice,
+    answer,
+    facts,
+    milestones,
+    notice,
+)
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -21,7 +31,7 @@ from registry.errors import (
     NotFound,
 )
 from registry.projections.audit import AuditEvent, AuditQueries
-from registry.projections.certificates import CertificateQueries
+from registry.projections.certificates import PAGE_SIZE, CertificateQueries
 from registry.projections.feed import FeedItem, FeedQueries
 from registry.projections.runner import Projector
 from registry.projections.store import ViewStore
@@ -44,6 +54,13 @@ MAX_KEY_LENGTH = 200
 
 class DirectoryPage(TypedDict):
     items: list[Answer]
+    page: int
+    page_size: int
+    total: int
+
+
+class NoticePage(TypedDict):
+    items: list[Notice]
     page: int
     page_size: int
     total: int
@@ -237,17 +254,62 @@ class Registry(Application[UUID]):
         return answer(found, day, ref.revision)
 
     def directory(
-        self, *, q: str, uscc: str, level: int | None, region: str, page: int, page_size: int
+        self,
+        *,
+        q: str = "",
+        status: str = "",
+        uscc: str = "",
+        level: int | None = None,
+        region: str = "",
+        page: int = 1,
+        page_size: int = PAGE_SIZE,
     ) -> DirectoryPage:
+        """The public directory of every status (§5.4, §6.3.3), as answered today."""
         today = self.today()
         found = self.certificates.directory(
-            today, q=q, uscc=uscc, level=level, region=region, page=page, page_size=page_size
+            today,
+            q=q,
+            status=status,
+            uscc=uscc,
+            level=level,
+            region=region,
+            page=page,
+            page_size=page_size,
         )
         return {
             "items": [answer(f, today) for f in found.items],
             "page": found.page,
             "page_size": found.page_size,
             "total": found.total,
+        }
+
+    def notices(
+        self,
+        *,
+        statuses: tuple[str, ...] = NOTICE_STATUSES,
+        since_from: date | None = None,
+        since_to: date | None = None,
+        page: int = 1,
+        page_size: int = PAGE_SIZE,
+    ) -> NoticePage:
+        """§6.3.3 公示: suspensions, revocations and cancellations in effect today whose
+        date falls in [since_from, since_to], newest first."""
+        today = self.today()
+        found = [notice(answer(f, today)) for f in self.certificates.not_in_force(today, statuses)]
+        chosen = [
+            n
+            for n in found
+            if (since_from is None or n["since"] >= since_from.isoformat())
+            and (since_to is None or n["since"] <= since_to.isoformat())
+        ]
+        chosen.sort(key=lambda n: n["registration_no"])
+        chosen.sort(key=lambda n: n["since"], reverse=True)
+        start = (page - 1) * page_size
+        return {
+            "items": chosen[start : start + page_size],
+            "page": page,
+            "page_size": page_size,
+            "total": len(chosen),
         }
 
     def queue(self, name: str, within_days: int) -> list[Answer]:
@@ -278,6 +340,12 @@ class Registry(Application[UUID]):
         if not events:
             raise NotFound(f"no certificate {number}")
         return events
+
+    def milestones(self, registration: str) -> list[Milestone]:
+        """The public status history of a registration (§6.3.3), oldest first."""
+        return milestones(
+            [(e["type"], e["effective_date"] or "", e["data"]) for e in self.history(registration)]
+        )
 
     def audit_events(
         self,

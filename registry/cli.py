@@ -10,13 +10,16 @@ import os
 import signal
 import sys
 import threading
+import urllib.parse
+import urllib.request
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 from tqdm import tqdm
 
+from registry import status_list
 from registry.aggregates.api_token import ROLES
 from registry.aggregates.keyring import COMPROMISED
 from registry.application import Registry, open_registry
@@ -28,9 +31,11 @@ from registry.importer import Importer, read_csv
 from registry.logs import uvicorn_log_config
 from registry.qrcodes import decode, token_of
 from registry.regulator_reports import FORMATS, make_monthly, overdue, render, status_changes
+from registry.rules.dates import local_date
 from registry.rules.lifecycle import Status
 from registry.settings import STORAGE_ERRORS, Settings
 from registry.signing import open_keys, verify_with_jwks
+from registry.status_list import listed_status, read_list
 from registry.tokens import create_token, list_tokens, revoke_tokens
 from registry.transparency import verify_store
 from registry.witness import Fork, load_checkpoint, witness
@@ -153,26 +158,82 @@ def keys(args: argparse.Namespace) -> int:
 
 
 def verify_qr(args: argparse.Namespace) -> int:
-    """Decode a photo or scan of a certificate's QR and check its signature, offline."""
+    """Decode a photo or scan of a certificate's QR code; check its signature, then whether
+    the certificate is in force: online by default, or `--offline` from a saved status list.
+    Exit 0 only when authentic and valid, 3 when authentic but not in force, 1 when forged."""
     texts = decode(args.image)
     if not texts:
         raise InvalidInput(f"{args.image}: no QR code found in the image")
+    token = token_of(texts[0])
+    settings = Settings(projector="external")
     if args.jwks is not None:
-        try:
-            jwks = json.loads(args.jwks.read_text("utf-8"))
-        except (OSError, ValueError) as error:
-            raise InvalidInput(f"{args.jwks}: not a JSON key set ({error})") from None
-        verdict = verify_with_jwks(token_of(texts[0]), jwks)
+        jwks = _json_file(args.jwks, "a JSON key set")
+        verdict = verify_with_jwks(token, jwks)
+    elif args.offline:
+        raise InvalidInput("--offline needs --jwks FILE (a saved /.well-known/jwks.json)")
     else:
-        settings = Settings(projector="external")
         with open_registry(settings) as registry:
-            verdict = open_keys(registry, settings).verify(token_of(texts[0]))
-    print("authentic" if verdict.authentic else f"NOT authentic: {verdict.reason}")
-    if verdict.kid:
-        print(f"key: {verdict.kid}")
-    for name, value in (verdict.claims or {}).items():
+            ring = open_keys(registry, settings)
+            verdict, jwks = ring.verify(token), ring.jwks()
+    if not verdict.authentic or verdict.claims is None:
+        print(f"NOT authentic: {verdict.reason}")
+        return 1
+    status = _status_of(args, verdict.claims, jwks, settings.public_base_url)
+    if status == Status.VALID:
+        print("authentic and in force: valid")
+    else:
+        print(f"authentic, but NOT in force: {status}")
+    print(f"key: {verdict.kid}")
+    for name, value in verdict.claims.items():
         print(f"{name}: {value}")
-    return 0 if verdict.authentic else 1
+    return 0 if status == Status.VALID else 3
+
+
+def _status_of(
+    args: argparse.Namespace, claims: dict[str, Any], jwks: dict[str, Any], base_url: str
+) -> str:
+    """The certificate's status: its printed validity, then the status list (offline) or the
+    registry named by the signed `status` claim (online; the configured one for codes
+    printed before the claim existed)."""
+    now = datetime.now(UTC)
+    if str(claims.get("valid_until", "")) < local_date(now).isoformat():
+        return Status.EXPIRED
+    status = claims.get("status")
+    ref = status.get("status_list") if isinstance(status, dict) else None
+    if ref is not None and not (
+        isinstance(ref.get("idx"), int) and isinstance(ref.get("uri"), str)
+    ):
+        raise InvalidInput("the code's status claim is malformed")
+    if args.offline:
+        if args.status_list is None:
+            raise InvalidInput("--offline needs --status-list FILE (a saved /api/v1/status-list)")
+        if ref is None:
+            return "unknown (printed before status lists: check it online)"
+        try:
+            saved = args.status_list.read_text("utf-8").strip()
+        except (OSError, ValueError) as error:
+            raise InvalidInput(f"{args.status_list}: cannot be read ({error})") from None
+        return listed_status(read_list(saved, jwks, ref["uri"], now), ref["idx"])
+    base = ref["uri"].removesuffix(status_list.PATH) if ref else base_url.rstrip("/")
+    number = urllib.parse.quote(str(claims.get("certificate_no", "")), safe="")
+    try:
+        with urllib.request.urlopen(f"{base}/api/v1/verify?number={number}", timeout=10) as r:
+            answer = json.loads(r.read())
+    except (OSError, ValueError) as error:
+        raise InvalidInput(
+            f"cannot ask {base} for the live status ({error}); try --offline"
+        ) from None
+    return str(answer.get("status", "unknown"))
+
+
+def _json_file(path: Path, what: str) -> dict[str, Any]:
+    try:
+        found = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise InvalidInput(f"{path}: not {what} ({error})") from None
+    if not isinstance(found, dict):
+        raise InvalidInput(f"{path}: not {what}")
+    return found
 
 
 def certificate(args: argparse.Namespace) -> int:
@@ -202,7 +263,8 @@ DISTRUSTED = {None: "is not in this registry's keyring", COMPROMISED: "was marke
 def verify_pdf_file(args: argparse.Namespace) -> int:
     """Check an electronic certificate: its PAdES signature against the root, then (online)
     its key and the certificate's live status. Exit 0 only when all hold."""
-    from registry.pdfcert import STATUS_ZH, ask_registry, read_pdf, verify_pdf
+    from registry.answers import STATUS_ZH
+    from registry.pdfcert import ask_registry, read_pdf, verify_pdf
 
     settings = Settings()
     root = load_certificate(args.trust) if args.trust else root_certificate(settings.keys_dir)
@@ -403,6 +465,8 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("verify-qr", help="check a photographed QR code, offline")
     p.add_argument("image", type=Path)
     p.add_argument("--jwks", type=Path, help="a saved /.well-known/jwks.json")
+    p.add_argument("--offline", action="store_true", help="ask no one: use the saved files")
+    p.add_argument("--status-list", type=Path, help="a saved /api/v1/status-list (--offline)")
     p.set_defaults(run=verify_qr)
 
     p = commands.add_parser("certificate", help="the electronic certificate (signed PDF)")

@@ -54,3 +54,16 @@ class IdempotencyKeyReused(RegistryError):
 class NotFound(RegistryError):
     slug = "not-found"
     title = "No such certificate"
+
+
+class NotInForce(RegistryError):
+    """A printable certificate or QR code asked of a certificate that is no longer in force
+    or of a superseded revision: nothing is printed that could be shown as valid."""
+
+    slug = "not-in-force"
+    title = "Not in force: no certificate or QR code is printed"
+
+    def __init__(self, detail: str, *, status: str, current_certificate_no: str):
+        super().__init__(detail, section="§6.3")
+        self.status = status
+        self.current_certificate_no = current_certificate_no

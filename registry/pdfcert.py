@@ -35,22 +35,13 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from registry.answers import Answer
+from registry.answers import Answer, printable
 from registry.errors import InvalidInput, RegistryError
 from registry.qrcodes import VERIFY_PATH, compact_svg, printed_claims
 from registry.signing import KeyringError, Keys
 from registry.x509chain import kid_of, root_certificate, signing_certificate
 
 TEMPLATES = Path(__file__).parent / "templates"
-PRINTED = ("valid", "suspended")  # in force: a suspended one prints marked 暂停
-STATUS_ZH = {
-    "valid": "有效",
-    "suspended": "暂停",
-    "revoked": "撤销",
-    "cancelled": "注销",
-    "expired": "过期",
-    "superseded": "已换发",
-}
 # Redistributable CJK fonts from Debian's packages (`make fonts`), in order of preference.
 FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"),
@@ -65,31 +56,11 @@ _templates = jinja2.Environment(
 )
 
 
-class NotInForce(RegistryError):
-    """Nothing is printed for a certificate not in force, nor for a superseded revision."""
-
-    slug = "not-in-force"
-    title = "Not in force: not printed"
-
-
 def document_html(answer: Answer, *, qr: str, css: str, electronic: bool) -> str:
     """The certificate of Appendix C (and, electronic, the English one and Appendix D)."""
     return _templates.get_template("document.html").render(
         c=answer, qr=qr, css=css, electronic=electronic
     )
-
-
-def require_printable(answer: Answer) -> None:
-    """Refuse a certificate that is not in force, or a revision that is not the current one."""
-    status, asked = answer["status"], answer["certificate_no"]
-    current = answer["current_certificate_no"]
-    if status not in PRINTED or asked != current:
-        status = status if status not in PRINTED else "superseded"
-        raise NotInForce(
-            f"{asked} is {status} ({STATUS_ZH.get(status, status)}): nothing is printed for it; "
-            f"the current certificate is {current}",
-            field="no",
-        )
 
 
 class PdfUnavailable(RegistryError):
@@ -132,12 +103,12 @@ class PdfCertificates:
         self._font: Any = None
 
     def cached(self, answer: Answer) -> bytes | None:
-        require_printable(answer)
+        printable(answer)
         return self._cache.get(self._key(answer))
 
     def pdf(self, answer: Answer) -> bytes:
         """The signed PDF of the certificate `answer` describes (NotInForce if not printed)."""
-        require_printable(answer)
+        printable(answer)
         key = self._key(answer)
         pdf = self._cache.get(key)
         if pdf is not None:

@@ -11,11 +11,12 @@ import qrcode.image.svg
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-from registry.answers import Answer
+from registry.answers import Answer, printable
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
 from registry.rules.numbers import parse_number
 from registry.signing import Keys, Verdict
+from registry.status_list import status_claim
 
 VERIFY_PATH = "/v/"
 
@@ -116,9 +117,15 @@ def token_of(text: str) -> str:
 
 
 def signed_url(registry: Registry, keys: Keys, base_url: str, number: str) -> str:
-    """The URL a printed certificate's QR code holds: the page of its signed token."""
-    current = registry.verify(number=number)
-    return base_url.rstrip("/") + VERIFY_PATH + keys.sign(printed_claims(current))
+    """The URL a printed certificate's QR code holds: the page of its signed token; only
+    for the current revision of a certificate in force (`printable`)."""
+    current = printable(registry.verify(number=number))
+    status = status_claim(current["registration_no"], base_url)
+    return (
+        base_url.rstrip("/")
+        + VERIFY_PATH
+        + keys.sign({**printed_claims(current), "status": status})
+    )
 
 
 def check(registry: Registry, keys: Keys, token: str) -> QrCheck:

@@ -50,6 +50,7 @@ CHECKPOINT_TYP = "checkpoint+jws"
 RECEIPT_TYP = "receipt+jws"
 REPORT_TYP = "report+jws"
 EXPORT_TYP = "export+jws"
+STATUSLIST_TYP = "statuslist+jwt"  # draft-ietf-oauth-status-list's own media type
 PROBE_TYP = "probe+jws"  # never published: /readyz proves the active key can sign
 PURPOSES = {
     QR_TYP: "the QR token printed on a certificate (/v/{token})",
@@ -57,6 +58,7 @@ PURPOSES = {
     RECEIPT_TYP: "a signed verification receipt (detached)",
     REPORT_TYP: "a regulator report's exact bytes (detached)",
     EXPORT_TYP: "the manifest of the open-data exports (detached)",
+    STATUSLIST_TYP: "the status list of every certificate (/api/v1/status-list)",
 }
 
 
@@ -267,6 +269,10 @@ class Keys:
             token = sign_bytes(payload, self._signing_key(), QR_TYP)
             _remember(self._tokens, payload, token)
         return token
+
+    def sign_typed(self, payload: bytes, typ: str) -> str:
+        """A compact JWS of `payload` by the active key, its purpose named in `typ`."""
+        return sign_bytes(payload, self._signing_key(), typ)
 
     def sign_detached(self, payload: bytes, typ: str) -> tuple[str, str]:
         """(kid, detached JWS) of `payload` by the active key: reports, checkpoints, receipts."""

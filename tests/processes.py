@@ -19,6 +19,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "REGISTRY_KEYS_DIR": str(settings.keys_dir),
         "REGISTRY_DEV_MODE": "1" if settings.dev_mode else "0",
         "REGISTRY_RATE_LIMIT": str(settings.rate_limit),
+        "REGISTRY_PUBLIC_BASE_URL": settings.public_base_url,
     }
     if settings.key_passphrase is not None:
         env["REGISTRY_KEY_PASSPHRASE"] = settings.key_passphrase.get_secret_value()
@@ -44,9 +45,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings, *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(
+    settings: Settings, *args: str, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`registry serve` in its own process: (base URL, process); killed at the end."""
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), *args],
         env={**os.environ, **settings_env(settings)},
@@ -64,8 +67,8 @@ def serving(settings: Settings, *args: str) -> Iterator[tuple[str, subprocess.Po
 
 
 @contextmanager
-def server(settings: Settings, *args: str) -> Iterator[str]:
-    with serving(settings, *args) as (base, _):
+def server(settings: Settings, *args: str, port: int | None = None) -> Iterator[str]:
+    with serving(settings, *args, port=port) as (base, _):
         yield base
 
 

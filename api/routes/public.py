@@ -9,9 +9,20 @@ from fastapi import APIRouter, Query, Request, Response
 from api.blocking import read
 from api.deps import RegistryDep
 from api.hot import hot_get
-from api.models import CertificateOut, ClauseOut, DirectoryOut, ReceiptOut, iso_day
+from api.models import (
+    CertificateOut,
+    ClauseOut,
+    Day,
+    DirectoryOut,
+    DirectoryStatus,
+    NoticesOut,
+    NoticeStatus,
+    ReceiptOut,
+    iso_day,
+)
 from api.problems import PROBLEM_RESPONSES
-from registry.application import DirectoryPage
+from registry.answers import NOTICE_STATUSES
+from registry.application import DirectoryPage, NoticePage
 from registry.errors import InvalidInput
 from registry.rules.clauses import catalogue
 
@@ -93,16 +104,53 @@ def _text(query: Any, name: str, limit: int) -> str | None:
 @router.get("/directory", response_model=DirectoryOut, responses=PROBLEM_RESPONSES)
 def directory(
     registry: RegistryDep,
-    q: Annotated[str, Query(max_length=100, description="part of the organisation's name")] = "",
+    q: Annotated[
+        str,
+        Query(
+            max_length=100,
+            description="a registration or printed number, an OID, a USCC or part of the "
+            "holder's name (NFKC: full-width input is read as typed on a half-width keyboard)",
+        ),
+    ] = "",
+    status: Annotated[
+        DirectoryStatus | None, Query(description="the status today; in_force: valid or suspended")
+    ] = None,
     uscc: Annotated[str, Query(max_length=18)] = "",
     level: Annotated[int | None, Query(ge=1, le=5)] = None,
     region: Annotated[str, Query(max_length=100, description="part of a site address")] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DirectoryPage:
-    """Certificates valid today (§5.4 合格组织名录), newest registration last."""
+    """Certificates of every status (§5.4 合格组织名录, §6.3.3), each with its status today,
+    in registration order, paged with the total count."""
     return registry.directory(
-        q=q, uscc=uscc, level=level, region=region, page=page, page_size=page_size
+        q=q,
+        status=status or "",
+        uscc=uscc,
+        level=level,
+        region=region,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/notices", response_model=NoticesOut, responses=PROBLEM_RESPONSES)
+def notices(
+    registry: RegistryDep,
+    status: Annotated[NoticeStatus | None, Query(description="one kind of notice only")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="first day (since)")] = None,
+    to: Annotated[Day | None, Query(description="last day (since)")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> NoticePage:
+    """The §6.3.3 public notice list: certificates suspended, revoked or cancelled today,
+    with the date, the reason's text and the restore deadline; newest first."""
+    return registry.notices(
+        statuses=(status,) if status else NOTICE_STATUSES,
+        since_from=from_,
+        since_to=to,
+        page=page,
+        page_size=page_size,
     )
 
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from api.blocking import read
-from api.deps import KeysDep
+from api.deps import KeysDep, RegistryDep
 from api.hot import CACHE, NO, hot_get
-from api.problems import PROBLEM_RESPONSES
-from registry import qrcodes
+from api.problems import GONE_RESPONSE, PROBLEM_RESPONSES
+from registry import qrcodes, status_list
 
 router = APIRouter(tags=["public"], responses=PROBLEM_RESPONSES)
+STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
 
 
 class QrVerifyRequest(BaseModel):
@@ -40,7 +41,13 @@ def _image_route(
 
     image.__name__, image.__doc__ = f"qr_{extension}", summary  # as OpenAPI names them
     path = f"/api/v1/certificates/{{no:path}}/qr.{extension}"
-    hot_get(router, path, response_class=Response, openapi_extra={"parameters": [NO]})(image)
+    hot_get(
+        router,
+        path,
+        response_class=Response,
+        responses=GONE_RESPONSE,
+        openapi_extra={"parameters": [NO]},
+    )(image)
 
 
 _image_route(
@@ -57,6 +64,32 @@ async def _image(request: Request, render: Callable[[str], bytes], media_type: s
     base_url = str(state.public_base_url)
     url = await read(state.registry, qrcodes.signed_url, state.registry, state.keys, base_url, no)
     return Response(render(url), media_type=media_type, headers=CACHE)
+
+
+@router.get(
+    status_list.PATH,
+    response_class=Response,
+    responses={200: {"content": {STATUS_LIST_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
+def status_list_token(request: Request, registry: RegistryDep, keys: KeysDep) -> Response:
+    """The offline status list (IETF draft-ietf-oauth-status-list): a compact JWS, header
+    `typ: statuslist+jwt`, claims `sub`, `iat`, `exp`, `ttl` and `status_list: {bits: 2,
+    lst}`; 0 valid, 1 invalid (revoked, cancelled, expired), 2 suspended. A QR token's
+    `status.status_list.idx` is its registration's place. Re-signed when a status changes
+    and at least twice a day."""
+    state = request.app.state
+    token = state.status_lists.token(
+        registry.certificates.statuses(registry.today()),
+        str(state.public_base_url).rstrip("/") + status_list.PATH,
+        registry.clock(),
+        lambda payload: keys.sign_typed(payload, status_list.TYP),
+    )
+    ttl = int(status_list.TTL.total_seconds())
+    return Response(
+        token,
+        media_type=STATUS_LIST_MEDIA_TYPE,
+        headers={"Cache-Control": f"public, max-age={ttl}"},
+    )
 
 
 @router.post("/api/v1/qr/verify")

@@ -6,6 +6,7 @@ Time is applied by the reader, from an `as_of`: no row says "valid now".
 """
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,13 +15,23 @@ import orjson
 
 from registry.aggregates.certificate import Certificate
 from registry.answers import Facts, facts
+from registry.errors import InvalidInput
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, Queries
 from registry.rules.lifecycle import Status, recertification_opens
-from registry.rules.numbers import certificate_no
+from registry.rules.numbers import OID_PREFIX, certificate_no, parse_number, parse_oid
+from registry.rules.uscc import USCC_LENGTH
 
 PAGE_SIZE = 20
 IN_FORCE_VALUES = (Status.VALID.value, Status.SUSPENDED.value)
+IN_FORCE_FILTER = "in_force"
+# The status on a day (two `%s`: the day), as `answers.answer` reads it: a recorded status
+# until the suspension deadline (§6.3.1.5) or the validity (§6.1) has passed.
+STATUS_ON_DAY = """(CASE WHEN status NOT IN ('valid', 'suspended') THEN status
+    WHEN status = 'suspended' AND restore_deadline < valid_until AND restore_deadline < %s
+        THEN 'revoked'
+    WHEN valid_until < %s THEN 'expired'
+    ELSE status END)"""
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS certificates (
@@ -138,28 +149,38 @@ class CertificateQueries(Queries):
         today: date,
         *,
         q: str = "",
+        status: str = "",
         uscc: str = "",
         level: int | None = None,
         region: str = "",
         page: int = 1,
         page_size: int = PAGE_SIZE,
     ) -> Page:
-        """Certificates valid on `today`, by organisation name, USCC, level and site region."""
-        where = ["status = %s", "valid_until >= %s"]
-        params: list[Any] = [Status.VALID.value, today.isoformat()]
-        if q:
-            where.append("holder_name LIKE %s ESCAPE '\\'")
-            params.append(f"%{_escape_like(q)}%")
+        """Certificates of every status (or of `status` on `today`, `in_force` for valid or
+        suspended) whose number, OID, USCC or holder name matches `q` (§5.4, §6.3.3); also by
+        USCC, level and site region. Ordered by registration number."""
+        where: list[str] = []
+        params: list[Any] = []
+        text = search_text(q)
+        if text:
+            condition, values = _matching(text)
+            where.append(condition)
+            params.extend(values)
+        if status:
+            statuses = IN_FORCE_VALUES if status == IN_FORCE_FILTER else (status,)
+            marks = ", ".join(["%s"] * len(statuses))
+            where.append(f"{STATUS_ON_DAY} IN ({marks})")
+            params.extend([today.isoformat(), today.isoformat(), *statuses])
         if uscc:
             where.append("uscc = %s")
-            params.append(uscc)
+            params.append(search_text(uscc).upper())
         if level is not None:
             where.append("level = %s")
             params.append(level)
         if region:
             where.append("sites LIKE %s ESCAPE '\\'")
-            params.append(f"%{_escape_like(region)}%")
-        condition = " AND ".join(where)
+            params.append(f"%{_escape_like(search_text(region))}%")
+        condition = " AND ".join(where) or "TRUE"
         total_row = self.store.query_one(
             f"SELECT COUNT(*) FROM certificates WHERE {condition}", params
         )
@@ -174,6 +195,23 @@ class CertificateQueries(Queries):
             page_size,
             int(total_row[0]) if total_row else 0,
         )
+
+    def not_in_force(self, today: date, statuses: tuple[str, ...]) -> list[Facts]:
+        """§6.3.3: certificates whose status on `today` is one of `statuses` (suspended,
+        revoked, cancelled), in registration order."""
+        marks = ", ".join(["%s"] * len(statuses))
+        return self._facts(
+            f"{STATUS_ON_DAY} IN ({marks}) ORDER BY registration_no",
+            (today.isoformat(), today.isoformat(), *statuses),
+        )
+
+    def statuses(self, today: date) -> dict[str, str]:
+        """Every registration's status on `today` (the offline status list)."""
+        rows = self.store.query(
+            f"SELECT registration_no, {STATUS_ON_DAY} FROM certificates",
+            (today.isoformat(), today.isoformat()),
+        )
+        return {str(registration): str(status) for registration, status in rows}
 
     def surveillance_due(self, today: date, *, within_days: int = 60) -> list[Facts]:
         """§5.5.2: in force, with the next surveillance due by `today` + `within_days`
@@ -216,6 +254,34 @@ class CertificateQueries(Queries):
     def _facts(self, condition: str, params: tuple[Any, ...]) -> list[Facts]:
         rows = self.store.query(f"SELECT facts FROM certificates WHERE {condition}", params)
         return [json.loads(row[0]) for row in rows]
+
+
+def search_text(text: str) -> str:
+    """What was typed, as searched: NFKC (full-width `ＣＥＳＩ１`, `／` become ASCII), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _matching(text: str) -> tuple[str, list[Any]]:
+    """A number, an OID, a USCC or a part of the holder's name: whichever `text` is."""
+    conditions = ["LOWER(holder_name) LIKE LOWER(%s) ESCAPE '\\'"]
+    params: list[Any] = [f"%{_escape_like(text)}%"]
+    compact = "".join(text.split()).upper()
+    if len(compact) == USCC_LENGTH:
+        conditions.append("uscc = %s")
+        params.append(compact)
+    try:
+        ref = parse_oid(text) if compact.startswith(OID_PREFIX) else parse_number(text)
+    except InvalidInput:
+        ref = None
+    if ref is not None and ref.revision is None:
+        conditions.append("registration_no = %s")
+        params.append(ref.registration_no)
+    elif ref is not None and ref.revision is not None:
+        conditions.append(
+            "registration_no IN (SELECT registration_no FROM certificate_numbers WHERE number = %s)"
+        )
+        params.append(certificate_no(ref.registration_no, ref.revision))
+    return "(" + " OR ".join(conditions) + ")", params
 
 
 def _escape_like(text: str) -> str:

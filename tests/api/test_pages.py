@@ -1,6 +1,9 @@
 """The public pages as HTML: languages, statuses, escaping, headers, no external assets."""
 
 import re
+from pathlib import Path
+
+import swagger_ui_bundle
 
 from tests.api.conftest import SUSPENSION, Api
 
@@ -82,3 +85,28 @@ def test_pages_load_nothing_from_other_hosts(api: Api) -> None:
 def test_docs_assets_are_served_by_the_app(api: Api) -> None:
     assert api.client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
     assert api.client.get("/static/docs.js").status_code == 200
+
+
+def test_docs_serve_swagger_ui_5_which_reads_openapi_3_1(api: Api) -> None:
+    served = api.client.get("/static/swagger/swagger-ui-bundle.js").content
+
+    bundled = Path(swagger_ui_bundle.swagger_ui_path)
+    assert api.client.get("/openapi.json").json()["openapi"].startswith("3.1")
+    assert bundled.name.startswith("swagger-ui-5.")
+    assert served == (bundled / "swagger-ui-bundle.js").read_bytes()
+
+
+def test_openapi_declares_a_bearer_scheme_on_the_role_routes_only(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+
+    schemes = document["components"]["securitySchemes"]
+    assert schemes == {
+        "HTTPBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "a token printed by `registry token create --role …`",
+        }
+    }
+    paths = document["paths"]
+    assert paths["/api/v1/certificates"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in paths["/api/v1/directory"]["get"]

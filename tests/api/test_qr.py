@@ -4,6 +4,7 @@ compromised across restarts, forged and damaged tokens refused."""
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,12 @@ def test_served_png_decodes_to_a_token_pyjwt_verifies_with_the_served_jwks(api: 
         "level": 3,
         "issue_date": "2026-05-11",
         "valid_until": "2029-05-10",
+        "status": {
+            "status_list": {
+                "idx": 126 * 10_000 + 1,  # CESI2026EV/IMG10001: (2026 - 1900) * 10000 + 1
+                "uri": "https://registry.example/api/v1/status-list",
+            }
+        },
     }
 
 
@@ -248,15 +255,27 @@ def test_printable_certificate_has_every_field_and_the_qr(api: Api) -> None:
 
 
 def test_verify_qr_cli_checks_a_photo_offline_against_a_saved_key_set(
-    api: Api, settings: Settings, tmp_path: Path
+    api: Api, settings: Settings, tmp_path: Path, clock: Clock
 ) -> None:
-    no = api.issue()
+    clock.now = datetime.now(UTC)  # the CLI reads the wall clock: the list must be fresh
+    no = api.issue(decision_date=(clock.now - timedelta(days=30)).date().isoformat())
     image = tmp_path / "photo.png"
     image.write_bytes(api.client.get(f"/api/v1/certificates/{no}/qr.png").content)
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(api.client.get("/.well-known/jwks.json").json()))
+    status_list = tmp_path / "status-list.jwt"
+    status_list.write_text(api.client.get("/api/v1/status-list").text)
 
-    result = cli(settings, "verify-qr", str(image), "--jwks", str(jwks))
+    result = cli(
+        settings,
+        "verify-qr",
+        str(image),
+        "--offline",
+        "--jwks",
+        str(jwks),
+        "--status-list",
+        str(status_list),
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("authentic")
@@ -385,4 +404,5 @@ def test_the_key_set_names_each_signature_purpose(api: Api) -> None:
         "receipt+jws",
         "report+jws",
         "export+jws",
+        "statuslist+jwt",
     }

@@ -27,12 +27,12 @@ def test_verify_unknown_is_404_and_malformed_is_422(api: Api) -> None:
     assert bad_date.json()["field"] == "as_of"
 
 
-def test_directory_lists_valid_certificates(api: Api) -> None:
+def test_directory_lists_valid_certificates_with_status_valid(api: Api) -> None:
     kept = api.issue()
     suspended = api.issue()
     api.command(suspended, "suspensions", SUSPENSION)
 
-    page = api.client.get("/api/v1/directory", params={"q": "定制家居"}).json()
+    page = api.client.get("/api/v1/directory", params={"q": "定制家居", "status": "valid"}).json()
 
     assert [c["registration_no"] for c in page["items"]] == [kept]
     assert page["total"] == 1

@@ -9,11 +9,8 @@ import pytest
 from registry.application import open_registry
 from registry.settings import Settings
 from registry.signing import open_keys
-from tests.e2e.test_browser import browser
 from tests.examples import issue_request
 from tests.processes import server
-
-__all__ = ["browser"]  # the fixture, shared with the other browser tests
 
 
 @pytest.fixture

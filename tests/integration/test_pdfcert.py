@@ -20,7 +20,8 @@ from pypdf import PdfReader
 
 from registry.application import Registry, open_registry
 from registry.at_rest import open_key
-from registry.pdfcert import NotInForce, PdfCertificates, verify_pdf
+from registry.errors import NotInForce
+from registry.pdfcert import PdfCertificates, verify_pdf
 from registry.qrcodes import printed_claims
 from registry.rules.lifecycle import CommandName
 from registry.settings import Settings

@@ -33,7 +33,7 @@ def test_directory_lists_valid_certificates_by_name_substring(registry: Registry
     assert other not in [c["registration_no"] for c in page.items]
 
 
-def test_directory_leaves_out_suspended_and_expired_certificates(registry: Registry) -> None:
+def test_directory_of_valid_ones_leaves_out_suspended_and_expired(registry: Registry) -> None:
     suspended = issue(registry)
     registry.command(
         "suspend",
@@ -44,7 +44,7 @@ def test_directory_leaves_out_suspended_and_expired_certificates(registry: Regis
     issue(registry, decision_date=date(2023, 11, 20))  # expired 2026-11-20
     valid = issue(registry)
 
-    page = registry.certificates.directory(registry.today())
+    page = registry.certificates.directory(registry.today(), status="valid")
 
     assert [c["registration_no"] for c in page.items] == [valid]
 
