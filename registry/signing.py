@@ -118,6 +118,18 @@ def _canonical_base64url(part: str) -> bool:
 
 def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
     """Check a QR token against a published key set, as anyone can, offline."""
+    # no typ: printed before `typ` existed; then its claims alone must say QR
+    verdict = verify_compact(token, jwks, (QR_TYP, None))
+    if verdict.authentic and not _is_printed_certificate(verdict.claims):
+        return Verdict(
+            False, verdict.kid, None, "the signed claims are not a printed certificate's"
+        )
+    return verdict
+
+
+def verify_compact(token: str, jwks: dict[str, Any], typs: tuple[str | None, ...]) -> Verdict:
+    """Check a compact JWS of JSON claims against a published key set: EdDSA, one of the
+    purposes `typs`, a published key, a matching signature."""
     if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN or token.count(".") != 2:
         return Verdict(False, None, None, "not a compact JWS")
     try:
@@ -130,8 +142,8 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
         return Verdict(False, None, None, "not a compact JWS")
     if alg != ALGORITHM:
         return Verdict(False, kid, None, f"algorithm {alg!r} is not EdDSA")
-    if typ not in (QR_TYP, None):  # None: printed before `typ`; its claims must say QR
-        return Verdict(False, kid, None, f"a {typ!r} signature is not a QR token")
+    if typ not in typs:
+        return Verdict(False, kid, None, f"a {typ!r} signature is not a {typs[0]}")
     key = next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None)
     if key is None:
         return Verdict(False, kid, None, "signed by a key this registry does not publish")
@@ -142,8 +154,6 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> Verdict:
         claims = json.loads(payload)
     except ValueError:
         return Verdict(False, kid, None, "the payload is not JSON")
-    if not _is_printed_certificate(claims):
-        return Verdict(False, kid, None, "the signed claims are not a printed certificate's")
     return Verdict(True, kid, claims, "ok")
 
 
