@@ -11,6 +11,16 @@ def schema(example: Example) -> dict[str, Any]:
     return {"examples": [example]}
 
 
+# §5.3.5 Table 1: a level 3 evaluation, all eight function modules and the platform met.
+EVALUATION_3: Example = {
+    "functions_met": ["1", "2", "3", "4", "5", "6", "7", "8"],
+    "platform_met": True,
+    "not_met": 1,
+    "partially_met": 19,
+    "fully_met": 84,
+    "report_ref": "TR-2026-031",
+}
+
 ISSUE: Example = {
     "holder": {
         "name": "深圳市定制家居科技有限公司",
@@ -29,7 +39,7 @@ ISSUE: Example = {
     },
     "decision_date": "2026-05-11",
     "person_days": 5,
-    "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2026-031"},
+    "evaluation": EVALUATION_3,
 }
 
 SURVEILLANCE: Example = {
@@ -40,6 +50,7 @@ SURVEILLANCE: Example = {
     "clauses": ["A.1.01", "A.1.02", "B.1.01"],
     "outcome": "conforming",
     "report_ref": "SR-2027-014",
+    "evaluation": EVALUATION_3 | {"report_ref": "TR-2027-014"},
 }
 
 SCOPE_NARROWING: Example = {
@@ -62,7 +73,8 @@ HOLDER_CHANGE: Example = {
 
 LEVEL_CHANGE: Example = {
     "level": 4,
-    "evaluation": {"not_met": 0, "partially_met": 16, "fully_met": 89, "report_ref": "TR-2027-8"},
+    "evaluation": EVALUATION_3
+    | {"partially_met": 15, "fully_met": 89, "not_met": 0, "report_ref": "TR-2027-8"},
     "person_days": 5,
     "decision_date": "2027-07-01",
 }
@@ -86,7 +98,7 @@ CANCELLATION: Example = {"effective_date": "2027-10-01", "request_ref": "注销�
 RECERTIFICATION: Example = {
     "decision_date": "2029-02-01",
     "person_days": 5,
-    "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2029-2"},
+    "evaluation": EVALUATION_3 | {"report_ref": "TR-2029-2"},
 }
 
 CERTIFICATE: Example = {

@@ -80,9 +80,19 @@ class Scope(Body):
 
 
 class Evaluation(Body):
-    not_met: Count
-    partially_met: Count
-    fully_met: Count
+    """§5.3.5 Table 1: the function modules and platform met, and the clause counts
+    (level 1 has none; together at most the 104 clauses of the catalogue)."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.EVALUATION_3))
+
+    functions_met: Annotated[
+        list[Literal["1", "2", "3", "4", "5", "6", "7", "8"]],
+        Field(max_length=8, description="the function modules met, ① to ⑧ as 1 to 8"),
+    ]
+    platform_met: Annotated[bool, Field(description="the interactive platform (交互平台) is met")]
+    not_met: Count | None = None
+    partially_met: Count | None = None
+    fully_met: Count | None = None
     report_ref: Text = ""
 
 
@@ -111,6 +121,10 @@ class SurveillanceRequest(Body):
     outcome: Literal["conforming", "nonconforming"]
     corrective_deadline: Day | None = None
     report_ref: Text
+    evaluation: Annotated[
+        Evaluation | None,
+        Field(description="the characteristic evaluation's result, when it had one (§5.5.3 (3))"),
+    ] = None
 
 
 class ActivityRef(Body):

@@ -6,7 +6,12 @@ import random
 from datetime import date, timedelta
 
 from registry.rules.clauses import clause_ids
-from registry.rules.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
+from registry.rules.levels import (
+    INITIAL_PERSON_DAYS,
+    REQUIRED_FUNCTIONS,
+    SURVEILLANCE_PERSON_DAYS,
+    TABLE_1,
+)
 from registry.rules.lifecycle import Status
 from registry.rules.uscc import CHARSET, check_character
 from registry.rules.values import SiteDoc
@@ -73,7 +78,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         last = decided
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
-            history.append(_surveillance(first, level, clauses[:half], True))
+            history.append(_surveillance(first, level, clauses[: half + 1], True))
             last = first
             second = date(first.year + 1, rng.randint(2, 10), 15)
             if second <= today and second < decided + timedelta(days=1090):
@@ -125,15 +130,26 @@ def _surveillance(day: date, level: int, clauses: list[str], characteristic: boo
 
 
 def _evaluation(rng: random.Random, level: int) -> dict[str, str]:
+    """An evaluation that supports `level` (§5.3.5 Table 1), over at most the catalogue."""
+    modules = {"functions_met": ",".join(sorted(REQUIRED_FUNCTIONS[level])), "platform_met": "true"}
     thresholds = TABLE_1[level]
+    report = {"report_ref": f"TR-{rng.randint(1000, 9999)}"}
     if thresholds is None:
-        return {}
-    return {
-        "not_met": str(rng.randint(0, thresholds.not_met_max)),
-        "partially_met": str(rng.randint(0, thresholds.partially_met_max)),
-        "fully_met": str(thresholds.fully_met_min + rng.randint(0, 5)),
-        "report_ref": f"TR-{rng.randint(1000, 9999)}",
-    }
+        return modules | report
+    fully = thresholds.fully_met_min + rng.randint(0, 5)
+    not_met = rng.randint(0, thresholds.not_met_max)
+    partially = rng.randint(
+        0, min(thresholds.partially_met_max, len(clause_ids()) - fully - not_met)
+    )
+    return (
+        modules
+        | report
+        | {
+            "not_met": str(not_met),
+            "partially_met": str(partially),
+            "fully_met": str(fully),
+        }
+    )
 
 
 def _status(rng: random.Random, last: date, today: date, decided: date) -> dict[str, str]:

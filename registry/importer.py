@@ -24,6 +24,7 @@ from registry.aggregates.chain import Stamp
 from registry.aggregates.command_record import CommandRecord
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
+from registry.rules.levels import COUNTS
 from registry.rules.lifecycle import COMMAND_NAMES, CommandName, Status
 from registry.rules.numbers import parse_number, registration_no, registration_year, sequence_of
 
@@ -42,6 +43,8 @@ COLUMNS = (
     "not_met",
     "partially_met",
     "fully_met",
+    "functions_met",
+    "platform_met",
     "report_ref",
     "sites",
     "history",
@@ -136,15 +139,7 @@ class Importer:
         decided = _date(row["decision_date"], "decision_date")
         number = self._number(row.get("registration_no", ""), decided)
         level = _int(row["level"], "level")
-        counts = [row.get(k, "") for k in ("not_met", "partially_met", "fully_met")]
-        evaluation = None
-        if any(counts):
-            evaluation = {
-                "not_met": _int(counts[0], "not_met"),
-                "partially_met": _int(counts[1], "partially_met"),
-                "fully_met": _int(counts[2], "fully_met"),
-                "report_ref": row.get("report_ref", ""),
-            }
+        evaluation = _evaluation(row)
         cert = Certificate.issue(
             registration_no=number,
             holder={
@@ -275,6 +270,28 @@ def _message(error: Exception) -> str:
     if isinstance(error, KeyError):
         return f"missing value {error}"
     return str(error)
+
+
+def _evaluation(row: dict[str, str]) -> dict[str, Any] | None:
+    """The row's evaluation: counts (none for level 1), `functions_met` as `1,5,6,7,8` and
+    `platform_met` as `true` or `false`; None when the row has none of them."""
+    counts = {k: row.get(k, "") for k in COUNTS}
+    functions, platform = row.get("functions_met", ""), row.get("platform_met", "")
+    if not any(counts.values()) and not functions and not platform:
+        return None
+    return {
+        **{k: _int(v, k) for k, v in counts.items() if v},
+        "functions_met": [f.strip() for f in functions.split(",") if f.strip()],
+        "platform_met": _bool(platform, "platform_met"),
+        "report_ref": row.get("report_ref", ""),
+    }
+
+
+def _bool(text: str, field: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise InvalidInput(f"{field} must be true or false, not {text!r}", field=field)
+    return value == "true"
 
 
 def _date(text: str, field: str) -> date:

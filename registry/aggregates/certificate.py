@@ -4,13 +4,13 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from registry.aggregates.chain import Chained, Stamp
 from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
 from registry.rules import levels, reasons
-from registry.rules.clauses import check_clauses, clause_ids
+from registry.rules.clauses import appendix_a_ids, check_clauses, clause_ids
 from registry.rules.dates import EARLIEST, ONE_DAY, last_day_of_period, local_date
 from registry.rules.levels import EvaluationDoc
 from registry.rules.lifecycle import (
@@ -168,6 +168,7 @@ class Certificate(Chained):
         report_ref: str,
         stamp: Stamp,
         corrective_deadline: date | None = None,
+        evaluation: Mapping[str, Any] | None = None,
     ) -> None:
         self._check_effective("surveil", date, stamp)
         for name, flag in (
@@ -194,19 +195,20 @@ class Certificate(Chained):
             )
         if len(self.cycle_surveillances) == 1:  # the second of the cycle completes it
             first = self.cycle_surveillances[0]
-            missing = basis - first.clauses - sampled
-            if missing:
-                raise RuleViolation(
-                    f"the two surveillances of a cycle cover every basis clause; "
-                    f"{len(missing)} not covered, e.g. {min(missing)}",
-                    section="§5.5.3",
-                    field="clauses",
-                )
             if not (first.characteristic_evaluation or characteristic_evaluation):
                 raise RuleViolation(
                     "a certification cycle includes at least one characteristic evaluation",
                     section="§5.5.3",
                     field="characteristic_evaluation",
+                )
+            missing = basis - first.clauses - credited(sampled, characteristic_evaluation)
+            if missing:
+                raise RuleViolation(
+                    f"the two surveillances of a cycle cover every basis clause (Appendix A "
+                    f"ones only with a characteristic evaluation, §5.3.5); "
+                    f"{len(missing)} not covered, e.g. {min(missing)}",
+                    section="§5.5.3",
+                    field="clauses",
                 )
         if outcome not in ("conforming", "nonconforming"):
             raise InvalidInput(
@@ -224,6 +226,9 @@ class Certificate(Chained):
                 "a conforming surveillance has no corrective deadline",
                 field="corrective_deadline",
             )
+        checked = self._check_surveillance_evaluation(
+            evaluation, characteristic_evaluation, outcome
+        )
         self._record(
             self.Surveilled,
             stamp=stamp,
@@ -235,7 +240,26 @@ class Certificate(Chained):
             outcome=outcome,
             corrective_deadline=corrective_deadline,
             report_ref=check_text(report_ref, "report_ref"),
+            evaluation=None if checked is None else checked.to_dict(),
         )
+
+    def _check_surveillance_evaluation(
+        self, evaluation: Mapping[str, Any] | None, characteristic: bool, outcome: str
+    ) -> levels.Evaluation | None:
+        """§5.3.5: only a characteristic evaluation assesses the Appendix A clauses and the
+        function modules; §5.5.3 (3): a conforming surveillance still supports the level."""
+        checked = levels.parse_evaluation(evaluation)
+        if checked is None:
+            return None
+        if not characteristic:
+            raise InvalidInput(
+                "a surveillance without a characteristic evaluation has no evaluation counts",
+                section="§5.3.5",
+                field="evaluation",
+            )
+        if outcome == "conforming":
+            levels.check_evaluation_supports(self.level, checked, section="§5.5.3 (3)")
+        return checked
 
     def narrow_scope(
         self,
@@ -561,12 +585,13 @@ class Certificate(Chained):
         outcome: str
         corrective_deadline: date | None
         report_ref: str
+        evaluation: EvaluationDoc | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset({"evaluation"})
 
         def apply(self, cert: "Certificate") -> None:
+            clauses = credited(frozenset(self.clauses), self.characteristic_evaluation)
             cert.cycle_surveillances.append(
-                Surveillance(
-                    self.effective_date, frozenset(self.clauses), self.characteristic_evaluation
-                )
+                Surveillance(self.effective_date, clauses, self.characteristic_evaluation)
             )
             cert.last_surveillance_date = self.effective_date
             cert.corrective_deadline = self.corrective_deadline
@@ -676,6 +701,14 @@ def lapse_on(
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
         due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
+
+
+def credited(sampled: frozenset[str], characteristic_evaluation: bool) -> frozenset[str]:
+    """The clauses a surveillance covers for §5.5.3: Appendix A clauses are assessed only by
+    a characteristic evaluation (§5.3.5), Appendix B ones by the management audit (§5.3.6)."""
+    if characteristic_evaluation:
+        return sampled
+    return frozenset(c for c in sampled if c not in appendix_a_ids())
 
 
 def _check_not_future(day: object, today: date, field: str) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from registry.aggregates.certificate import Certificate
+from registry.aggregates.chain import event_data, recompute_hash
 from registry.errors import InvalidInput, LifecycleConflict, RegistryError, RuleViolation
 from registry.rules.lifecycle import CommandName
 from tests.examples import (
@@ -53,7 +54,7 @@ def test_issued_certificate_is_valid_for_three_years_as_revision_00() -> None:
 
 
 def test_issue_with_an_evaluation_below_table_1_is_refused() -> None:
-    weak = {"not_met": 2, "partially_met": 20, "fully_met": 84, "report_ref": "TR"}
+    weak = EVALUATIONS[3] | {"not_met": 2, "partially_met": 18}
 
     with pytest.raises(RuleViolation) as raised:
         new_certificate(level=3, evaluation=weak)
@@ -461,3 +462,161 @@ def test_recertification_in_the_window_continues_validity_without_a_gap() -> Non
     assert cert.valid_until == date(2030, 1, 9)
     assert cert.issue_date == date(2026, 7, 10)
     assert cert.certificate_no == "CESI2026EV/IMG10007R01"
+
+
+# §5.3.5 Table 1: function modules and the interactive platform -----------------------
+
+
+def test_level_1_is_issued_with_its_five_functions_and_the_platform_and_no_counts() -> None:
+    cert = new_certificate(level=1)
+
+    issued = cert.collect_events()[0]
+    assert issued.evaluation == {  # type: ignore[attr-defined]
+        "report_ref": "TR-1",
+        "functions_met": ["1", "5", "6", "7", "8"],
+        "platform_met": True,
+    }
+
+
+def test_level_1_without_an_evaluation_is_refused() -> None:
+    with pytest.raises(RuleViolation, match="needs a characteristic evaluation"):
+        new_certificate(level=1, evaluation=None)
+
+
+def test_level_1_missing_one_of_its_five_functions_is_refused() -> None:
+    four = EVALUATIONS[1] | {"functions_met": ["1", "5", "6", "7"]}
+
+    with pytest.raises(RuleViolation, match="function modules not met: 8") as raised:
+        new_certificate(level=1, evaluation=four)
+    assert raised.value.section == "§5.3.5 Table 1"
+
+
+def test_level_3_with_the_counts_but_only_five_functions_is_refused() -> None:
+    five = EVALUATIONS[3] | {"functions_met": ["1", "5", "6", "7", "8"]}
+
+    with pytest.raises(RuleViolation, match="function modules not met: 2, 3, 4"):
+        new_certificate(level=3, evaluation=five)
+
+
+def test_issue_without_the_interactive_platform_is_refused() -> None:
+    with pytest.raises(RuleViolation, match="interactive platform"):
+        new_certificate(level=3, evaluation=EVALUATIONS[3] | {"platform_met": False})
+
+
+def test_issue_with_counts_beyond_the_catalogue_is_refused() -> None:
+    over = EVALUATIONS[3] | {"partially_met": 20}  # 1 + 20 + 84 = 105 of 104 clauses
+
+    with pytest.raises(InvalidInput, match="catalogue holds 104"):
+        new_certificate(level=3, evaluation=over)
+
+
+def test_raising_the_level_to_3_without_the_eight_functions_is_refused() -> None:
+    cert = new_certificate(level=2)
+
+    error = refused(
+        cert,
+        "change_level",
+        RuleViolation,
+        level=3,
+        evaluation=EVALUATIONS[3] | {"functions_met": ["1", "5", "6", "7", "8"]},
+        person_days=5,
+        decision_date=date(2026, 9, 1),
+    )
+    assert error.section == "§5.3.5 Table 1"
+
+
+def test_raising_the_level_to_3_with_the_eight_functions_is_accepted() -> None:
+    cert = new_certificate(level=2)
+
+    cert.change_level(
+        level=3,
+        evaluation=EVALUATIONS[3],
+        person_days=5,
+        decision_date=date(2026, 9, 1),
+        stamp=STAMP,
+    )
+
+    assert cert.level == 3
+
+
+def test_recertification_without_the_platform_is_refused() -> None:
+    cert = new_certificate(decision_date=date(2024, 1, 10))
+
+    refused(
+        cert,
+        "recertify",
+        RuleViolation,
+        decision_date=date(2026, 7, 10),
+        person_days=5,
+        evaluation=EVALUATIONS[3] | {"platform_met": False},
+    )
+
+
+def test_a_surveillance_with_a_characteristic_evaluation_records_its_counts(
+    cert: Certificate,
+) -> None:
+    cert.surveil(**surveillance(evaluation=EVALUATIONS[3]), stamp=STAMP)
+
+    (event,) = cert.collect_events()
+    assert event.evaluation["fully_met"] == 84  # type: ignore[attr-defined]
+
+
+def test_a_conforming_surveillance_whose_counts_no_longer_support_the_level_is_refused(
+    cert: Certificate,
+) -> None:
+    weaker = surveillance(evaluation=EVALUATIONS[2])
+
+    error = refused(cert, "surveil", RuleViolation, **weaker)
+    assert error.section == "§5.5.3 (3)"
+
+
+def test_a_nonconforming_surveillance_records_counts_that_no_longer_support_the_level(
+    cert: Certificate,
+) -> None:
+    weaker = surveillance(
+        evaluation=EVALUATIONS[2], outcome="nonconforming", corrective_deadline=date(2026, 12, 31)
+    )
+
+    cert.surveil(**weaker, stamp=STAMP)
+
+    assert recorded(cert) == ["Surveilled"]
+
+
+def test_a_surveillance_without_a_characteristic_evaluation_has_no_counts(
+    cert: Certificate,
+) -> None:
+    body = surveillance(characteristic_evaluation=False, evaluation=EVALUATIONS[3])
+
+    error = refused(cert, "surveil", InvalidInput, **body)
+    assert error.section == "§5.3.5"
+
+
+def test_appendix_a_clauses_sampled_without_a_characteristic_evaluation_are_not_credited(
+    cert: Certificate,
+) -> None:
+    cert.surveil(**surveillance(clauses=FIRST_HALF, characteristic_evaluation=False), stamp=STAMP)
+
+    second = surveillance(clauses=SECOND_HALF, date=date(2026, 11, 20))
+    error = refused(cert, "surveil", RuleViolation, **second)
+    assert "not covered, e.g. A." in str(error)
+
+
+def test_appendix_b_clauses_sampled_without_a_characteristic_evaluation_are_credited(
+    cert: Certificate,
+) -> None:
+    cert.surveil(**surveillance(clauses=SECOND_HALF, characteristic_evaluation=False), stamp=STAMP)
+
+    cert.surveil(**surveillance(clauses=FIRST_HALF, date=date(2026, 11, 20)), stamp=STAMP)
+
+    assert recorded(cert) == ["Surveilled", "Surveilled"]
+
+
+def test_a_surveillance_without_counts_hashes_as_those_stored_before_counts_existed(
+    cert: Certificate,
+) -> None:
+    cert.surveil(**surveillance(), stamp=STAMP)
+
+    (event,) = cert.collect_events()
+    assert isinstance(event, Certificate.Surveilled)
+    assert "evaluation" not in event_data(event)
+    assert recompute_hash(event) == event.hash

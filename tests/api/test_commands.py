@@ -82,7 +82,7 @@ def test_invalid_issue_is_422_naming_the_field_and_stores_nothing(
 
 
 def test_evaluation_below_the_level_is_422_citing_the_rule(api: Api) -> None:
-    weak = {"not_met": 3, "partially_met": 20, "fully_met": 84, "report_ref": "TR"}
+    weak = EVALUATIONS[3] | {"not_met": 3, "partially_met": 17}
 
     response = api.client.post(
         "/api/v1/certificates", json=body(issue_request(evaluation=weak)), headers=api.auth()
