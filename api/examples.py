@@ -83,6 +83,7 @@ SUSPENSION: Example = {
     "reason": "b",
     "details": "监督发现服务持续不满足认证要求",
     "effective_date": "2027-08-01",
+    "restore_deadline": "2027-11-30",
 }
 
 RESTORATION: Example = {"effective_date": "2027-09-15", "verification_ref": "VR-2027-22"}

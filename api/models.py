@@ -184,6 +184,14 @@ class SuspensionRequest(Body):
     reason: Annotated[str, Field(pattern=letters_pattern(SUSPENSION_REASONS))]
     details: LongText
     effective_date: Day
+    restore_deadline: Annotated[
+        Day | None,
+        Field(
+            description="the last day to restore, set by the certification body: after the "
+            "effective date, at most six months on (§6.3.1.3); six months when absent; "
+            "never with reason f"
+        ),
+    ] = None
 
 
 class RestorationRequest(Body):

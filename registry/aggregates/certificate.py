@@ -376,14 +376,18 @@ class Certificate(Chained):
             new_cycle=raising,
         )
 
-    def suspend(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
+    def suspend(
+        self,
+        *,
+        reason: str,
+        details: str,
+        effective_date: date,
+        stamp: Stamp,
+        restore_deadline: date | None = None,
+    ) -> None:
         self._check_effective("suspend", effective_date, stamp)
         reason = reasons.check_suspension_reason(reason)
-        deadline = (
-            None
-            if reason == reasons.OPEN_ENDED_SUSPENSION
-            else last_day_of_period(effective_date, months=reasons.SUSPENSION_MONTHS)
-        )
+        deadline = _restore_deadline(reason, effective_date, restore_deadline)
         self._record(
             self.Suspended,
             stamp=stamp,
@@ -701,6 +705,32 @@ def lapse_on(
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
         due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
+
+
+def _restore_deadline(reason: str, effective: date, given: date | None) -> date | None:
+    """§6.3.1.3: the deadline the certification body sets, after the effective date and at
+    most six months on (six months when it sets none); none for reason f (§6.3.1.4)."""
+    longest = last_day_of_period(effective, months=reasons.SUSPENSION_MONTHS)
+    if reason == reasons.OPEN_ENDED_SUSPENSION:
+        if given is not None:
+            raise InvalidInput(
+                "a suspension for reason f lasts until the licensing decision; no deadline",
+                section="§6.3.1.3",
+                field="restore_deadline",
+            )
+        return None
+    if given is None:
+        return longest
+    if not isinstance(given, date):
+        raise InvalidInput("restore_deadline must be a date", field="restore_deadline")
+    if not effective < given <= longest:
+        raise RuleViolation(
+            f"the restore deadline lies after the suspension ({effective.isoformat()}) and "
+            f"at most six months on ({longest.isoformat()}), not {given.isoformat()}",
+            section="§6.3.1.3",
+            field="restore_deadline",
+        )
+    return given
 
 
 def credited(sampled: frozenset[str], characteristic_evaluation: bool) -> frozenset[str]:

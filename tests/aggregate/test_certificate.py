@@ -188,6 +188,53 @@ def test_suspension_for_a_pending_licence_has_no_deadline(cert: Certificate) -> 
     assert cert.status_on(date(2029, 1, 1)) == ("suspended", date(2026, 6, 1))
 
 
+SUSPENDED_JUNE: dict[str, Any] = {
+    "reason": "b",
+    "details": "服务持续不满足要求",
+    "effective_date": date(2026, 6, 1),
+}
+
+
+@pytest.mark.parametrize("deadline", [date(2026, 6, 2), date(2026, 8, 31), date(2026, 11, 30)])
+def test_suspension_keeps_the_restore_deadline_the_body_sets(
+    cert: Certificate, deadline: date
+) -> None:
+    cert.suspend(**SUSPENDED_JUNE, restore_deadline=deadline, stamp=STAMP)
+
+    assert cert.suspension is not None
+    assert cert.suspension.restore_deadline == deadline
+
+
+@pytest.mark.parametrize("deadline", [date(2026, 6, 1), date(2026, 5, 31), date(2026, 12, 1)])
+def test_a_restore_deadline_not_after_the_suspension_or_beyond_six_months_is_refused(
+    cert: Certificate, deadline: date
+) -> None:
+    error = refused(cert, "suspend", RuleViolation, **SUSPENDED_JUNE, restore_deadline=deadline)
+    assert (error.section, error.field) == ("§6.3.1.3", "restore_deadline")
+
+
+def test_a_restore_deadline_with_reason_f_is_refused(cert: Certificate) -> None:
+    body = SUSPENDED_JUNE | {"reason": "f", "restore_deadline": date(2026, 8, 31)}
+
+    error = refused(cert, "suspend", InvalidInput, **body)
+    assert error.section == "§6.3.1.3"
+
+
+def test_the_automatic_revocation_follows_the_deadline_set(cert: Certificate) -> None:
+    cert.suspend(**SUSPENDED_JUNE, restore_deadline=date(2026, 8, 31), stamp=STAMP)
+
+    assert cert.status_on(date(2026, 8, 31)) == ("suspended", date(2026, 6, 1))
+    assert cert.status_on(date(2026, 9, 1)) == ("revoked", date(2026, 9, 1))
+
+
+def test_restoring_after_a_deadline_set_is_refused(cert: Certificate) -> None:
+    cert.suspend(**SUSPENDED_JUNE, restore_deadline=date(2026, 8, 31), stamp=STAMP)
+
+    refused(
+        cert, "restore", LifecycleConflict, effective_date=date(2026, 9, 1), verification_ref="VR"
+    )
+
+
 def test_suspending_a_suspended_certificate_is_refused(cert: Certificate) -> None:
     suspend(cert)
 

@@ -265,3 +265,26 @@ def test_every_event_records_the_tokens_name_as_actor(api: Api) -> None:
     history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
 
     assert {event["actor"] for event in history.json()} == {"registrar-1"}
+
+
+def test_a_suspension_answers_the_restore_deadline_it_was_given(api: Api) -> None:
+    no = api.issue()
+
+    november = {"effective_date": "2026-11-01", "restore_deadline": "2027-01-31"}
+
+    response = api.command(no, "suspensions", SUSPENSION | november)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["suspension"]["restore_deadline"] == "2027-01-31"
+
+
+def test_a_restore_deadline_beyond_six_months_is_422_citing_the_rule(api: Api) -> None:
+    no = api.issue()
+
+    response = api.command(no, "suspensions", SUSPENSION | {"restore_deadline": "2026-12-01"})
+
+    assert response.status_code == 422
+    assert (response.json()["section"], response.json()["field"]) == (
+        "§6.3.1.3",
+        "restore_deadline",
+    )
