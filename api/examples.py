@@ -141,3 +141,11 @@ CERTIFICATE: Example = {
     "current_certificate_no": "CESI2026EV/IMG10001R00",
     "as_of": "2026-11-25",
 }
+CERTIFICATE["printed"] = {  # R00, the revision asked: as printed on it
+    "holder": CERTIFICATE["holder"],
+    "level": 3,
+    "scope": CERTIFICATE["scope"],
+    "issue_date": "2026-05-11",
+    "reissue_date": None,
+    "valid_until": "2029-05-10",
+}

@@ -262,6 +262,19 @@ class RevocationOut(BaseModel):
     automatic: bool
 
 
+class PrintedOut(BaseModel):
+    """The facts as printed on the revision asked (§6 a–h)."""
+
+    holder: HolderOut
+    level: int
+    scope: ScopeOut
+    issue_date: date
+    reissue_date: Annotated[
+        date | None, Field(description="换证日期, the day this revision was printed; null on R00")
+    ]
+    valid_until: date
+
+
 class CertificateOut(BaseModel):
     """A certificate as the registry answers for it on `as_of`."""
 
@@ -286,6 +299,10 @@ class CertificateOut(BaseModel):
     suspension: SuspensionOut | None
     revocation: RevocationOut | None
     current_certificate_no: str
+    printed: Annotated[
+        PrintedOut,
+        Field(description="the facts as printed on the revision asked (`certificate_no`)"),
+    ]
     as_of: date
 
 

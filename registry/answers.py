@@ -7,7 +7,7 @@ applies a day to them, so expiry and automatic revocation show before any sweep 
 from datetime import date
 from typing import Any, TypedDict
 
-from registry.aggregates.certificate import Certificate, lapse_on
+from registry.aggregates.certificate import Certificate, Revision, lapse_on
 from registry.rules.levels import LEVEL_NAMES
 from registry.rules.lifecycle import IN_FORCE, Status
 from registry.rules.numbers import certificate_no, oid
@@ -32,6 +32,21 @@ class RevocationFacts(TypedDict):
     automatic: bool
 
 
+class ScopeDoc(TypedDict):
+    sites: list[SiteDoc]
+
+
+class PrintedFacts(TypedDict):
+    """The facts as printed on one revision R{RR} (§6 a–h)."""
+
+    holder: HolderDoc
+    level: int
+    scope: ScopeDoc
+    issue_date: str
+    reissue_date: str | None  # 换证日期 (§6 e); None on R00
+    valid_until: str
+
+
 class Facts(TypedDict):
     """A certificate's recorded state as the read model stores it (dates as ISO text)."""
 
@@ -41,7 +56,7 @@ class Facts(TypedDict):
     sites: list[SiteDoc]
     issue_date: str
     valid_until: str
-    revisions: list[Any]  # [RR, since] of every printed revision, in order
+    revisions: list[Any]  # [RR, since, PrintedFacts] of every printed revision, in order
     status: str
     status_since: str
     suspension: SuspensionFacts | None
@@ -56,10 +71,6 @@ class SuspensionAnswer(SuspensionFacts):
 
 class RevocationAnswer(RevocationFacts):
     reason_text: str
-
-
-class ScopeDoc(TypedDict):
-    sites: list[SiteDoc]
 
 
 class Answer(TypedDict):
@@ -84,6 +95,7 @@ class Answer(TypedDict):
     suspension: SuspensionAnswer | None
     revocation: RevocationAnswer | None
     current_certificate_no: str
+    printed: PrintedFacts  # as printed on the revision asked (`certificate_no`)
     as_of: str
 
 
@@ -93,6 +105,17 @@ def _iso(day: date | None) -> str | None:
 
 def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
+
+
+def printed(revision: Revision) -> PrintedFacts:
+    return {
+        "holder": revision.holder.to_dict(),
+        "level": revision.level,
+        "scope": {"sites": [site.to_dict() for site in revision.sites]},
+        "issue_date": revision.issue_date.isoformat(),
+        "reissue_date": _iso(revision.reissue_date),
+        "valid_until": revision.valid_until.isoformat(),
+    }
 
 
 def facts(cert: Certificate) -> Facts:
@@ -118,7 +141,7 @@ def facts(cert: Certificate) -> Facts:
         "sites": [site.to_dict() for site in cert.sites],
         "issue_date": cert.issue_date.isoformat(),
         "valid_until": cert.valid_until.isoformat(),
-        "revisions": [[r.number, r.since.isoformat()] for r in cert.revisions],
+        "revisions": [[r.number, r.since.isoformat(), printed(r)] for r in cert.revisions],
         "status": cert.status.value,
         "status_since": cert.status_since.isoformat(),
         "suspension": suspension,
@@ -142,10 +165,12 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
     registration = facts["registration_no"]
     current = len(facts["revisions"]) - 1
     current_no = certificate_no(registration, current)
-    asked_no = current_no
-    if revision is not None and revision < current:
-        asked_no = certificate_no(registration, revision)
-        status, since = SUPERSEDED, facts["revisions"][revision + 1][1]
+    asked = current if revision is None else revision
+    asked_no = certificate_no(registration, asked)
+    if asked < current and status == Status.VALID:
+        # An older revision is "superseded" only while the registration is valid; otherwise
+        # it answers the registration's status, never hiding a suspension or revocation.
+        status, since = SUPERSEDED, facts["revisions"][asked + 1][1]
     revocation: RevocationAnswer | None = None
     if status == Status.REVOKED:
         recorded: RevocationFacts = facts["revocation"] or {
@@ -187,5 +212,6 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "suspension": suspended,
         "revocation": revocation,
         "current_certificate_no": current_no,
+        "printed": facts["revisions"][asked][2],
         "as_of": as_of.isoformat(),
     }

@@ -60,8 +60,17 @@ class Surveillance:
 
 
 class Revision(NamedTuple):
+    """A printed certificate R{RR} and the facts printed on it (§6 a–h), folded from the
+    events: the state right after the event that printed it."""
+
     number: int  # RR of the printed certificate
     since: date
+    holder: Holder
+    level: int
+    sites: tuple[Site, ...]
+    issue_date: date
+    reissue_date: date | None  # 换证日期 (§6 e), None on R00
+    valid_until: date
 
 
 class Lapse(NamedTuple):
@@ -490,6 +499,19 @@ class Certificate(Chained):
     def certificate_no(self) -> str:
         return certificate_no(self.registration_no, self.revision)
 
+    def printed(self, number: int, since: date, reissue_date: date | None) -> Revision:
+        """The revision `number` as it is printed from the present state."""
+        return Revision(
+            number,
+            since,
+            self.holder,
+            self.level,
+            self.sites,
+            self.issue_date,
+            reissue_date,
+            self.valid_until,
+        )
+
     def lapse_on(self, day: date) -> Lapse | None:
         """The time-driven ending that has come by `day` and is not yet recorded."""
         deadline = None if self.suspension is None else self.suspension.restore_deadline
@@ -555,7 +577,8 @@ class Certificate(Chained):
             cert.decision_date = self.decision_date
             cert.issue_date = self.issue_date
             cert.valid_until = self.valid_until
-            cert.revisions = [Revision(0, self.issue_date)]
+            cert.revisions = []
+            cert.revisions.append(cert.printed(0, self.issue_date, reissue_date=None))
             cert.status, cert.status_since = Status.VALID, self.issue_date
             cert.suspension = cert.revocation = None
             cert.cycle_start = self.decision_date
@@ -578,7 +601,8 @@ class Certificate(Chained):
 
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
-            aggregate.revisions.append(Revision(aggregate.revision + 1, self.effective_date))
+            number, day = aggregate.revision + 1, self.effective_date
+            aggregate.revisions.append(aggregate.printed(number, day, reissue_date=day))
             return aggregate
 
     class Surveilled(Event):

@@ -46,7 +46,7 @@ TABLES = (
 
 class CertificatesProjection:
     name = "certificates"
-    version = 4  # raise when the tables or what a row holds change: only this one is rebuilt
+    version = 5  # raise when the tables or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("certificates", "certificate_numbers")
     create_statements: tuple[str, ...] = TABLES
 

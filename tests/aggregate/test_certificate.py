@@ -667,3 +667,46 @@ def test_a_surveillance_without_counts_hashes_as_those_stored_before_counts_exis
     assert isinstance(event, Certificate.Surveilled)
     assert "evaluation" not in event_data(event)
     assert recompute_hash(event) == event.hash
+
+
+# Per-revision facts (§6 e, §5.5.7, §5.5.8, §6.2) ---------------------------------------
+
+
+def test_each_revision_keeps_the_facts_printed_on_it(cert: Certificate) -> None:
+    cert.change_holder(name="深圳市新名称有限公司", effective_date=date(2026, 7, 1), stamp=STAMP)
+    cert.change_level(
+        level=2, evaluation=None, person_days=None, decision_date=date(2026, 9, 1), stamp=STAMP
+    )
+
+    first, renamed, lowered = cert.revisions
+    assert (first.holder.name, first.level, first.reissue_date) == (
+        "深圳市定制家居科技有限公司",
+        3,
+        None,
+    )
+    assert (renamed.holder.name, renamed.level, renamed.reissue_date) == (
+        "深圳市新名称有限公司",
+        3,
+        date(2026, 7, 1),
+    )
+    assert (lowered.level, lowered.issue_date, lowered.reissue_date) == (
+        2,
+        date(2026, 5, 11),
+        date(2026, 9, 1),
+    )
+
+
+def test_a_recertified_revision_prints_its_new_issue_date_and_validity() -> None:
+    cert = new_certificate(decision_date=date(2024, 1, 10))
+
+    cert.recertify(
+        decision_date=date(2026, 7, 10), person_days=5, evaluation=EVALUATIONS[3], stamp=STAMP
+    )
+
+    first, renewed = cert.revisions
+    assert (first.issue_date, first.valid_until) == (date(2024, 1, 10), date(2027, 1, 9))
+    assert (renewed.issue_date, renewed.reissue_date, renewed.valid_until) == (
+        date(2026, 7, 10),
+        date(2026, 7, 10),
+        date(2030, 1, 9),
+    )

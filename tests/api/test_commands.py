@@ -288,3 +288,34 @@ def test_a_restore_deadline_beyond_six_months_is_422_citing_the_rule(api: Api) -
         "§6.3.1.3",
         "restore_deadline",
     )
+
+
+def test_verifying_an_old_revision_of_a_revoked_registration_answers_revoked_and_printed(
+    api: Api,
+) -> None:
+    no = api.issue()
+    api.command(
+        no, "holder-changes", {"name": "深圳市新名称有限公司", "effective_date": "2026-09-01"}
+    )
+    api.command(
+        no, "revocations", {"reason": "g", "details": "停业", "effective_date": "2026-10-01"}
+    )
+
+    answer = api.client.get(f"/api/v1/verify?number={no}R00").json()
+
+    assert (answer["status"], answer["certificate_no"]) == ("revoked", f"{no}R00")
+    assert answer["current_certificate_no"] == f"{no}R01"
+    assert answer["printed"]["holder"]["name"] == "深圳市定制家居科技有限公司"
+    assert answer["printed"]["reissue_date"] is None
+
+
+def test_verifying_an_old_revision_of_a_valid_registration_answers_superseded(api: Api) -> None:
+    no = api.issue()
+    api.command(
+        no, "holder-changes", {"name": "深圳市新名称有限公司", "effective_date": "2026-09-01"}
+    )
+
+    answer = api.client.get(f"/api/v1/verify?number={no}R00").json()
+
+    assert (answer["status"], answer["status_since"]) == ("superseded", "2026-09-01")
+    assert answer["printed"]["holder"]["name"] == "深圳市定制家居科技有限公司"

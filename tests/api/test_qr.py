@@ -284,3 +284,22 @@ def test_a_wrong_passphrase_is_refused(api: Api, settings: Settings) -> None:
     wrong = settings.model_copy(update={"key_passphrase": SecretStr("wrong")})
     with open_registry(wrong) as registry, pytest.raises(KeyringError, match="passphrase"):
         open_keys(registry, wrong).check()
+
+
+def test_a_reissued_certificate_prints_its_issue_date_and_its_reissue_date(api: Api) -> None:
+    no = api.issue()
+    api.command(
+        no, "holder-changes", {"name": "深圳市新名称有限公司", "effective_date": "2026-09-01"}
+    )
+
+    page = api.client.get(f"/api/v1/certificates/{no}/document").text
+
+    assert "颁证日期：2026 年 05 月 11 日　换证日期：2026 年 09 月 01 日" in page
+
+
+def test_a_first_issue_prints_no_reissue_date(api: Api) -> None:
+    no = api.issue()
+
+    page = api.client.get(f"/api/v1/certificates/{no}/document").text
+
+    assert "换证日期" not in page
