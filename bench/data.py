@@ -86,6 +86,7 @@ def issue_arguments(i: int) -> dict[str, Any]:
             "platform_met": True,
             "report_ref": r["report_ref"],
         },
+        "legacy": True,  # decisions from 1900: older than the rule
     }
 
 

@@ -89,9 +89,10 @@ def _rows(file: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 class Importer:
-    def __init__(self, registry: Registry, actor: str = "import"):
+    def __init__(self, registry: Registry, actor: str = "import", *, legacy: bool = False):
         self.registry = registry
         self.actor = actor
+        self.legacy = legacy  # admits decisions before the rule took effect
         self._next: dict[int, int] = {}  # year -> next free sequence
 
     def run(
@@ -155,6 +156,7 @@ class Importer:
             person_days=_float(row["person_days"], "person_days"),
             evaluation=evaluation,
             stamp=stamp,
+            legacy=self.legacy,
         )
         for step in _json(row.get("history") or "[]", "history"):
             _apply(cert, dict(step), stamp)

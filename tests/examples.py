@@ -81,3 +81,25 @@ def surveillance(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def cycle_surveillances() -> list[dict[str, Any]]:
+    """The two surveillances of a certificate decided 2024-01-10, each by its due date
+    (§5.5.2), so that it may be recertified in its window from 2026-07-10 (§5.5.1 b)."""
+    return [
+        surveillance(date=date(2024, 12, 2), report_ref="SR-2024-01"),
+        surveillance(
+            date=date(2025, 11, 3),
+            clauses=SECOND_HALF,
+            characteristic_evaluation=False,
+            report_ref="SR-2025-01",
+        ),
+    ]
+
+
+def recertifiable_certificate() -> Certificate:
+    """A level 3 certificate decided 2024-01-10 with its cycle's surveillances recorded."""
+    cert = new_certificate(decision_date=date(2024, 1, 10))
+    for body in cycle_surveillances():
+        cert.surveil(**body, stamp=STAMP)
+    return cert

@@ -17,6 +17,7 @@ from registry.rules.lifecycle import (
     COMMAND_NAMES,
     FIRST_SURVEILLANCE_MONTHS,
     LIFECYCLE,
+    RULE_EFFECTIVE,
     TERMINAL,
     VALIDITY_MONTHS,
     CommandName,
@@ -131,7 +132,9 @@ class Certificate(Chained):
         person_days: float,
         evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
+        legacy: bool = False,
     ) -> "Certificate":
+        """`legacy` admits a decision before the rule took effect (a legacy import only)."""
         level = levels.check_level(level)
         checked_holder = parse_holder(holder)
         checked_sites = parse_sites(sites)
@@ -140,6 +143,12 @@ class Certificate(Chained):
         today = local_date(stamp.at)
         _check_not_future(decision_date, today, "decision_date")
         _check_not_future(issue_date, today, "issue_date")
+        if decision_date < RULE_EFFECTIVE and not legacy:
+            raise InvalidInput(
+                f"decision_date {decision_date.isoformat()} is before CESI-SC-OD13 took effect "
+                f"({RULE_EFFECTIVE.isoformat()}); older certificates come by a legacy import",
+                field="decision_date",
+            )
         if issue_date < decision_date:
             raise InvalidInput(
                 "the certificate cannot be issued before the certification decision",
@@ -455,6 +464,13 @@ class Certificate(Chained):
             raise LifecycleConflict(
                 f"recertification opens 6 months before expiry, on {opens.isoformat()}",
                 section="§6.1",
+            )
+        due = self.next_surveillance_due()
+        if due is not None and due < decision_date:
+            raise LifecycleConflict(
+                f"the surveillance due by {due.isoformat()} was never recorded; record it "
+                "before recertifying",
+                section="§5.5.1 b, §5.6",
             )
         checked = levels.parse_evaluation(evaluation)
         levels.check_evaluation_supports(self.level, checked)

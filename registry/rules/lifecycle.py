@@ -12,6 +12,9 @@ from typing import Literal, get_args
 
 from registry.rules.dates import first_day_of_period_ending
 
+# The day CESI-SC-OD13 first took effect (its first edition, 2023-02-07; edition v1.2 took
+# effect 2026-05-11). Earlier decisions come only from a legacy import (`--legacy`).
+RULE_EFFECTIVE = date(2023, 2, 7)
 VALIDITY_MONTHS = 36  # §6.1
 RECERTIFICATION_WINDOW_MONTHS = 6  # §6.1
 FIRST_SURVEILLANCE_MONTHS = 12  # §5.5.2

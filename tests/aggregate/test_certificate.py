@@ -15,7 +15,9 @@ from tests.examples import (
     FIRST_HALF,
     SECOND_HALF,
     STAMP,
+    cycle_surveillances,
     new_certificate,
+    recertifiable_certificate,
     surveillance,
 )
 
@@ -500,7 +502,7 @@ def test_recertifying_an_expired_certificate_is_refused() -> None:
 
 
 def test_recertification_in_the_window_continues_validity_without_a_gap() -> None:
-    cert = new_certificate(decision_date=date(2024, 1, 10))
+    cert = recertifiable_certificate()
 
     cert.recertify(
         decision_date=date(2026, 7, 10), person_days=5, evaluation=EVALUATIONS[3], stamp=STAMP
@@ -587,7 +589,7 @@ def test_raising_the_level_to_3_with_the_eight_functions_is_accepted() -> None:
 
 
 def test_recertification_without_the_platform_is_refused() -> None:
-    cert = new_certificate(decision_date=date(2024, 1, 10))
+    cert = recertifiable_certificate()
 
     refused(
         cert,
@@ -697,7 +699,7 @@ def test_each_revision_keeps_the_facts_printed_on_it(cert: Certificate) -> None:
 
 
 def test_a_recertified_revision_prints_its_new_issue_date_and_validity() -> None:
-    cert = new_certificate(decision_date=date(2024, 1, 10))
+    cert = recertifiable_certificate()
 
     cert.recertify(
         decision_date=date(2026, 7, 10), person_days=5, evaluation=EVALUATIONS[3], stamp=STAMP
@@ -709,4 +711,102 @@ def test_a_recertified_revision_prints_its_new_issue_date_and_validity() -> None
         date(2026, 7, 10),
         date(2026, 7, 10),
         date(2030, 1, 9),
+    )
+
+
+def test_recertifying_after_a_cycle_whose_surveillance_was_never_recorded_is_refused() -> None:
+    cert = new_certificate(decision_date=date(2024, 1, 10))  # first surveillance due 2025-01-09
+
+    error = refused(
+        cert,
+        "recertify",
+        LifecycleConflict,
+        decision_date=date(2026, 7, 10),
+        person_days=5,
+        evaluation=EVALUATIONS[3],
+    )
+    assert error.section == "§5.5.1 b, §5.6"
+    assert "due by 2025-01-09 was never recorded" in str(error)
+
+
+def test_recertifying_once_the_missing_surveillance_is_recorded_late_is_accepted() -> None:
+    cert = new_certificate(decision_date=date(2024, 1, 10))
+    late = cycle_surveillances()[0] | {"date": date(2026, 7, 1)}  # due by 2025-01-09
+    cert.surveil(**late, stamp=STAMP)
+
+    cert.recertify(
+        decision_date=date(2026, 7, 10), person_days=5, evaluation=EVALUATIONS[3], stamp=STAMP
+    )
+
+    assert cert.valid_until == date(2030, 1, 9)
+
+
+# Loose ends: the rule's effective date, and changes while suspended ----------------------
+
+
+def test_a_decision_before_the_rule_took_effect_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="before CESI-SC-OD13 took effect") as raised:
+        new_certificate(decision_date=date(2023, 2, 6))
+    assert raised.value.field == "decision_date"
+
+
+def test_a_decision_on_the_day_the_rule_took_effect_is_accepted() -> None:
+    cert = new_certificate(decision_date=date(2023, 2, 7))
+
+    assert cert.decision_date == date(2023, 2, 7)
+
+
+def test_a_legacy_certificate_may_be_decided_before_the_rule_took_effect() -> None:
+    cert = new_certificate(decision_date=date(2022, 3, 1), legacy=True)
+
+    assert cert.decision_date == date(2022, 3, 1)
+
+
+def test_narrowing_while_suspended_is_accepted_and_reissues(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 11, 1))  # §5.5.8.1 a: the way to drop what no longer conforms
+
+    cert.narrow_scope(
+        reason="a",
+        approval_ref="技委〔2026〕1号",
+        effective_date=date(2026, 11, 2),
+        remove_sites=["广东省东莞市松山湖 8 号"],
+        stamp=STAMP,
+    )
+
+    assert (cert.status, cert.revision) == ("suspended", 1)
+
+
+def test_changing_the_holder_while_suspended_is_accepted(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 11, 1))  # §5.5.5 c: the facts are recorded whatever the status
+
+    cert.change_holder(name="深圳市新名称有限公司", effective_date=date(2026, 11, 2), stamp=STAMP)
+
+    assert (cert.status, cert.holder.name) == ("suspended", "深圳市新名称有限公司")
+
+
+def test_extending_the_scope_while_suspended_is_refused(cert: Certificate) -> None:
+    suspend(cert, on=date(2026, 11, 1))  # §5.5.7.1 b: the extension must conform
+
+    refused(
+        cert,
+        "extend_scope",
+        LifecycleConflict,
+        add_sites=[{"address": "广东省佛山市 1 号", "activities": ["安装"]}],
+        evaluation_ref="EXT-1",
+        effective_date=date(2026, 11, 2),
+    )
+
+
+@pytest.mark.parametrize("level", [2, 4])
+def test_changing_the_level_while_suspended_is_refused(cert: Certificate, level: int) -> None:
+    suspend(cert, on=date(2026, 11, 1))  # §5.5.6: an evaluation of a suspended service
+
+    refused(
+        cert,
+        "change_level",
+        LifecycleConflict,
+        level=level,
+        evaluation=EVALUATIONS[level],
+        person_days=5,
+        decision_date=date(2026, 11, 2),
     )

@@ -8,7 +8,7 @@ from registry.application import open_registry
 from registry.settings import Settings
 from registry.tokens import revoke_tokens
 from tests.api.conftest import SUSPENSION, Api, body
-from tests.examples import EVALUATIONS, issue_request, surveillance
+from tests.examples import EVALUATIONS, cycle_surveillances, issue_request, surveillance
 
 
 def test_issue_answers_201_with_the_certificate(api: Api) -> None:
@@ -246,6 +246,8 @@ def test_restoration_answers_valid(api: Api) -> None:
 
 def test_recertification_in_the_window_extends_validity(api: Api) -> None:
     no = api.issue(decision_date="2024-01-10")
+    for surveilled in cycle_surveillances():
+        api.command(no, "surveillances", body(surveilled))
 
     response = api.command(
         no,
@@ -319,3 +321,15 @@ def test_verifying_an_old_revision_of_a_valid_registration_answers_superseded(ap
 
     assert (answer["status"], answer["status_since"]) == ("superseded", "2026-09-01")
     assert answer["printed"]["holder"]["name"] == "深圳市定制家居科技有限公司"
+
+
+def test_an_issue_decided_before_the_rule_took_effect_is_422(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/certificates",
+        json=body(issue_request(decision_date="2023-02-06")),
+        headers=api.auth(),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "decision_date"
+    assert "before CESI-SC-OD13 took effect (2023-02-07)" in response.json()["detail"]

@@ -160,6 +160,36 @@ def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: P
     assert "1 imported, 0 already there, 1 refused" in result.stderr
 
 
+LEGACY = GOOD | {"decision_date": "2021-03-01", "registration_no": "CESI2021EV/IMG10003"}
+
+
+def test_a_row_decided_before_the_rule_took_effect_is_refused_without_legacy(
+    registry: Registry, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "in.csv", [LEGACY])
+
+    result = Importer(registry).run(read_csv(path))
+
+    assert result.imported == 0
+    assert "before CESI-SC-OD13 took effect" in result.errors[0][1]
+
+
+def test_the_cli_imports_a_row_decided_before_the_rule_with_legacy(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [LEGACY])
+    env = {"PATH": "/usr/bin", "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/r.sqlite"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "import", str(path), "--quiet", "--legacy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "1 imported, 0 already there, 0 refused" in result.stderr
+
+
 def test_an_interrupted_import_run_again_stores_only_the_rows_it_had_not_reached(
     registry: Registry, tmp_path: Path
 ) -> None:
