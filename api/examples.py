@@ -52,6 +52,23 @@ SURVEILLANCE: Example = {
     "report_ref": "SR-2027-014",
     "evaluation": EVALUATION_3 | {"report_ref": "TR-2027-014"},
 }
+NONCONFORMING: Example = SURVEILLANCE | {
+    "outcome": "nonconforming",
+    "corrective_deadline": "2027-05-31",
+    "nonconformities": [
+        {
+            "id": "NC-2027-014-1",
+            "clause": "B.8.03",
+            "description": "售后投诉处理记录不完整",
+            "deadline": "2027-05-31",
+        }
+    ],
+}
+CORRECTIVE_ACTION: Example = {
+    "nonconformity_id": "NC-2027-014-1",
+    "effective_date": "2027-05-20",
+    "evidence_ref": "CA-2027-014-1",
+}
 
 SCOPE_NARROWING: Example = {
     "reason": "b",

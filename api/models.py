@@ -108,9 +108,20 @@ class IssueRequest(Body):
     evaluation: Evaluation | None = None
 
 
+class NonconformityIn(Body):
+    """A nonconformity found by a surveillance, corrected by the deadline the certification
+    body sets (§5.5.4)."""
+
+    id: Annotated[str, Field(min_length=1, max_length=40, examples=["NC-2027-014-1"])]
+    clause: Annotated[str, Field(max_length=20, examples=["B.8.03"])]
+    description: LongText
+    deadline: Day
+
+
 class SurveillanceRequest(Body):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra=examples.schema(examples.SURVEILLANCE)
+        extra="forbid",
+        json_schema_extra={"examples": [examples.SURVEILLANCE, examples.NONCONFORMING]},
     )
 
     date: Day
@@ -125,6 +136,7 @@ class SurveillanceRequest(Body):
         Evaluation | None,
         Field(description="the characteristic evaluation's result, when it had one (§5.5.3 (3))"),
     ] = None
+    nonconformities: Annotated[list[NonconformityIn], Field(max_length=200)] = []
 
 
 class ActivityRef(Body):
@@ -194,6 +206,16 @@ class SuspensionRequest(Body):
     ] = None
 
 
+class CorrectiveActionRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.CORRECTIVE_ACTION)
+    )
+
+    nonconformity_id: Annotated[str, Field(min_length=1, max_length=40)]
+    effective_date: Day
+    evidence_ref: Text
+
+
 class RestorationRequest(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra=examples.schema(examples.RESTORATION)
@@ -211,6 +233,13 @@ class RevocationRequest(Body):
     reason: Annotated[str, Field(pattern=letters_pattern(REVOCATION_REASONS))]
     details: LongText
     effective_date: Day
+    demand_date: Annotated[
+        Day | None,
+        Field(
+            description="reason h: the day the correction was demanded; revocation from two "
+            "months after it (§6.3.2.1 h)"
+        ),
+    ] = None
 
 
 class CancellationRequest(Body):
@@ -304,6 +333,20 @@ class CertificateOut(BaseModel):
         Field(description="the facts as printed on the revision asked (`certificate_no`)"),
     ]
     as_of: date
+
+
+class NonconformityOut(BaseModel):
+    """An open nonconformity in the registrar's queue (§5.5.4)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    id: str
+    clause: str
+    description: str
+    deadline: date
+    raised_on: date
+    overdue: Annotated[bool, Field(description="the deadline has passed (§6.3.1.1 h)")]
 
 
 class DirectoryOut(BaseModel):

@@ -63,6 +63,40 @@ class Facts(TypedDict):
     revocation: RevocationFacts | None
     last_surveillance_date: str | None
     next_surveillance_due: str | None
+    open_nonconformities: list["OpenNonconformity"]  # §5.5.4, earliest deadline first
+
+
+class OpenNonconformity(TypedDict):
+    id: str
+    clause: str
+    description: str
+    deadline: str
+    raised_on: str
+
+
+class NonconformityItem(OpenNonconformity):
+    """A line of the registrar's nonconformity queue (§5.5.4)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    overdue: bool
+
+
+def nonconformity_items(facts: Facts, today: date) -> list[NonconformityItem]:
+    """The open nonconformities of one certificate, marked overdue after their deadline."""
+    registration = facts["registration_no"]
+    number = certificate_no(registration, len(facts["revisions"]) - 1)
+    return [
+        {
+            **n,
+            "registration_no": registration,
+            "certificate_no": number,
+            "holder_name": facts["holder"]["name"],
+            "overdue": date.fromisoformat(n["deadline"]) < today,
+        }
+        for n in facts["open_nonconformities"]
+    ]
 
 
 class SuspensionAnswer(SuspensionFacts):
@@ -148,6 +182,16 @@ def facts(cert: Certificate) -> Facts:
         "revocation": revocation,
         "last_surveillance_date": _iso(cert.last_surveillance_date),
         "next_surveillance_due": _iso(cert.next_surveillance_due()),
+        "open_nonconformities": [
+            {
+                "id": n.id,
+                "clause": n.clause,
+                "description": n.description,
+                "deadline": n.deadline.isoformat(),
+                "raised_on": n.raised_on.isoformat(),
+            }
+            for n in sorted(cert.open_nonconformities.values(), key=lambda n: (n.deadline, n.id))
+        ],
     }
 
 

@@ -13,7 +13,14 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
 from registry.aggregates.command_record import CommandRecord, request_fingerprint
-from registry.answers import Answer, Facts, answer, facts
+from registry.answers import (
+    Answer,
+    Facts,
+    NonconformityItem,
+    answer,
+    facts,
+    nonconformity_items,
+)
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -255,6 +262,16 @@ class Registry(Application[UUID]):
         else:
             raise NotFound(f"no work queue {name!r}")
         return [answer(f, today) for f in found]
+
+    def nonconformity_queue(self) -> list[NonconformityItem]:
+        """Open nonconformities of certificates in force, by deadline, overdue marked."""
+        today = self.today()
+        items = [
+            item
+            for found in self.certificates.open_nonconformities()
+            for item in nonconformity_items(found, today)
+        ]
+        return sorted(items, key=lambda i: (i["deadline"], i["registration_no"], i["id"]))
 
     def catch_up_projections(self) -> None:
         """Before an oversight read: include what other processes stored (inline projection)."""

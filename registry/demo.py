@@ -80,6 +80,18 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         if first <= today:
             history.append(_surveillance(first, level, clauses[: half + 1], True))
             last = first
+            closed = first + timedelta(days=15)
+            if n % 10 == 5 and closed <= today:  # §5.5.4: found, then its correction verified
+                _find_nonconformity(history[-1], f"NC-{first.year}-{n:04d}", first)
+                history.append(
+                    {
+                        "command": "verify_corrective_action",
+                        "nonconformity_id": f"NC-{first.year}-{n:04d}",
+                        "effective_date": closed.isoformat(),
+                        "evidence_ref": f"CA-{first.year}-{n:04d}",
+                    }
+                )
+                last = closed
             second = date(first.year + 1, rng.randint(2, 10), 15)
             if second <= today and second < decided + timedelta(days=1090):
                 history.append(_surveillance(second, level, clauses[half:], False))
@@ -111,6 +123,9 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             **_evaluation(rng, level),
             **_status(rng, last, today, decided),
         }
+        if row.get("reason") == "h":
+            _overdue_before(history, row, n)
+            row["history"] = json.dumps(history, ensure_ascii=False)
         rows.append(row)
     return rows
 
@@ -150,6 +165,39 @@ def _evaluation(rng: random.Random, level: int) -> dict[str, str]:
             "fully_met": str(fully),
         }
     )
+
+
+def _find_nonconformity(step: HistoryStep, ident: str, day: date) -> None:
+    """Turn a surveillance step into a nonconforming one with one nonconformity, due the next
+    day (§5.5.4)."""
+    deadline = (day + timedelta(days=1)).isoformat()
+    step["outcome"] = "nonconforming"
+    step["corrective_deadline"] = deadline
+    step["nonconformities"] = [
+        {
+            "id": ident,
+            "clause": "B.8.03",
+            "description": "售后投诉处理记录不完整",
+            "deadline": deadline,
+        }
+    ]
+
+
+def _overdue_before(history: list[HistoryStep], row: dict[str, str], n: int) -> None:
+    """A suspension for reason h needs a nonconformity overdue by then (§6.3.1.1 h): the last
+    surveillance finds one; when none can be overdue in time, the reason is b instead."""
+    surveilled = [s for s in history if s["command"] == "surveil" and not s.get("nonconformities")]
+    suspended = date.fromisoformat(row["status_date"])
+    if (
+        surveilled
+        and date.fromisoformat(str(surveilled[-1]["date"])) + timedelta(days=1) < suspended
+    ):
+        step = surveilled[-1]
+        _find_nonconformity(
+            step, f"NC-{str(step['date'])[:4]}-{n:04d}", date.fromisoformat(str(step["date"]))
+        )
+    else:
+        row["reason"] = "b"
 
 
 def _status(rng: random.Random, last: date, today: date, decided: date) -> dict[str, str]:

@@ -260,9 +260,17 @@ def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:
     command = step.pop("command", None)
     if command not in COMMAND_NAMES:
         raise InvalidInput(f"history command must be one of {', '.join(COMMAND_NAMES)}")
-    for key in ("date", "effective_date", "decision_date", "corrective_deadline"):
+    dated = ("date", "effective_date", "decision_date", "corrective_deadline", "restore_deadline")
+    for key in (*dated, "demand_date"):
         if isinstance(step.get(key), str):
             step[key] = _date(step[key], key)
+    if isinstance(step.get("nonconformities"), list):
+        step["nonconformities"] = [
+            n | {"deadline": _date(n["deadline"], "deadline")}
+            if isinstance(n, dict) and isinstance(n.get("deadline"), str)
+            else n
+            for n in step["nonconformities"]
+        ]
     cert.run(cast(CommandName, command), step, stamp)
 
 

@@ -10,6 +10,7 @@ from api.deps import IdempotencyKey, Registrar, RegistryDep
 from api.models import (
     CancellationRequest,
     CertificateOut,
+    CorrectiveActionRequest,
     HolderChangeRequest,
     IssueRequest,
     LevelChangeRequest,
@@ -50,6 +51,12 @@ COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
     ("revocations", "revoke", RevocationRequest, "Revoke (§6.3.2), reasons a–k."),
     ("cancellations", "cancel", CancellationRequest, "Cancel at the holder's request (§6.3)."),
     ("recertifications", "recertify", RecertificationRequest, "Recertify (§5.6, §6.1)."),
+    (
+        "corrective-actions",
+        "verify_corrective_action",
+        CorrectiveActionRequest,
+        "Close a nonconformity: its corrective action verified (§5.5.4).",
+    ),
 ]
 
 

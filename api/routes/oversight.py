@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import AuditDep, Auditor, KeysDep, Registrar, RegistryDep, Regulator
-from api.models import CertificateOut, Day, EventOut, FeedOut, Moment
+from api.models import CertificateOut, Day, EventOut, FeedOut, Moment, NonconformityOut
 from api.problems import PROBLEM_RESPONSES
 from registry.application import FeedPage
 from registry.projections.audit import AuditEvent
@@ -74,6 +74,12 @@ def suspension_queue(registry: RegistryDep, _: Registrar, within_days: Within = 
 def recertification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
     """Certificates in the last 6 months of validity, when recertification is due (§6.1)."""
     return registry.queue("recertification", 0)
+
+
+@router.get("/queues/nonconformities", response_model=list[NonconformityOut], tags=["registrar"])
+def nonconformity_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Open nonconformities by deadline, overdue ones marked (§5.5.4, §6.3.1.1 h)."""
+    return list(registry.nonconformity_queue())
 
 
 @router.get(

@@ -4,7 +4,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypedDict
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from registry.aggregates.chain import Chained, Stamp
@@ -60,6 +60,27 @@ class Surveillance:
     characteristic_evaluation: bool
 
 
+class NonconformityDoc(TypedDict):
+    """A nonconformity as a surveillance event records it (§5.5.4)."""
+
+    id: str
+    clause: str
+    description: str
+    deadline: str  # ISO date set by the certification body
+
+
+@dataclass(frozen=True)
+class Nonconformity:
+    id: str
+    clause: str
+    description: str
+    deadline: date
+    raised_on: date
+
+    def overdue_on(self, day: date) -> bool:
+        return self.deadline < day
+
+
 class Revision(NamedTuple):
     """A printed certificate R{RR} and the facts printed on it (§6 a–h), folded from the
     events: the state right after the event that printed it."""
@@ -101,6 +122,8 @@ class Certificate(Chained):
         cycle_surveillances: list[Surveillance]
         last_surveillance_date: date | None
         corrective_deadline: date | None
+        open_nonconformities: dict[str, Nonconformity]  # §5.5.4, until verified closed
+        raised_nonconformities: set[str]  # every id ever raised: ids are never reused
         last_effective_date: date
 
     @staticmethod
@@ -187,6 +210,7 @@ class Certificate(Chained):
         stamp: Stamp,
         corrective_deadline: date | None = None,
         evaluation: Mapping[str, Any] | None = None,
+        nonconformities: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self._check_effective("surveil", date, stamp)
         for name, flag in (
@@ -247,6 +271,7 @@ class Certificate(Chained):
         checked = self._check_surveillance_evaluation(
             evaluation, characteristic_evaluation, outcome
         )
+        found = self._check_nonconformities(nonconformities, date, outcome)
         self._record(
             self.Surveilled,
             stamp=stamp,
@@ -259,7 +284,76 @@ class Certificate(Chained):
             corrective_deadline=corrective_deadline,
             report_ref=check_text(report_ref, "report_ref"),
             evaluation=None if checked is None else checked.to_dict(),
+            nonconformities=found or None,
         )
+
+    def _check_nonconformities(
+        self, items: object, surveyed: date, outcome: str
+    ) -> list[NonconformityDoc]:
+        """§5.5.4: each nonconformity names a catalogue clause and a deadline after the
+        surveillance; its id is new to this certificate."""
+        if not isinstance(items, list | tuple) or not all(isinstance(i, Mapping) for i in items):
+            raise InvalidInput(
+                "nonconformities must be a list of {id, clause, description, deadline}",
+                field="nonconformities",
+            )
+        if items and outcome != "nonconforming":
+            raise InvalidInput(
+                "a surveillance with nonconformities has the outcome 'nonconforming'",
+                section="§5.5.4",
+                field="outcome",
+            )
+        found: list[NonconformityDoc] = []
+        for item in items:
+            ident = check_text(item.get("id"), "nonconformities.id", limit=40)
+            if ident in self.raised_nonconformities or ident in (f["id"] for f in found):
+                raise InvalidInput(
+                    f"nonconformity {ident!r} is already recorded", field="nonconformities.id"
+                )
+            (clause,) = check_clauses([item.get("clause")])
+            deadline = item.get("deadline")
+            if not isinstance(deadline, date) or deadline <= surveyed:
+                raise InvalidInput(
+                    "a nonconformity's deadline is a date after the surveillance",
+                    section="§5.5.4",
+                    field="nonconformities.deadline",
+                )
+            description = item.get("description")
+            found.append(
+                {
+                    "id": ident,
+                    "clause": clause,
+                    "description": check_text(
+                        description, "nonconformities.description", limit=MAX_LONG_TEXT
+                    ),
+                    "deadline": deadline.isoformat(),
+                }
+            )
+        return found
+
+    def verify_corrective_action(
+        self, *, nonconformity_id: str, effective_date: date, evidence_ref: str, stamp: Stamp
+    ) -> None:
+        """§5.5.4, §6.3.1.4: the corrective action of an open nonconformity is verified."""
+        self._check_effective("verify_corrective_action", effective_date, stamp)
+        if nonconformity_id not in self.open_nonconformities:
+            raise LifecycleConflict(
+                f"no open nonconformity {str(nonconformity_id)[:40]!r} on {self.registration_no}",
+                section="§5.5.4",
+                field="nonconformity_id",
+            )
+        self._record(
+            self.CorrectiveActionVerified,
+            stamp=stamp,
+            effective_date=effective_date,
+            nonconformity_id=nonconformity_id,
+            evidence_ref=check_text(evidence_ref, "evidence_ref"),
+        )
+
+    def overdue_nonconformities(self, day: date) -> list[Nonconformity]:
+        """Open nonconformities whose deadline has passed by `day`, earliest first."""
+        overdue = [n for n in self.open_nonconformities.values() if n.overdue_on(day)]
+        return sorted(overdue, key=lambda n: (n.deadline, n.id))
 
     def _check_surveillance_evaluation(
         self, evaluation: Mapping[str, Any] | None, characteristic: bool, outcome: str
@@ -406,6 +500,13 @@ class Certificate(Chained):
         self._check_effective("suspend", effective_date, stamp)
         reason = reasons.check_suspension_reason(reason)
         deadline = _restore_deadline(reason, effective_date, restore_deadline)
+        if reason == reasons.UNCORRECTED and not self.overdue_nonconformities(effective_date):
+            raise RuleViolation(
+                "reason h suspends for a nonconformity not corrected by its deadline; "
+                f"{self.registration_no} has none overdue on {effective_date.isoformat()}",
+                section="§6.3.1.1 h",
+                field="reason",
+            )
         self._record(
             self.Suspended,
             stamp=stamp,
@@ -424,7 +525,15 @@ class Certificate(Chained):
             verification_ref=check_text(verification_ref, "verification_ref"),
         )
 
-    def revoke(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
+    def revoke(
+        self,
+        *,
+        reason: str,
+        details: str,
+        effective_date: date,
+        stamp: Stamp,
+        demand_date: date | None = None,
+    ) -> None:
         self._check_effective("revoke", effective_date, stamp)
         reason = reasons.check_revocation_reason(reason)
         if reason == reasons.LAPSED_SUSPENSION and self.status != Status.SUSPENDED:
@@ -432,6 +541,7 @@ class Certificate(Chained):
                 "reason d revokes a suspended certificate; this one is not suspended",
                 section="§6.3.2.1 d",
             )
+        _check_correction_demand(reason, demand_date, effective_date)
         self._record(
             self.Revoked,
             stamp=stamp,
@@ -439,6 +549,7 @@ class Certificate(Chained):
             reason=reason,
             details=check_text(details, "details", limit=MAX_LONG_TEXT),
             automatic=False,
+            demand_date=demand_date,
         )
 
     def cancel(self, *, effective_date: date, request_ref: str, stamp: Stamp) -> None:
@@ -600,6 +711,7 @@ class Certificate(Chained):
             cert.cycle_start = self.decision_date
             cert.cycle_surveillances = []
             cert.last_surveillance_date = cert.corrective_deadline = None
+            cert.open_nonconformities, cert.raised_nonconformities = {}, set()
             cert.last_effective_date = self.issue_date
 
     class Event(Chained.Event):
@@ -630,7 +742,8 @@ class Certificate(Chained):
         corrective_deadline: date | None
         report_ref: str
         evaluation: EvaluationDoc | None = None
-        added_fields: ClassVar[frozenset[str]] = frozenset({"evaluation"})
+        nonconformities: list[NonconformityDoc] | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset({"evaluation", "nonconformities"})
 
         def apply(self, cert: "Certificate") -> None:
             clauses = credited(frozenset(self.clauses), self.characteristic_evaluation)
@@ -639,6 +752,22 @@ class Certificate(Chained):
             )
             cert.last_surveillance_date = self.effective_date
             cert.corrective_deadline = self.corrective_deadline
+            for found in self.nonconformities or ():
+                cert.raised_nonconformities.add(found["id"])
+                cert.open_nonconformities[found["id"]] = Nonconformity(
+                    found["id"],
+                    found["clause"],
+                    found["description"],
+                    date.fromisoformat(found["deadline"]),
+                    self.effective_date,
+                )
+
+    class CorrectiveActionVerified(Event):
+        nonconformity_id: str
+        evidence_ref: str
+
+        def apply(self, cert: "Certificate") -> None:
+            del cert.open_nonconformities[self.nonconformity_id]
 
     class ScopeNarrowed(Reissued):
         reason: str
@@ -700,6 +829,8 @@ class Certificate(Chained):
         reason: str
         details: str
         automatic: bool
+        demand_date: date | None = None  # §6.3.2.1 h: the correction demand's date
+        added_fields: ClassVar[frozenset[str]] = frozenset({"demand_date"})
 
         def apply(self, cert: "Certificate") -> None:
             cert.status, cert.status_since = Status.REVOKED, self.effective_date
@@ -745,6 +876,30 @@ def lapse_on(
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
         due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
+
+
+def _check_correction_demand(reason: str, demand: object, effective: date) -> None:
+    """§6.3.2.1 h: revoked when a correction demanded has not been made after 2 months."""
+    if reason != reasons.UNCORRECTED:
+        if demand is not None:
+            raise InvalidInput(
+                "demand_date belongs to a revocation for reason h", field="demand_date"
+            )
+        return
+    if not isinstance(demand, date):
+        raise InvalidInput(
+            "reason h records the date the correction was demanded",
+            section="§6.3.2.1 h",
+            field="demand_date",
+        )
+    passed = last_day_of_period(demand, months=reasons.CORRECTION_DEMAND_MONTHS)
+    if effective <= passed:
+        raise RuleViolation(
+            f"two months from the correction demand of {demand.isoformat()} pass on "
+            f"{passed.isoformat()}; revoke from {(passed + ONE_DAY).isoformat()}",
+            section="§6.3.2.1 h",
+            field="effective_date",
+        )
 
 
 def _restore_deadline(reason: str, effective: date, given: date | None) -> date | None:

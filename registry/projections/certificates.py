@@ -33,6 +33,7 @@ TABLES = (
         restore_deadline TEXT,
         next_surveillance_due TEXT,
         recertification_opens TEXT NOT NULL,
+        corrective_deadline TEXT,
         sites TEXT NOT NULL,
         facts TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS certificates_uscc ON certificates (uscc)",
@@ -55,9 +56,10 @@ class CertificatesProjection:
         for cert in batch.certificates.values():
             document = facts(cert)
             suspension = document["suspension"]
+            open_nc = document["open_nonconformities"]
             cursor.execute(
                 """INSERT INTO certificates
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (registration_no) DO UPDATE SET
                     certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
                     uscc = excluded.uscc, level = excluded.level, status = excluded.status,
@@ -65,6 +67,7 @@ class CertificatesProjection:
                     restore_deadline = excluded.restore_deadline,
                     next_surveillance_due = excluded.next_surveillance_due,
                     recertification_opens = excluded.recertification_opens,
+                    corrective_deadline = excluded.corrective_deadline,
                     sites = excluded.sites, facts = excluded.facts""",
                 (
                     cert.registration_no,
@@ -77,6 +80,7 @@ class CertificatesProjection:
                     suspension["restore_deadline"] if suspension else None,
                     document["next_surveillance_due"],
                     recertification_opens(cert.valid_until).isoformat(),
+                    open_nc[0]["deadline"] if open_nc else None,
                     "\n".join(site.address for site in cert.sites),
                     orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
                 ),
@@ -179,6 +183,15 @@ class CertificateQueries(Queries):
             "status = %s AND valid_until >= %s AND recertification_opens <= %s "
             "ORDER BY valid_until, registration_no",
             (Status.VALID.value, today.isoformat(), today.isoformat()),
+        )
+
+    def open_nonconformities(self) -> list[Facts]:
+        """§5.5.4: in force, with a nonconformity whose corrective action is not yet
+        verified, by the earliest deadline."""
+        return self._facts(
+            "status IN (%s, %s) AND corrective_deadline IS NOT NULL "
+            "ORDER BY corrective_deadline, registration_no",
+            IN_FORCE_VALUES,
         )
 
     def lapsing(self, as_of: date) -> list[str]:

@@ -57,6 +57,7 @@ CommandName = Literal[
     "revoke",
     "cancel",
     "recertify",
+    "verify_corrective_action",
 ]
 COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 
@@ -79,6 +80,7 @@ LIFECYCLE: dict[CommandName, Transition] = {
     "revoke": Transition(IN_FORCE, "revoke"),
     "cancel": Transition(IN_FORCE, "cancel"),
     "recertify": Transition(VALID_ONLY, "recertify"),
+    "verify_corrective_action": Transition(IN_FORCE, "verify a corrective action"),
 }
 
 

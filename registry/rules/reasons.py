@@ -38,6 +38,8 @@ SUSPENSION_MONTHS = 6
 OPEN_ENDED_SUSPENSION = "f"
 # §6.3.1.5 / §6.3.2.1 d: a suspension not lifted in time ends in revocation for reason d.
 LAPSED_SUSPENSION = "d"
+UNCORRECTED = "h"  # §6.3.1.1 h suspends, §6.3.2.1 h revokes, for a correction not made
+CORRECTION_DEMAND_MONTHS = 2  # §6.3.2.1 h
 
 # §5.5.8.1: narrowing because part no longer conforms (a) or at the holder's wish (b).
 NARROWING_REASONS = {

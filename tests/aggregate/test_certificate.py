@@ -810,3 +810,191 @@ def test_changing_the_level_while_suspended_is_refused(cert: Certificate, level:
         person_days=5,
         decision_date=date(2026, 11, 2),
     )
+
+
+# Nonconformities and corrective actions (§5.5.4, §6.3.1.1 h, §6.3.2.1 h) -------------
+
+
+def finding(ident: str = "NC-1", deadline: date = date(2026, 11, 15)) -> dict[str, Any]:
+    return {"id": ident, "clause": "B.8.03", "description": "投诉记录不完整", "deadline": deadline}
+
+
+def nonconforming(
+    cert: Certificate, *findings: dict[str, Any], on: date = date(2026, 11, 2)
+) -> None:
+    cert.surveil(
+        **surveillance(
+            date=on,
+            outcome="nonconforming",
+            corrective_deadline=date(2026, 11, 30),
+            nonconformities=list(findings),
+        ),
+        stamp=STAMP,
+    )
+
+
+def test_a_surveillance_records_its_nonconformities_as_open(cert: Certificate) -> None:
+    nonconforming(cert, finding())
+
+    (found,) = cert.open_nonconformities.values()
+    assert (found.id, found.clause, found.deadline, found.raised_on) == (
+        "NC-1",
+        "B.8.03",
+        date(2026, 11, 15),
+        date(2026, 11, 2),
+    )
+
+
+def test_nonconformities_on_a_conforming_surveillance_are_refused(cert: Certificate) -> None:
+    error = refused(cert, "surveil", InvalidInput, **surveillance(nonconformities=[finding()]))
+    assert error.section == "§5.5.4"
+
+
+@pytest.mark.parametrize("deadline", [date(2026, 11, 2), date(2026, 11, 1)])
+def test_a_nonconformity_due_by_the_surveillance_day_is_refused(
+    cert: Certificate, deadline: date
+) -> None:
+    body = surveillance(
+        outcome="nonconforming",
+        corrective_deadline=date(2026, 11, 30),
+        nonconformities=[finding(deadline=deadline)],
+    )
+
+    error = refused(cert, "surveil", InvalidInput, **body)
+    assert error.field == "nonconformities.deadline"
+
+
+def test_a_nonconformity_id_used_before_is_refused(cert: Certificate) -> None:
+    nonconforming(cert, finding())
+    cert.verify_corrective_action(
+        nonconformity_id="NC-1", effective_date=date(2026, 11, 10), evidence_ref="CA-1", stamp=STAMP
+    )
+
+    body = surveillance(
+        date=date(2026, 11, 20),
+        clauses=SECOND_HALF,
+        outcome="nonconforming",
+        corrective_deadline=date(2026, 12, 30),
+        nonconformities=[finding(deadline=date(2026, 12, 30))],
+    )
+    refused(cert, "surveil", InvalidInput, **body)
+
+
+def test_a_later_surveillance_does_not_erase_an_open_nonconformity(cert: Certificate) -> None:
+    nonconforming(cert, finding())
+
+    cert.surveil(**surveillance(date=date(2026, 11, 20), clauses=SECOND_HALF), stamp=STAMP)
+
+    assert list(cert.open_nonconformities) == ["NC-1"]
+
+
+def test_a_verified_corrective_action_closes_the_nonconformity(cert: Certificate) -> None:
+    nonconforming(cert, finding())
+
+    cert.verify_corrective_action(
+        nonconformity_id="NC-1", effective_date=date(2026, 11, 10), evidence_ref="CA-1", stamp=STAMP
+    )
+
+    assert cert.open_nonconformities == {}
+    assert recorded(cert)[-1] == "CorrectiveActionVerified"
+
+
+def test_closing_a_nonconformity_that_is_not_open_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert,
+        "verify_corrective_action",
+        LifecycleConflict,
+        nonconformity_id="NC-9",
+        effective_date=date(2026, 11, 10),
+        evidence_ref="CA-1",
+    )
+    assert error.section == "§5.5.4"
+
+
+def test_suspending_for_reason_h_with_a_nonconformity_overdue_is_accepted(
+    cert: Certificate,
+) -> None:
+    nonconforming(cert, finding(deadline=date(2026, 11, 15)))
+
+    suspend(cert, reason="h", on=date(2026, 11, 16))
+
+    assert cert.status == "suspended"
+
+
+def test_suspending_for_reason_h_on_the_deadline_is_refused(cert: Certificate) -> None:
+    nonconforming(cert, finding(deadline=date(2026, 11, 15)))
+
+    error = refused(
+        cert, "suspend", RuleViolation, reason="h", details="x", effective_date=date(2026, 11, 15)
+    )
+    assert error.section == "§6.3.1.1 h"
+
+
+def test_suspending_for_reason_h_once_the_nonconformity_is_closed_is_refused(
+    cert: Certificate,
+) -> None:
+    nonconforming(cert, finding(deadline=date(2026, 11, 15)))
+    cert.verify_corrective_action(
+        nonconformity_id="NC-1", effective_date=date(2026, 11, 10), evidence_ref="CA-1", stamp=STAMP
+    )
+
+    refused(
+        cert, "suspend", RuleViolation, reason="h", details="x", effective_date=date(2026, 11, 16)
+    )
+
+
+def test_revoking_for_reason_h_two_months_after_the_demand_is_accepted(cert: Certificate) -> None:
+    cert.revoke(
+        reason="h",
+        details="要求纠正超过 2 个月仍未纠正",
+        demand_date=date(2026, 9, 1),
+        effective_date=date(2026, 11, 1),  # two months from 2026-09-01 end on 2026-10-31
+        stamp=STAMP,
+    )
+
+    assert cert.status == "revoked"
+
+
+def test_revoking_for_reason_h_within_two_months_of_the_demand_is_refused(
+    cert: Certificate,
+) -> None:
+    error = refused(
+        cert,
+        "revoke",
+        RuleViolation,
+        reason="h",
+        details="x",
+        demand_date=date(2026, 9, 1),
+        effective_date=date(2026, 10, 31),
+    )
+    assert error.section == "§6.3.2.1 h"
+
+
+def test_revoking_for_reason_h_without_the_demand_date_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert, "revoke", InvalidInput, reason="h", details="x", effective_date=date(2026, 11, 1)
+    )
+    assert error.field == "demand_date"
+
+
+def test_a_demand_date_with_another_revocation_reason_is_refused(cert: Certificate) -> None:
+    refused(
+        cert,
+        "revoke",
+        InvalidInput,
+        reason="g",
+        details="x",
+        demand_date=date(2026, 9, 1),
+        effective_date=date(2026, 11, 1),
+    )
+
+
+def test_a_revocation_without_a_demand_hashes_as_before_demands_were_recorded(
+    cert: Certificate,
+) -> None:
+    cert.revoke(reason="g", details="停业", effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    (event,) = cert.collect_events()
+    assert "demand_date" not in event_data(event)
+    assert isinstance(event, Certificate.Revoked)
+    assert recompute_hash(event) == event.hash
