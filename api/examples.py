@@ -64,6 +64,13 @@ NONCONFORMING: Example = SURVEILLANCE | {
         }
     ],
 }
+NOTIFICATION: Example = {
+    "kind": "c",
+    "what": "生产场所由东莞市松山湖 8 号迁至东莞市松山湖 18 号",
+    "occurred_on": "2027-04-01",
+    "effective_date": "2027-04-20",
+    "special_case": False,
+}
 CORRECTIVE_ACTION: Example = {
     "nonconformity_id": "NC-2027-014-1",
     "effective_date": "2027-05-20",

@@ -12,7 +12,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from api import examples
 from registry.rules.dates import EARLIEST, LATEST
 from registry.rules.levels import LEVELS, MAX_CLAUSE_COUNT, MAX_PERSON_DAYS
-from registry.rules.reasons import REVOCATION_REASONS, SUSPENSION_REASONS, letters_pattern
+from registry.rules.reasons import (
+    NOTIFICATION_KINDS,
+    REVOCATION_REASONS,
+    SUSPENSION_REASONS,
+    letters_pattern,
+)
 from registry.rules.uscc import USCC_LENGTH
 from registry.rules.values import MAX_ACTIVITIES, MAX_LONG_TEXT, MAX_SITES, MAX_TEXT
 
@@ -216,6 +221,22 @@ class CorrectiveActionRequest(Body):
     evidence_ref: Text
 
 
+class NotificationRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.NOTIFICATION)
+    )
+
+    kind: Annotated[
+        str, Field(pattern=letters_pattern(NOTIFICATION_KINDS), description="§5.5.5 a–d")
+    ]
+    what: LongText
+    occurred_on: Day
+    effective_date: Annotated[Day, Field(description="the day CESI was told")]
+    special_case: Annotated[
+        bool, Field(description="a or b told within a week, as a special case (§5.5.5)")
+    ] = False
+
+
 class RestorationRequest(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra=examples.schema(examples.RESTORATION)
@@ -333,6 +354,21 @@ class CertificateOut(BaseModel):
         Field(description="the facts as printed on the revision asked (`certificate_no`)"),
     ]
     as_of: date
+
+
+class LateNotificationOut(BaseModel):
+    """A notification told later than §5.5.5 allows, in the registrar's queue."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    number: int
+    kind: str
+    what: str
+    occurred_on: date
+    told_on: date
+    told_by: Annotated[date, Field(description="the last day the rule allowed")]
+    special_case: bool
 
 
 class NonconformityOut(BaseModel):

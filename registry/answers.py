@@ -5,7 +5,7 @@ applies a day to them, so expiry and automatic revocation show before any sweep 
 """
 
 from datetime import date
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from registry.aggregates.certificate import Certificate, Revision, lapse_on
 from registry.rules.levels import LEVEL_NAMES
@@ -64,6 +64,7 @@ class Facts(TypedDict):
     last_surveillance_date: str | None
     next_surveillance_due: str | None
     open_nonconformities: list["OpenNonconformity"]  # §5.5.4, earliest deadline first
+    late_notifications: list["LateNotification"]  # §5.5.5, in the order recorded
 
 
 class OpenNonconformity(TypedDict):
@@ -72,6 +73,24 @@ class OpenNonconformity(TypedDict):
     description: str
     deadline: str
     raised_on: str
+
+
+class LateNotification(TypedDict):
+    number: int
+    kind: str
+    what: str
+    occurred_on: str
+    told_on: str
+    told_by: str
+    special_case: bool
+
+
+class LateNotificationItem(LateNotification):
+    """A line of the registrar's late-notification queue (§5.5.5)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
 
 
 class NonconformityItem(OpenNonconformity):
@@ -83,18 +102,29 @@ class NonconformityItem(OpenNonconformity):
     overdue: bool
 
 
+def _whose(facts: Facts) -> dict[str, str]:
+    """The certificate a queue line is about: its numbers and holder."""
+    registration = facts["registration_no"]
+    return {
+        "registration_no": registration,
+        "certificate_no": certificate_no(registration, len(facts["revisions"]) - 1),
+        "holder_name": facts["holder"]["name"],
+    }
+
+
+def late_notification_items(facts: Facts) -> list[LateNotificationItem]:
+    whose = _whose(facts)
+    return [cast(LateNotificationItem, {**n, **whose}) for n in facts["late_notifications"]]
+
+
 def nonconformity_items(facts: Facts, today: date) -> list[NonconformityItem]:
     """The open nonconformities of one certificate, marked overdue after their deadline."""
-    registration = facts["registration_no"]
-    number = certificate_no(registration, len(facts["revisions"]) - 1)
+    whose = _whose(facts)
     return [
-        {
-            **n,
-            "registration_no": registration,
-            "certificate_no": number,
-            "holder_name": facts["holder"]["name"],
-            "overdue": date.fromisoformat(n["deadline"]) < today,
-        }
+        cast(
+            NonconformityItem,
+            {**n, **whose, "overdue": date.fromisoformat(n["deadline"]) < today},
+        )
         for n in facts["open_nonconformities"]
     ]
 
@@ -191,6 +221,18 @@ def facts(cert: Certificate) -> Facts:
                 "raised_on": n.raised_on.isoformat(),
             }
             for n in sorted(cert.open_nonconformities.values(), key=lambda n: (n.deadline, n.id))
+        ],
+        "late_notifications": [
+            {
+                "number": n.number,
+                "kind": n.kind,
+                "what": n.what,
+                "occurred_on": n.occurred_on.isoformat(),
+                "told_on": n.told_on.isoformat(),
+                "told_by": n.told_by.isoformat(),
+                "special_case": n.special_case,
+            }
+            for n in cert.late_notifications()
         ],
     }
 

@@ -16,9 +16,11 @@ from registry.aggregates.command_record import CommandRecord, request_fingerprin
 from registry.answers import (
     Answer,
     Facts,
+    LateNotificationItem,
     NonconformityItem,
     answer,
     facts,
+    late_notification_items,
     nonconformity_items,
 )
 from registry.errors import (
@@ -272,6 +274,14 @@ class Registry(Application[UUID]):
             for item in nonconformity_items(found, today)
         ]
         return sorted(items, key=lambda i: (i["deadline"], i["registration_no"], i["id"]))
+
+    def late_notification_queue(self) -> list[LateNotificationItem]:
+        """Notifications told late (§5.5.5) of certificates in force, most recent first."""
+        return [
+            item
+            for found in self.certificates.late_notifications()
+            for item in reversed(late_notification_items(found))
+        ]
 
     def catch_up_projections(self) -> None:
         """Before an oversight read: include what other processes stored (inline projection)."""

@@ -92,6 +92,18 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                     }
                 )
                 last = closed
+            told = first + timedelta(days=40 if n % 20 == 7 else 10)
+            if n % 10 == 7 and told <= today:  # §5.5.5: a change told in time, or late
+                history.append(
+                    {
+                        "command": "record_notification",
+                        "kind": "c",
+                        "what": "生产场所布局调整",
+                        "occurred_on": (first + timedelta(days=3)).isoformat(),
+                        "effective_date": told.isoformat(),
+                    }
+                )
+                last = told
             second = date(first.year + 1, rng.randint(2, 10), 15)
             if second <= today and second < decided + timedelta(days=1090):
                 history.append(_surveillance(second, level, clauses[half:], False))

@@ -261,7 +261,7 @@ def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:
     if command not in COMMAND_NAMES:
         raise InvalidInput(f"history command must be one of {', '.join(COMMAND_NAMES)}")
     dated = ("date", "effective_date", "decision_date", "corrective_deadline", "restore_deadline")
-    for key in (*dated, "demand_date"):
+    for key in (*dated, "demand_date", "occurred_on"):
         if isinstance(step.get(key), str):
             step[key] = _date(step[key], key)
     if isinstance(step.get("nonconformities"), list):

@@ -14,6 +14,7 @@ from api.models import (
     HolderChangeRequest,
     IssueRequest,
     LevelChangeRequest,
+    NotificationRequest,
     RecertificationRequest,
     RestorationRequest,
     RevocationRequest,
@@ -56,6 +57,12 @@ COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
         "verify_corrective_action",
         CorrectiveActionRequest,
         "Close a nonconformity: its corrective action verified (§5.5.4).",
+    ),
+    (
+        "notifications",
+        "record_notification",
+        NotificationRequest,
+        "Record a holder's notification (§5.5.5), flagged late past its limit.",
     ),
 ]
 

@@ -5,7 +5,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import AuditDep, Auditor, KeysDep, Registrar, RegistryDep, Regulator
-from api.models import CertificateOut, Day, EventOut, FeedOut, Moment, NonconformityOut
+from api.models import (
+    CertificateOut,
+    Day,
+    EventOut,
+    FeedOut,
+    LateNotificationOut,
+    Moment,
+    NonconformityOut,
+)
 from api.problems import PROBLEM_RESPONSES
 from registry.application import FeedPage
 from registry.projections.audit import AuditEvent
@@ -80,6 +88,14 @@ def recertification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
 def nonconformity_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
     """Open nonconformities by deadline, overdue ones marked (§5.5.4, §6.3.1.1 h)."""
     return list(registry.nonconformity_queue())
+
+
+@router.get(
+    "/queues/late-notifications", response_model=list[LateNotificationOut], tags=["registrar"]
+)
+def late_notification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Holders' notifications told later than §5.5.5 allows, most recent first."""
+    return list(registry.late_notification_queue())
 
 
 @router.get(

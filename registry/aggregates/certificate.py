@@ -3,7 +3,7 @@
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypedDict
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -81,6 +81,23 @@ class Nonconformity:
         return self.deadline < day
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A holder's notification (§5.5.5): what happened when, and when CESI was told."""
+
+    number: int  # 1, 2, … on this certificate
+    kind: str
+    what: str
+    occurred_on: date
+    told_on: date
+    told_by: date  # the last day the rule allowed
+    special_case: bool
+
+    @property
+    def late(self) -> bool:
+        return self.told_on > self.told_by
+
+
 class Revision(NamedTuple):
     """A printed certificate R{RR} and the facts printed on it (§6 a–h), folded from the
     events: the state right after the event that printed it."""
@@ -124,6 +141,7 @@ class Certificate(Chained):
         corrective_deadline: date | None
         open_nonconformities: dict[str, Nonconformity]  # §5.5.4, until verified closed
         raised_nonconformities: set[str]  # every id ever raised: ids are never reused
+        notifications: list[Notification]
         last_effective_date: date
 
     @staticmethod
@@ -350,6 +368,48 @@ class Certificate(Chained):
             evidence_ref=check_text(evidence_ref, "evidence_ref"),
         )
 
+    def record_notification(
+        self,
+        *,
+        kind: str,
+        what: str,
+        occurred_on: date,
+        effective_date: date,
+        stamp: Stamp,
+        special_case: bool = False,
+    ) -> None:
+        """§5.5.5: the holder told CESI on `effective_date` of what happened on
+        `occurred_on`; recorded late when told after the rule's limit."""
+        self._check_effective("record_notification", effective_date, stamp)
+        kind = reasons.check_notification_kind(kind)
+        if not isinstance(occurred_on, date) or occurred_on > effective_date:
+            raise InvalidInput(
+                "occurred_on is a date on or before the day CESI was told (effective_date)",
+                field="occurred_on",
+            )
+        if not isinstance(special_case, bool):
+            raise InvalidInput("special_case must be true or false", field="special_case")
+        if special_case and kind not in reasons.URGENT_NOTIFICATIONS:
+            raise InvalidInput(
+                "only an accident or a failed inspection (a, b) may be a special case",
+                section="§5.5.5",
+                field="special_case",
+            )
+        self._record(
+            self.HolderNotified,
+            stamp=stamp,
+            effective_date=effective_date,
+            number=len(self.notifications) + 1,
+            kind=kind,
+            what=check_text(what, "what", limit=MAX_LONG_TEXT),
+            occurred_on=occurred_on,
+            special_case=special_case,
+            told_by=notification_due(kind, occurred_on, special_case),
+        )
+
+    def late_notifications(self) -> list[Notification]:
+        return [n for n in self.notifications if n.late]
+
     def overdue_nonconformities(self, day: date) -> list[Nonconformity]:
         """Open nonconformities whose deadline has passed by `day`, earliest first."""
         overdue = [n for n in self.open_nonconformities.values() if n.overdue_on(day)]
@@ -507,6 +567,7 @@ class Certificate(Chained):
                 section="§6.3.1.1 h",
                 field="reason",
             )
+        cited = [n.number for n in self.late_notifications()]
         self._record(
             self.Suspended,
             stamp=stamp,
@@ -514,6 +575,7 @@ class Certificate(Chained):
             reason=reason,
             details=check_text(details, "details", limit=MAX_LONG_TEXT),
             restore_deadline=deadline,
+            late_notifications=cited if reason == reasons.UNNOTIFIED_CHANGE and cited else None,
         )
 
     def restore(self, *, effective_date: date, verification_ref: str, stamp: Stamp) -> None:
@@ -712,6 +774,7 @@ class Certificate(Chained):
             cert.cycle_surveillances = []
             cert.last_surveillance_date = cert.corrective_deadline = None
             cert.open_nonconformities, cert.raised_nonconformities = {}, set()
+            cert.notifications = []
             cert.last_effective_date = self.issue_date
 
     class Event(Chained.Event):
@@ -762,6 +825,27 @@ class Certificate(Chained):
                     self.effective_date,
                 )
 
+    class HolderNotified(Event):
+        number: int
+        kind: str
+        what: str
+        occurred_on: date
+        special_case: bool
+        told_by: date  # the rule's limit, kept with the fact: a later edition may differ
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.notifications.append(
+                Notification(
+                    self.number,
+                    self.kind,
+                    self.what,
+                    self.occurred_on,
+                    self.effective_date,
+                    self.told_by,
+                    self.special_case,
+                )
+            )
+
     class CorrectiveActionVerified(Event):
         nonconformity_id: str
         evidence_ref: str
@@ -811,6 +895,8 @@ class Certificate(Chained):
         reason: str
         details: str
         restore_deadline: date | None
+        late_notifications: list[int] | None = None  # reason k: the late ones it cites
+        added_fields: ClassVar[frozenset[str]] = frozenset({"late_notifications"})
 
         def apply(self, cert: "Certificate") -> None:
             cert.status, cert.status_since = Status.SUSPENDED, self.effective_date
@@ -876,6 +962,15 @@ def lapse_on(
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
         due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
+
+
+def notification_due(kind: str, occurred: date, special_case: bool) -> date:
+    """§5.5.5: the last day to tell CESI: 48 hours (2 days) after an accident or a failed
+    inspection (a, b), a week in special cases; a month after any other change (c, d)."""
+    if kind in reasons.URGENT_NOTIFICATIONS:
+        days = reasons.SPECIAL_CASE_NOTICE_DAYS if special_case else reasons.URGENT_NOTICE_DAYS
+        return occurred + timedelta(days=days)
+    return last_day_of_period(occurred + ONE_DAY, months=reasons.NOTICE_MONTHS)
 
 
 def _check_correction_demand(reason: str, demand: object, effective: date) -> None:

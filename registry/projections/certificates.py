@@ -34,6 +34,7 @@ TABLES = (
         next_surveillance_due TEXT,
         recertification_opens TEXT NOT NULL,
         corrective_deadline TEXT,
+        late_notified TEXT,
         sites TEXT NOT NULL,
         facts TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS certificates_uscc ON certificates (uscc)",
@@ -56,10 +57,10 @@ class CertificatesProjection:
         for cert in batch.certificates.values():
             document = facts(cert)
             suspension = document["suspension"]
-            open_nc = document["open_nonconformities"]
+            open_nc, late = document["open_nonconformities"], document["late_notifications"]
             cursor.execute(
                 """INSERT INTO certificates
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (registration_no) DO UPDATE SET
                     certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
                     uscc = excluded.uscc, level = excluded.level, status = excluded.status,
@@ -68,6 +69,7 @@ class CertificatesProjection:
                     next_surveillance_due = excluded.next_surveillance_due,
                     recertification_opens = excluded.recertification_opens,
                     corrective_deadline = excluded.corrective_deadline,
+                    late_notified = excluded.late_notified,
                     sites = excluded.sites, facts = excluded.facts""",
                 (
                     cert.registration_no,
@@ -81,6 +83,7 @@ class CertificatesProjection:
                     document["next_surveillance_due"],
                     recertification_opens(cert.valid_until).isoformat(),
                     open_nc[0]["deadline"] if open_nc else None,
+                    late[-1]["told_on"] if late else None,
                     "\n".join(site.address for site in cert.sites),
                     orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
                 ),
@@ -191,6 +194,15 @@ class CertificateQueries(Queries):
         return self._facts(
             "status IN (%s, %s) AND corrective_deadline IS NOT NULL "
             "ORDER BY corrective_deadline, registration_no",
+            IN_FORCE_VALUES,
+        )
+
+    def late_notifications(self) -> list[Facts]:
+        """§5.5.5: in force, with a notification told later than the rule allows, the most
+        recent first."""
+        return self._facts(
+            "status IN (%s, %s) AND late_notified IS NOT NULL "
+            "ORDER BY late_notified DESC, registration_no",
             IN_FORCE_VALUES,
         )
 

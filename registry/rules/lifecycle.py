@@ -58,6 +58,7 @@ CommandName = Literal[
     "cancel",
     "recertify",
     "verify_corrective_action",
+    "record_notification",
 ]
 COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 
@@ -81,6 +82,7 @@ LIFECYCLE: dict[CommandName, Transition] = {
     "cancel": Transition(IN_FORCE, "cancel"),
     "recertify": Transition(VALID_ONLY, "recertify"),
     "verify_corrective_action": Transition(IN_FORCE, "verify a corrective action"),
+    "record_notification": Transition(IN_FORCE, "record a notification"),
 }
 
 

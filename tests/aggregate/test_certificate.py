@@ -998,3 +998,110 @@ def test_a_revocation_without_a_demand_hashes_as_before_demands_were_recorded(
     assert "demand_date" not in event_data(event)
     assert isinstance(event, Certificate.Revoked)
     assert recompute_hash(event) == event.hash
+
+
+# Notifications from the holder (§5.5.5) ----------------------------------------------
+
+
+def notify(
+    cert: Certificate, kind: str, occurred: date, told: date, special_case: bool = False
+) -> None:
+    cert.record_notification(
+        kind=kind,
+        what="生产场所迁址",
+        occurred_on=occurred,
+        effective_date=told,
+        special_case=special_case,
+        stamp=STAMP,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "told", "special_case", "late"),
+    [
+        ("a", date(2026, 9, 3), False, False),  # 48 hours: by 09-03
+        ("a", date(2026, 9, 4), False, True),
+        ("b", date(2026, 9, 8), True, False),  # a special case: a week, by 09-08
+        ("b", date(2026, 9, 9), True, True),
+        ("c", date(2026, 10, 1), False, False),  # a month: by 10-01
+        ("c", date(2026, 10, 2), False, True),
+        ("d", date(2026, 10, 2), False, True),
+    ],
+)
+def test_a_notification_is_late_when_told_after_its_limit(
+    cert: Certificate, kind: str, told: date, special_case: bool, late: bool
+) -> None:
+    notify(cert, kind, date(2026, 9, 1), told, special_case)
+
+    (notification,) = cert.notifications
+    assert notification.late is late
+    assert [n.number for n in cert.late_notifications()] == ([1] if late else [])
+
+
+def test_a_notification_of_a_month_end_change_is_due_at_the_next_month_end(
+    cert: Certificate,
+) -> None:
+    notify(cert, "c", date(2026, 8, 31), date(2026, 9, 30))
+
+    assert cert.notifications[0].told_by == date(2026, 9, 30)
+
+
+def test_a_special_case_for_kinds_c_and_d_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert,
+        "record_notification",
+        InvalidInput,
+        kind="c",
+        what="x",
+        occurred_on=date(2026, 9, 1),
+        effective_date=date(2026, 9, 2),
+        special_case=True,
+    )
+    assert error.field == "special_case"
+
+
+def test_a_notification_told_before_it_happened_is_refused(cert: Certificate) -> None:
+    refused(
+        cert,
+        "record_notification",
+        InvalidInput,
+        kind="a",
+        what="x",
+        occurred_on=date(2026, 9, 2),
+        effective_date=date(2026, 9, 1),
+    )
+
+
+@pytest.mark.parametrize("kind", ["e", "", None])
+def test_a_notification_kind_outside_a_to_d_is_refused(cert: Certificate, kind: object) -> None:
+    error = refused(
+        cert,
+        "record_notification",
+        InvalidInput,
+        kind=kind,
+        what="x",
+        occurred_on=date(2026, 9, 1),
+        effective_date=date(2026, 9, 1),
+    )
+    assert error.field == "kind"
+
+
+def test_a_suspension_for_reason_k_cites_the_late_notifications(cert: Certificate) -> None:
+    notify(cert, "c", date(2026, 7, 1), date(2026, 7, 15))  # in time
+    notify(cert, "c", date(2026, 8, 1), date(2026, 9, 15))  # late
+    cert.collect_events()
+
+    suspend(cert, reason="k", on=date(2026, 9, 20))
+
+    (suspended,) = cert.collect_events()
+    assert suspended.late_notifications == [2]  # type: ignore[attr-defined]
+
+
+def test_a_suspension_for_another_reason_cites_no_notification(cert: Certificate) -> None:
+    notify(cert, "c", date(2026, 8, 1), date(2026, 9, 15))
+    cert.collect_events()
+
+    suspend(cert, reason="b", on=date(2026, 9, 20))
+
+    (suspended,) = cert.collect_events()
+    assert "late_notifications" not in event_data(suspended)
