@@ -51,6 +51,13 @@ SURVEILLANCE: Example = {
     "outcome": "conforming",
     "report_ref": "SR-2027-014",
     "evaluation": EVALUATION_3 | {"report_ref": "TR-2027-014"},
+    "team": {
+        "auditors": [{"name": "王审查", "days": 1.5}, {"name": "李审查", "days": 1}],
+        "technical_experts": ["张专家"],
+        "observers": [],
+    },
+    "sites_sampled": ["广东省深圳市南山区科技园南区 1 号"],
+    "content_items": ["1", "2", "3", "4", "5", "6", "7"],
 }
 NONCONFORMING: Example = SURVEILLANCE | {
     "outcome": "nonconforming",

@@ -123,6 +123,19 @@ class NonconformityIn(Body):
     deadline: Day
 
 
+class Auditor(Body):
+    name: Text
+    days: Annotated[float, Field(ge=0.5, le=MAX_PERSON_DAYS)]
+
+
+class Team(Body):
+    """The surveillance team (§5.3.2): only the auditors' days are on-site person-days."""
+
+    auditors: Annotated[list[Auditor], Field(min_length=1, max_length=20)]
+    technical_experts: Annotated[list[Text], Field(max_length=20)] = []
+    observers: Annotated[list[Text], Field(max_length=20)] = []
+
+
 class SurveillanceRequest(Body):
     model_config = ConfigDict(
         extra="forbid",
@@ -142,6 +155,17 @@ class SurveillanceRequest(Body):
         Field(description="the characteristic evaluation's result, when it had one (§5.5.3 (3))"),
     ] = None
     nonconformities: Annotated[list[NonconformityIn], Field(max_length=200)] = []
+    team: Annotated[
+        Team | None, Field(description="who surveyed; person_days are the auditors' days")
+    ] = None
+    sites_sampled: Annotated[
+        list[Text] | None,
+        Field(max_length=MAX_SITES, description="the sites of the scope visited (§5.5.3)"),
+    ] = None
+    content_items: Annotated[
+        list[Literal["1", "2", "3", "4", "5", "6", "7"]] | None,
+        Field(max_length=7, description="the items (1)–(7) of §5.5.3 evaluated: all seven"),
+    ] = None
 
 
 class ActivityRef(Body):

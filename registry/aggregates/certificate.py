@@ -58,6 +58,23 @@ class Surveillance:
     date: date
     clauses: frozenset[str]
     characteristic_evaluation: bool
+    sites: frozenset[str] | None = None  # the sites sampled, when recorded
+
+
+class AuditorDoc(TypedDict):
+    name: str
+    days: float
+
+
+class TeamDoc(TypedDict):
+    """Who surveyed (§5.3.2): only auditors' days are on-site person-days."""
+
+    auditors: list[AuditorDoc]
+    technical_experts: list[str]
+    observers: list[str]
+
+
+CONTENT_ITEMS = ("1", "2", "3", "4", "5", "6", "7")  # §5.5.3 (1)–(7)
 
 
 class NonconformityDoc(TypedDict):
@@ -229,6 +246,9 @@ class Certificate(Chained):
         corrective_deadline: date | None = None,
         evaluation: Mapping[str, Any] | None = None,
         nonconformities: Sequence[Mapping[str, Any]] = (),
+        team: Mapping[str, Any] | None = None,
+        sites_sampled: Sequence[str] | None = None,
+        content_items: Sequence[str] | None = None,
     ) -> None:
         self._check_effective("surveil", date, stamp)
         for name, flag in (
@@ -290,6 +310,9 @@ class Certificate(Chained):
             evaluation, characteristic_evaluation, outcome
         )
         found = self._check_nonconformities(nonconformities, date, outcome)
+        checked_team = _check_team(team, person_days)
+        sites = self._check_sites_sampled(sites_sampled)
+        items = _check_content_items(content_items)
         self._record(
             self.Surveilled,
             stamp=stamp,
@@ -303,7 +326,36 @@ class Certificate(Chained):
             report_ref=check_text(report_ref, "report_ref"),
             evaluation=None if checked is None else checked.to_dict(),
             nonconformities=found or None,
+            team=checked_team,
+            sites_sampled=None if sites is None else sorted(sites),
+            content_items=items,
         )
+
+    def _check_sites_sampled(self, sites: object) -> frozenset[str] | None:
+        """§5.5.3 (choice): the sites sampled are sites of the scope, and the two
+        surveillances of a cycle, when both record theirs, visit every site."""
+        if sites is None:
+            return None
+        if not isinstance(sites, list | tuple) or not all(isinstance(a, str) for a in sites):
+            raise InvalidInput("sites_sampled must list site addresses", field="sites_sampled")
+        scope = {site.address for site in self.sites}
+        unknown = sorted(set(sites) - scope)
+        if unknown or not sites:
+            raise InvalidInput(
+                f"sites_sampled names sites of the scope, not {unknown[:1] or 'none'}",
+                field="sites_sampled",
+            )
+        sampled = frozenset(sites)
+        if len(self.cycle_surveillances) == 1 and self.cycle_surveillances[0].sites is not None:
+            missed = scope - self.cycle_surveillances[0].sites - sampled
+            if missed:
+                raise RuleViolation(
+                    f"the surveillances of a cycle visit every site of the scope; "
+                    f"not visited: {min(missed)}",
+                    section="§5.5.3",
+                    field="sites_sampled",
+                )
+        return sampled
 
     def _check_nonconformities(
         self, items: object, surveyed: date, outcome: str
@@ -806,12 +858,18 @@ class Certificate(Chained):
         report_ref: str
         evaluation: EvaluationDoc | None = None
         nonconformities: list[NonconformityDoc] | None = None
-        added_fields: ClassVar[frozenset[str]] = frozenset({"evaluation", "nonconformities"})
+        team: TeamDoc | None = None
+        sites_sampled: list[str] | None = None
+        content_items: list[str] | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset(
+            {"evaluation", "nonconformities", "team", "sites_sampled", "content_items"}
+        )
 
         def apply(self, cert: "Certificate") -> None:
             clauses = credited(frozenset(self.clauses), self.characteristic_evaluation)
+            sites = None if self.sites_sampled is None else frozenset(self.sites_sampled)
             cert.cycle_surveillances.append(
-                Surveillance(self.effective_date, clauses, self.characteristic_evaluation)
+                Surveillance(self.effective_date, clauses, self.characteristic_evaluation, sites)
             )
             cert.last_surveillance_date = self.effective_date
             cert.corrective_deadline = self.corrective_deadline
@@ -962,6 +1020,71 @@ def lapse_on(
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
         due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
+
+
+def _check_team(team: object, person_days: float) -> TeamDoc | None:
+    """§5.3.2: at least one auditor; technical experts and observers do not count toward
+    the on-site person-days, which are the auditors' days together."""
+    if team is None:
+        return None
+    field = "team"
+    if not isinstance(team, Mapping) or not isinstance(team.get("auditors"), list):
+        raise InvalidInput(
+            "team is {auditors: [{name, days}], technical_experts: [...], observers: [...]}",
+            field=field,
+        )
+    auditors: list[AuditorDoc] = []
+    for auditor in team["auditors"]:
+        if not isinstance(auditor, Mapping):
+            raise InvalidInput("an auditor is {name, days}", field="team.auditors")
+        days = levels.check_person_days(
+            auditor.get("days"), minimum=0.5, what="an auditor", section="§5.3.1"
+        )
+        auditors.append(
+            {"name": check_text(auditor.get("name"), "team.auditors.name"), "days": days}
+        )
+    if not auditors:
+        raise RuleViolation(
+            "a surveillance team has at least one auditor", section="§5.3.2", field="team.auditors"
+        )
+    if abs(sum(a["days"] for a in auditors) - person_days) > 1e-9:
+        raise RuleViolation(
+            f"person_days {person_days:g} are the auditors' days together, "
+            f"{sum(a['days'] for a in auditors):g}; experts and observers do not count",
+            section="§5.3.2",
+            field="person_days",
+        )
+    others = {}
+    for role in ("technical_experts", "observers"):
+        names = team.get(role) or []
+        if not isinstance(names, list):
+            raise InvalidInput(f"team.{role} lists names", field=f"team.{role}")
+        others[role] = [check_text(n, f"team.{role}") for n in names]
+    return {
+        "auditors": auditors,
+        "technical_experts": others["technical_experts"],
+        "observers": others["observers"],
+    }
+
+
+def _check_content_items(items: object) -> list[str] | None:
+    """§5.5.3: every surveillance evaluates at least the content items (1)–(7)."""
+    if items is None:
+        return None
+    if not isinstance(items, list | tuple) or not set(items) <= set(CONTENT_ITEMS):
+        raise InvalidInput(
+            'content_items lists the items of §5.5.3 covered, "1" to "7"',
+            field="content_items",
+        )
+    missing = sorted(set(CONTENT_ITEMS) - set(items))
+    if missing:
+        raise RuleViolation(
+            "a surveillance evaluates at least the items (1)–(7); not covered: "
+            + ", ".join(f"({m})" for m in missing),
+            section="§5.5.3",
+            field="content_items",
+        )
+    return sorted(set(items))
 
 
 def notification_due(kind: str, occurred: date, special_case: bool) -> date:

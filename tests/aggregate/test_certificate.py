@@ -14,6 +14,7 @@ from tests.examples import (
     EVALUATIONS,
     FIRST_HALF,
     SECOND_HALF,
+    SITES,
     STAMP,
     cycle_surveillances,
     new_certificate,
@@ -1105,3 +1106,62 @@ def test_a_suspension_for_another_reason_cites_no_notification(cert: Certificate
 
     (suspended,) = cert.collect_events()
     assert "late_notifications" not in event_data(suspended)
+
+
+# Surveillance details (§5.3.2, §5.5.3) -----------------------------------------------
+
+TEAM = {
+    "auditors": [{"name": "王审查", "days": 1.5}, {"name": "李审查", "days": 1}],
+    "technical_experts": ["张专家"],
+    "observers": ["赵观察"],
+}
+SHENZHEN, DONGGUAN = (site["address"] for site in SITES)
+ALL_ITEMS = ["1", "2", "3", "4", "5", "6", "7"]
+
+
+def test_a_surveillance_records_its_team_sites_and_content_items(cert: Certificate) -> None:
+    cert.surveil(
+        **surveillance(team=TEAM, sites_sampled=[SHENZHEN], content_items=ALL_ITEMS), stamp=STAMP
+    )
+
+    (event,) = cert.collect_events()
+    assert event.team["technical_experts"] == ["张专家"]  # type: ignore[attr-defined]
+    assert event.sites_sampled == [SHENZHEN]  # type: ignore[attr-defined]
+
+
+def test_experts_and_observers_do_not_count_toward_person_days(cert: Certificate) -> None:
+    team = TEAM | {"auditors": [{"name": "王审查", "days": 1.5}]}  # 1.5 days of 2.5
+
+    error = refused(cert, "surveil", RuleViolation, **surveillance(team=team))
+    assert (error.section, error.field) == ("§5.3.2", "person_days")
+
+
+def test_a_team_without_an_auditor_is_refused(cert: Certificate) -> None:
+    error = refused(cert, "surveil", RuleViolation, **surveillance(team=TEAM | {"auditors": []}))
+    assert error.section == "§5.3.2"
+
+
+def test_a_site_outside_the_scope_is_refused(cert: Certificate) -> None:
+    refused(cert, "surveil", InvalidInput, **surveillance(sites_sampled=["北京市某地"]))
+
+
+def test_a_cycle_that_never_visits_a_site_is_refused(cert: Certificate) -> None:
+    cert.surveil(**surveillance(sites_sampled=[SHENZHEN]), stamp=STAMP)
+
+    second = surveillance(date=date(2026, 11, 20), clauses=SECOND_HALF, sites_sampled=[SHENZHEN])
+    error = refused(cert, "surveil", RuleViolation, **second)
+    assert DONGGUAN in str(error)
+
+
+def test_a_cycle_that_visits_every_site_is_accepted(cert: Certificate) -> None:
+    cert.surveil(**surveillance(sites_sampled=[SHENZHEN]), stamp=STAMP)
+
+    second = surveillance(date=date(2026, 11, 20), clauses=SECOND_HALF, sites_sampled=[DONGGUAN])
+    cert.surveil(**second, stamp=STAMP)
+
+    assert len(cert.cycle_surveillances) == 2
+
+
+def test_a_surveillance_missing_a_content_item_is_refused(cert: Certificate) -> None:
+    error = refused(cert, "surveil", RuleViolation, **surveillance(content_items=ALL_ITEMS[:-1]))
+    assert "not covered: (7)" in str(error)

@@ -87,3 +87,30 @@ def test_the_openapi_document_describes_the_function_modules(api: Api) -> None:
     assert {"functions_met", "platform_met"} <= set(evaluation["required"])
     assert evaluation["examples"][0]["functions_met"] == [str(n) for n in range(1, 9)]
     assert "evaluation" in schemas["SurveillanceRequest"]["properties"]
+
+
+def test_a_surveillance_team_and_sites_appear_in_the_history(api: Api) -> None:
+    no = api.issue()
+    details = {
+        "team": {"auditors": [{"name": "王审查", "days": 2.5}], "technical_experts": ["张专家"]},
+        "sites_sampled": [issue_request()["scope"]["sites"][0]["address"]],
+        "content_items": ["1", "2", "3", "4", "5", "6", "7"],
+    }
+
+    response = api.command(no, "surveillances", body(surveillance(**details)))
+
+    assert response.status_code == 201, response.text
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
+    data = history.json()[-1]["data"]
+    assert data["team"]["auditors"] == [{"name": "王审查", "days": 2.5}]
+    assert data["content_items"] == details["content_items"]
+
+
+def test_a_surveillance_whose_auditors_days_differ_from_person_days_is_422(api: Api) -> None:
+    no = api.issue()
+    team = {"auditors": [{"name": "王审查", "days": 1}], "observers": ["赵观察"]}
+
+    response = api.command(no, "surveillances", body(surveillance(team=team)))
+
+    assert response.status_code == 422
+    assert response.json()["section"] == "§5.3.2"
