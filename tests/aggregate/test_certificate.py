@@ -1115,7 +1115,7 @@ TEAM = {
     "technical_experts": ["张专家"],
     "observers": ["赵观察"],
 }
-SHENZHEN, DONGGUAN = (site["address"] for site in SITES)
+SHENZHEN, DONGGUAN = (str(site["address"]) for site in SITES)
 ALL_ITEMS = ["1", "2", "3", "4", "5", "6", "7"]
 
 
