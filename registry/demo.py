@@ -79,6 +79,15 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
             history.append(_surveillance(first, level, clauses[: half + 1], True))
+            history[-1] |= {  # §5.3.2, §5.5.3: who surveyed, where, and what
+                "team": {
+                    "auditors": [{"name": "王审查", "days": SURVEILLANCE_PERSON_DAYS[level]}],
+                    "technical_experts": ["张专家"],
+                    "observers": [],
+                },
+                "sites_sampled": [str(site["address"]) for site in sites],
+                "content_items": ["1", "2", "3", "4", "5", "6", "7"],
+            }
             last = first
             closed = first + timedelta(days=15)
             if n % 10 == 5 and closed <= today:  # §5.5.4: found, then its correction verified
