@@ -78,6 +78,18 @@ NOTIFICATION: Example = {
     "effective_date": "2027-04-20",
     "special_case": False,
 }
+CASE: Example = {
+    "case_id": "TS-2027-003",
+    "kind": "complaint",
+    "summary": "客户投诉定制家具交付延误且售后无响应",
+    "effective_date": "2027-06-02",
+}
+CASE_ACKNOWLEDGEMENT: Example = {"case_id": "TS-2027-003", "effective_date": "2027-06-03"}
+CASE_CLOSURE: Example = {
+    "case_id": "TS-2027-003",
+    "decision": "经调查投诉属实，已要求获证组织纠正并在下次监督中验证",
+    "effective_date": "2027-06-20",
+}
 CORRECTIVE_ACTION: Example = {
     "nonconformity_id": "NC-2027-014-1",
     "effective_date": "2027-05-20",

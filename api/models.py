@@ -261,6 +261,37 @@ class NotificationRequest(Body):
     ] = False
 
 
+CaseId = Annotated[str, Field(min_length=1, max_length=40, examples=["TS-2027-003"])]
+
+
+class CaseRequest(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples.schema(examples.CASE))
+
+    case_id: CaseId
+    kind: Literal["complaint", "appeal", "misuse_certificate", "misuse_mark"]
+    summary: LongText
+    effective_date: Annotated[Day, Field(description="received, or the warning issued")]
+
+
+class CaseAcknowledgementRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.CASE_ACKNOWLEDGEMENT)
+    )
+
+    case_id: CaseId
+    effective_date: Day
+
+
+class CaseClosureRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.CASE_CLOSURE)
+    )
+
+    case_id: CaseId
+    decision: LongText
+    effective_date: Day
+
+
 class RestorationRequest(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra=examples.schema(examples.RESTORATION)
@@ -393,6 +424,19 @@ class LateNotificationOut(BaseModel):
     told_on: date
     told_by: Annotated[date, Field(description="the last day the rule allowed")]
     special_case: bool
+
+
+class OpenCaseOut(BaseModel):
+    """An open complaint, appeal or misuse warning in the registrar's queue (§7–§9)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    id: str
+    kind: str
+    summary: str
+    opened_on: date
+    acknowledged_on: date | None
 
 
 class NonconformityOut(BaseModel):

@@ -65,6 +65,7 @@ class Facts(TypedDict):
     next_surveillance_due: str | None
     open_nonconformities: list["OpenNonconformity"]  # §5.5.4, earliest deadline first
     late_notifications: list["LateNotification"]  # §5.5.5, in the order recorded
+    open_cases: list["OpenCase"]  # §7–§9: complaints, appeals, misuse warnings not closed
 
 
 class OpenNonconformity(TypedDict):
@@ -83,6 +84,22 @@ class LateNotification(TypedDict):
     told_on: str
     told_by: str
     special_case: bool
+
+
+class OpenCase(TypedDict):
+    id: str
+    kind: str
+    summary: str
+    opened_on: str
+    acknowledged_on: str | None
+
+
+class OpenCaseItem(OpenCase):
+    """A line of the registrar's queue of open cases (§7–§9)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
 
 
 class LateNotificationItem(LateNotification):
@@ -115,6 +132,11 @@ def _whose(facts: Facts) -> dict[str, str]:
 def late_notification_items(facts: Facts) -> list[LateNotificationItem]:
     whose = _whose(facts)
     return [cast(LateNotificationItem, {**n, **whose}) for n in facts["late_notifications"]]
+
+
+def case_items(facts: Facts) -> list[OpenCaseItem]:
+    whose = _whose(facts)
+    return [cast(OpenCaseItem, {**c, **whose}) for c in facts["open_cases"]]
 
 
 def nonconformity_items(facts: Facts, today: date) -> list[NonconformityItem]:
@@ -233,6 +255,16 @@ def facts(cert: Certificate) -> Facts:
                 "special_case": n.special_case,
             }
             for n in cert.late_notifications()
+        ],
+        "open_cases": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "summary": c.summary,
+                "opened_on": c.opened_on.isoformat(),
+                "acknowledged_on": _iso(c.acknowledged_on),
+            }
+            for c in sorted(cert.open_cases.values(), key=lambda c: (c.opened_on, c.id))
         ],
     }
 

@@ -18,7 +18,9 @@ from registry.answers import (
     Facts,
     LateNotificationItem,
     NonconformityItem,
+    OpenCaseItem,
     answer,
+    case_items,
     facts,
     late_notification_items,
     nonconformity_items,
@@ -282,6 +284,11 @@ class Registry(Application[UUID]):
             for found in self.certificates.late_notifications()
             for item in reversed(late_notification_items(found))
         ]
+
+    def case_queue(self) -> list[OpenCaseItem]:
+        """Open complaints, appeals and misuse warnings (§7–§9), oldest first."""
+        items = [item for found in self.certificates.open_cases() for item in case_items(found)]
+        return sorted(items, key=lambda i: (i["opened_on"], i["registration_no"], i["id"]))
 
     def catch_up_projections(self) -> None:
         """Before an oversight read: include what other processes stored (inline projection)."""

@@ -101,6 +101,33 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                     }
                 )
                 last = closed
+            received = first + timedelta(days=30)
+            if n % 25 == 11 and received <= today:  # §9: a complaint, acknowledged, some decided
+                case = f"TS-{received.year}-{n:04d}"
+                history += [
+                    {
+                        "command": "record_case",
+                        "case_id": case,
+                        "kind": "complaint",
+                        "summary": "客户投诉定制产品交付延误",
+                        "effective_date": received.isoformat(),
+                    },
+                    {
+                        "command": "acknowledge_case",
+                        "case_id": case,
+                        "effective_date": received.isoformat(),
+                    },
+                ]
+                last = max(last, received)
+                if n % 50 == 11:
+                    history.append(
+                        {
+                            "command": "close_case",
+                            "case_id": case,
+                            "decision": "投诉属实，获证组织已纠正",
+                            "effective_date": received.isoformat(),
+                        }
+                    )
             told = first + timedelta(days=40 if n % 20 == 7 else 10)
             if n % 10 == 7 and told <= today:  # §5.5.5: a change told in time, or late
                 history.append(

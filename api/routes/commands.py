@@ -9,6 +9,9 @@ from pydantic import BaseModel
 from api.deps import IdempotencyKey, Registrar, RegistryDep
 from api.models import (
     CancellationRequest,
+    CaseAcknowledgementRequest,
+    CaseClosureRequest,
+    CaseRequest,
     CertificateOut,
     CorrectiveActionRequest,
     HolderChangeRequest,
@@ -64,6 +67,14 @@ COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
         NotificationRequest,
         "Record a holder's notification (§5.5.5), flagged late past its limit.",
     ),
+    ("cases", "record_case", CaseRequest, "Record a complaint, appeal (§9) or misuse warning."),
+    (
+        "case-acknowledgements",
+        "acknowledge_case",
+        CaseAcknowledgementRequest,
+        "Acknowledge a complaint or appeal received (§9).",
+    ),
+    ("case-closures", "close_case", CaseClosureRequest, "Decide or close a case (§7–§9)."),
 ]
 
 

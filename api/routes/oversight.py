@@ -13,6 +13,7 @@ from api.models import (
     LateNotificationOut,
     Moment,
     NonconformityOut,
+    OpenCaseOut,
 )
 from api.problems import PROBLEM_RESPONSES
 from registry.application import FeedPage
@@ -96,6 +97,12 @@ def nonconformity_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
 def late_notification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
     """Holders' notifications told later than §5.5.5 allows, most recent first."""
     return list(registry.late_notification_queue())
+
+
+@router.get("/queues/cases", response_model=list[OpenCaseOut], tags=["registrar"])
+def case_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Open complaints, appeals (§9) and misuse warnings (§7, §8), oldest first."""
+    return list(registry.case_queue())
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypedDict
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -115,6 +115,25 @@ class Notification:
         return self.told_on > self.told_by
 
 
+CASE_KINDS = {  # §9 complaints and appeals; §7, §8 misuse of the certificate or the mark
+    "complaint": "§9",
+    "appeal": "§9",
+    "misuse_certificate": "§8",
+    "misuse_mark": "§7",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A complaint, an appeal or a misuse warning about the certificate, open until closed."""
+
+    id: str
+    kind: str
+    summary: str
+    opened_on: date
+    acknowledged_on: date | None = None
+
+
 class Revision(NamedTuple):
     """A printed certificate R{RR} and the facts printed on it (§6 a–h), folded from the
     events: the state right after the event that printed it."""
@@ -159,6 +178,8 @@ class Certificate(Chained):
         open_nonconformities: dict[str, Nonconformity]  # §5.5.4, until verified closed
         raised_nonconformities: set[str]  # every id ever raised: ids are never reused
         notifications: list[Notification]
+        open_cases: dict[str, Case]  # §7–§9, until decided or resolved
+        case_ids: set[str]  # every case id ever used: never reused
         last_effective_date: date
 
     @staticmethod
@@ -458,6 +479,64 @@ class Certificate(Chained):
             special_case=special_case,
             told_by=notification_due(kind, occurred_on, special_case),
         )
+
+    def record_case(
+        self, *, case_id: str, kind: str, summary: str, effective_date: date, stamp: Stamp
+    ) -> None:
+        """A complaint or appeal received (§9), or a misuse warning issued (§7, §8)."""
+        self._check_effective("record_case", effective_date, stamp)
+        if kind not in CASE_KINDS:
+            raise InvalidInput(
+                f"kind is one of {', '.join(CASE_KINDS)}, not {str(kind)[:30]!r}", field="kind"
+            )
+        case_id = check_text(case_id, "case_id", limit=40)
+        if case_id in self.case_ids:
+            raise InvalidInput(f"case {case_id!r} is already recorded", field="case_id")
+        self._record(
+            self.CaseOpened,
+            stamp=stamp,
+            effective_date=effective_date,
+            case_id=case_id,
+            kind=kind,
+            summary=check_text(summary, "summary", limit=MAX_LONG_TEXT),
+        )
+
+    def acknowledge_case(self, *, case_id: str, effective_date: date, stamp: Stamp) -> None:
+        """§9: the receipt of a complaint or appeal acknowledged to whoever made it."""
+        self._check_effective("acknowledge_case", effective_date, stamp)
+        case = self._open_case(case_id)
+        if case.acknowledged_on is not None:
+            raise LifecycleConflict(
+                f"case {case.id!r} was acknowledged on {case.acknowledged_on.isoformat()}",
+                section=CASE_KINDS[case.kind],
+                field="case_id",
+            )
+        self._record(
+            self.CaseAcknowledged, stamp=stamp, effective_date=effective_date, case_id=case.id
+        )
+
+    def close_case(
+        self, *, case_id: str, decision: str, effective_date: date, stamp: Stamp
+    ) -> None:
+        """The decision on a complaint or appeal, or the misuse corrected."""
+        self._check_effective("close_case", effective_date, stamp)
+        case = self._open_case(case_id)
+        self._record(
+            self.CaseClosed,
+            stamp=stamp,
+            effective_date=effective_date,
+            case_id=case.id,
+            decision=check_text(decision, "decision", limit=MAX_LONG_TEXT),
+        )
+
+    def _open_case(self, case_id: object) -> Case:
+        if not isinstance(case_id, str) or case_id not in self.open_cases:
+            raise LifecycleConflict(
+                f"no open case {str(case_id)[:40]!r} on {self.registration_no}",
+                section="§9",
+                field="case_id",
+            )
+        return self.open_cases[case_id]
 
     def late_notifications(self) -> list[Notification]:
         return [n for n in self.notifications if n.late]
@@ -827,6 +906,7 @@ class Certificate(Chained):
             cert.last_surveillance_date = cert.corrective_deadline = None
             cert.open_nonconformities, cert.raised_nonconformities = {}, set()
             cert.notifications = []
+            cert.open_cases, cert.case_ids = {}, set()
             cert.last_effective_date = self.issue_date
 
     class Event(Chained.Event):
@@ -903,6 +983,31 @@ class Certificate(Chained):
                     self.special_case,
                 )
             )
+
+    class CaseOpened(Event):
+        case_id: str
+        kind: str
+        summary: str
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.case_ids.add(self.case_id)
+            cert.open_cases[self.case_id] = Case(
+                self.case_id, self.kind, self.summary, self.effective_date
+            )
+
+    class CaseAcknowledged(Event):
+        case_id: str
+
+        def apply(self, cert: "Certificate") -> None:
+            case = cert.open_cases[self.case_id]
+            cert.open_cases[self.case_id] = replace(case, acknowledged_on=self.effective_date)
+
+    class CaseClosed(Event):
+        case_id: str
+        decision: str
+
+        def apply(self, cert: "Certificate") -> None:
+            del cert.open_cases[self.case_id]
 
     class CorrectiveActionVerified(Event):
         nonconformity_id: str

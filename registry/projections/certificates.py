@@ -35,6 +35,7 @@ TABLES = (
         recertification_opens TEXT NOT NULL,
         corrective_deadline TEXT,
         late_notified TEXT,
+        open_case_since TEXT,
         sites TEXT NOT NULL,
         facts TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS certificates_uscc ON certificates (uscc)",
@@ -58,9 +59,10 @@ class CertificatesProjection:
             document = facts(cert)
             suspension = document["suspension"]
             open_nc, late = document["open_nonconformities"], document["late_notifications"]
+            cases = document["open_cases"]
             cursor.execute(
                 """INSERT INTO certificates
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (registration_no) DO UPDATE SET
                     certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
                     uscc = excluded.uscc, level = excluded.level, status = excluded.status,
@@ -70,6 +72,7 @@ class CertificatesProjection:
                     recertification_opens = excluded.recertification_opens,
                     corrective_deadline = excluded.corrective_deadline,
                     late_notified = excluded.late_notified,
+                    open_case_since = excluded.open_case_since,
                     sites = excluded.sites, facts = excluded.facts""",
                 (
                     cert.registration_no,
@@ -84,6 +87,7 @@ class CertificatesProjection:
                     recertification_opens(cert.valid_until).isoformat(),
                     open_nc[0]["deadline"] if open_nc else None,
                     late[-1]["told_on"] if late else None,
+                    cases[0]["opened_on"] if cases else None,
                     "\n".join(site.address for site in cert.sites),
                     orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
                 ),
@@ -204,6 +208,13 @@ class CertificateQueries(Queries):
             "status IN (%s, %s) AND late_notified IS NOT NULL "
             "ORDER BY late_notified DESC, registration_no",
             IN_FORCE_VALUES,
+        )
+
+    def open_cases(self) -> list[Facts]:
+        """§7–§9: with a complaint, appeal or misuse warning not yet closed, oldest first,
+        whatever the status."""
+        return self._facts(
+            "open_case_since IS NOT NULL ORDER BY open_case_since, registration_no", ()
         )
 
     def lapsing(self, as_of: date) -> list[str]:

@@ -59,6 +59,9 @@ CommandName = Literal[
     "recertify",
     "verify_corrective_action",
     "record_notification",
+    "record_case",
+    "acknowledge_case",
+    "close_case",
 ]
 COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 
@@ -83,6 +86,10 @@ LIFECYCLE: dict[CommandName, Transition] = {
     "recertify": Transition(VALID_ONLY, "recertify"),
     "verify_corrective_action": Transition(IN_FORCE, "verify a corrective action"),
     "record_notification": Transition(IN_FORCE, "record a notification"),
+    # §9: complaints and appeals may concern a certificate whatever its status.
+    "record_case": Transition(frozenset(Status), "record a case"),
+    "acknowledge_case": Transition(frozenset(Status), "acknowledge a case"),
+    "close_case": Transition(frozenset(Status), "close a case"),
 }
 
 

@@ -1165,3 +1165,86 @@ def test_a_cycle_that_visits_every_site_is_accepted(cert: Certificate) -> None:
 def test_a_surveillance_missing_a_content_item_is_refused(cert: Certificate) -> None:
     error = refused(cert, "surveil", RuleViolation, **surveillance(content_items=ALL_ITEMS[:-1]))
     assert "not covered: (7)" in str(error)
+
+
+# Complaints, appeals (§9) and misuse warnings (§7, §8) --------------------------------
+
+
+def open_case(cert: Certificate, case_id: str = "TS-1", kind: str = "complaint") -> None:
+    cert.record_case(
+        case_id=case_id,
+        kind=kind,
+        summary="客户投诉交付延误",
+        effective_date=date(2026, 9, 1),
+        stamp=STAMP,
+    )
+
+
+def test_a_case_is_open_until_closed(cert: Certificate) -> None:
+    open_case(cert)
+    cert.acknowledge_case(case_id="TS-1", effective_date=date(2026, 9, 2), stamp=STAMP)
+    assert cert.open_cases["TS-1"].acknowledged_on == date(2026, 9, 2)
+
+    cert.close_case(
+        case_id="TS-1", decision="投诉属实，已纠正", effective_date=date(2026, 9, 20), stamp=STAMP
+    )
+
+    assert cert.open_cases == {}
+    assert recorded(cert)[-3:] == ["CaseOpened", "CaseAcknowledged", "CaseClosed"]
+
+
+def test_a_misuse_warning_may_concern_a_revoked_certificate(cert: Certificate) -> None:
+    cert.revoke(reason="g", details="停业", effective_date=date(2026, 8, 1), stamp=STAMP)
+
+    open_case(cert, kind="misuse_mark")  # §7: the mark still used after revocation
+
+    assert cert.open_cases["TS-1"].kind == "misuse_mark"
+
+
+def test_a_case_id_used_before_is_refused(cert: Certificate) -> None:
+    open_case(cert)
+    cert.close_case(case_id="TS-1", decision="x", effective_date=date(2026, 9, 2), stamp=STAMP)
+
+    refused(
+        cert,
+        "record_case",
+        InvalidInput,
+        case_id="TS-1",
+        kind="appeal",
+        summary="x",
+        effective_date=date(2026, 9, 3),
+    )
+
+
+def test_acknowledging_a_case_twice_is_refused(cert: Certificate) -> None:
+    open_case(cert)
+    cert.acknowledge_case(case_id="TS-1", effective_date=date(2026, 9, 2), stamp=STAMP)
+
+    error = refused(
+        cert, "acknowledge_case", LifecycleConflict, case_id="TS-1", effective_date=date(2026, 9, 3)
+    )
+    assert error.section == "§9"
+
+
+def test_closing_a_case_that_is_not_open_is_refused(cert: Certificate) -> None:
+    refused(
+        cert,
+        "close_case",
+        LifecycleConflict,
+        case_id="TS-9",
+        decision="x",
+        effective_date=date(2026, 9, 3),
+    )
+
+
+def test_a_case_kind_outside_the_four_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert,
+        "record_case",
+        InvalidInput,
+        case_id="TS-1",
+        kind="rumour",
+        summary="x",
+        effective_date=date(2026, 9, 3),
+    )
+    assert error.field == "kind"
