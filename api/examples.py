@@ -40,6 +40,8 @@ ISSUE: Example = {
     "decision_date": "2026-05-11",
     "person_days": 5,
     "evaluation": EVALUATION_3,
+    "application_date": "2026-02-02",
+    "acceptance_date": "2026-02-06",
 }
 
 SURVEILLANCE: Example = {

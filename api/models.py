@@ -111,6 +111,13 @@ class IssueRequest(Body):
     issue_date: Day | None = None
     person_days: Days
     evaluation: Evaluation | None = None
+    application_date: Annotated[
+        Day | None, Field(description="the application received (§5.2)")
+    ] = None
+    acceptance_date: Annotated[
+        Day | None,
+        Field(description="the application accepted; late steps are queued (§5.2, §5.7)"),
+    ] = None
 
 
 class NonconformityIn(Body):
@@ -335,6 +342,13 @@ class RecertificationRequest(Body):
     decision_date: Day
     person_days: Days
     evaluation: Evaluation | None = None
+    application_date: Annotated[
+        Day | None, Field(description="the application received (§5.2)")
+    ] = None
+    acceptance_date: Annotated[
+        Day | None,
+        Field(description="the application accepted; late steps are queued (§5.2, §5.7)"),
+    ] = None
 
 
 class HolderOut(BaseModel):
@@ -424,6 +438,19 @@ class LateNotificationOut(BaseModel):
     told_on: date
     told_by: Annotated[date, Field(description="the last day the rule allowed")]
     special_case: bool
+
+
+class LateStepOut(BaseModel):
+    """A certification step that took longer than the rule allows (§5.2, §5.7)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    step: Literal["acceptance", "decision"]
+    section: str
+    working_days: int
+    limit: int
+    decision_date: date
 
 
 class OpenCaseOut(BaseModel):

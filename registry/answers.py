@@ -66,6 +66,7 @@ class Facts(TypedDict):
     open_nonconformities: list["OpenNonconformity"]  # §5.5.4, earliest deadline first
     late_notifications: list["LateNotification"]  # §5.5.5, in the order recorded
     open_cases: list["OpenCase"]  # §7–§9: complaints, appeals, misuse warnings not closed
+    late_steps: list["LateStepDoc"]  # §5.2, §5.7: of the latest issue or recertification
 
 
 class OpenNonconformity(TypedDict):
@@ -92,6 +93,20 @@ class OpenCase(TypedDict):
     summary: str
     opened_on: str
     acknowledged_on: str | None
+
+
+class LateStepDoc(TypedDict):
+    step: str
+    section: str
+    working_days: int
+    limit: int
+    decision_date: str
+
+
+class LateStepItem(LateStepDoc):
+    registration_no: str
+    certificate_no: str
+    holder_name: str
 
 
 class OpenCaseItem(OpenCase):
@@ -132,6 +147,11 @@ def _whose(facts: Facts) -> dict[str, str]:
 def late_notification_items(facts: Facts) -> list[LateNotificationItem]:
     whose = _whose(facts)
     return [cast(LateNotificationItem, {**n, **whose}) for n in facts["late_notifications"]]
+
+
+def late_step_items(facts: Facts) -> list[LateStepItem]:
+    whose = _whose(facts)
+    return [cast(LateStepItem, {**step, **whose}) for step in facts["late_steps"]]
 
 
 def case_items(facts: Facts) -> list[OpenCaseItem]:
@@ -265,6 +285,16 @@ def facts(cert: Certificate) -> Facts:
                 "acknowledged_on": _iso(c.acknowledged_on),
             }
             for c in sorted(cert.open_cases.values(), key=lambda c: (c.opened_on, c.id))
+        ],
+        "late_steps": [
+            {
+                "step": late.step,
+                "section": late.section,
+                "working_days": late.working_days,
+                "limit": late.limit,
+                "decision_date": cert.timeline.decision.isoformat(),
+            }
+            for late in cert.timeline.late_steps()
         ],
     }
 

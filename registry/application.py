@@ -17,12 +17,14 @@ from registry.answers import (
     Answer,
     Facts,
     LateNotificationItem,
+    LateStepItem,
     NonconformityItem,
     OpenCaseItem,
     answer,
     case_items,
     facts,
     late_notification_items,
+    late_step_items,
     nonconformity_items,
 )
 from registry.errors import (
@@ -136,6 +138,8 @@ class Registry(Application[UUID]):
         evaluation: Mapping[str, Any] | None,
         issue_date: date | None = None,
         idempotency_key: str | None = None,
+        application_date: date | None = None,
+        acceptance_date: date | None = None,
     ) -> Answer:
         if not isinstance(scope, Mapping):
             raise InvalidInput("scope must be {sites: [...]}", field="scope")
@@ -153,6 +157,8 @@ class Registry(Application[UUID]):
                 person_days=person_days,
                 evaluation=evaluation,
                 stamp=stamp,
+                application_date=application_date,
+                acceptance_date=acceptance_date,
             )
 
         arguments = {
@@ -164,6 +170,8 @@ class Registry(Application[UUID]):
             "person_days": person_days,
             "evaluation": evaluation,
         }
+        timeline = {"application_date": application_date, "acceptance_date": acceptance_date}
+        arguments |= {k: v for k, v in timeline.items() if v is not None}  # same key as before
         return self._execute(
             "issue", None, arguments, actor, idempotency_key, run, attempts=ISSUE_ATTEMPTS
         )
@@ -289,6 +297,10 @@ class Registry(Application[UUID]):
         """Open complaints, appeals and misuse warnings (§7–§9), oldest first."""
         items = [item for found in self.certificates.open_cases() for item in case_items(found)]
         return sorted(items, key=lambda i: (i["opened_on"], i["registration_no"], i["id"]))
+
+    def late_step_queue(self) -> list[LateStepItem]:
+        """Issues and recertifications that took longer than §5.2, §5.7 allow."""
+        return [item for found in self.certificates.late_steps() for item in late_step_items(found)]
 
     def catch_up_projections(self) -> None:
         """Before an oversight read: include what other processes stored (inline projection)."""

@@ -39,6 +39,8 @@ COLUMNS = (
     "level",
     "decision_date",
     "issue_date",
+    "application_date",
+    "acceptance_date",
     "person_days",
     "not_met",
     "partially_met",
@@ -157,6 +159,8 @@ class Importer:
             evaluation=evaluation,
             stamp=stamp,
             legacy=self.legacy,
+            application_date=_optional_date(row, "application_date"),
+            acceptance_date=_optional_date(row, "acceptance_date"),
         )
         for step in _json(row.get("history") or "[]", "history"):
             _apply(cert, dict(step), stamp)
@@ -295,6 +299,10 @@ def _evaluation(row: dict[str, str]) -> dict[str, Any] | None:
         "platform_met": _bool(platform, "platform_met"),
         "report_ref": row.get("report_ref", ""),
     }
+
+
+def _optional_date(row: dict[str, str], field: str) -> date | None:
+    return _date(row[field], field) if row.get(field) else None
 
 
 def _bool(text: str, field: str) -> bool:

@@ -11,6 +11,7 @@ from api.models import (
     EventOut,
     FeedOut,
     LateNotificationOut,
+    LateStepOut,
     Moment,
     NonconformityOut,
     OpenCaseOut,
@@ -103,6 +104,13 @@ def late_notification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
 def case_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
     """Open complaints, appeals (§9) and misuse warnings (§7, §8), oldest first."""
     return list(registry.case_queue())
+
+
+@router.get("/queues/late-steps", response_model=list[LateStepOut], tags=["registrar"])
+def late_step_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Issues and recertifications whose acceptance (§5.2) or decision (§5.7) took longer
+    than the working-day limits; reported, never refused."""
+    return list(registry.late_step_queue())
 
 
 @router.get(

@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from registry.aggregates.chain import Chained, Stamp
 from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
-from registry.rules import levels, reasons
+from registry.rules import levels, reasons, workdays
 from registry.rules.clauses import appendix_a_ids, check_clauses, clause_ids
 from registry.rules.dates import EARLIEST, ONE_DAY, last_day_of_period, local_date
 from registry.rules.levels import EvaluationDoc
@@ -134,6 +134,17 @@ class Case:
     acknowledged_on: date | None = None
 
 
+class Timeline(NamedTuple):
+    """The dates of a certification (§5.2, §5.7): applied, accepted, decided."""
+
+    application: date | None
+    acceptance: date | None
+    decision: date
+
+    def late_steps(self) -> list[workdays.LateStep]:
+        return workdays.late_steps(self.application, self.acceptance, self.decision)
+
+
 class Revision(NamedTuple):
     """A printed certificate R{RR} and the facts printed on it (§6 a–h), folded from the
     events: the state right after the event that printed it."""
@@ -178,6 +189,7 @@ class Certificate(Chained):
         open_nonconformities: dict[str, Nonconformity]  # §5.5.4, until verified closed
         raised_nonconformities: set[str]  # every id ever raised: ids are never reused
         notifications: list[Notification]
+        timeline: Timeline  # of the latest issue or recertification
         open_cases: dict[str, Case]  # §7–§9, until decided or resolved
         case_ids: set[str]  # every case id ever used: never reused
         last_effective_date: date
@@ -212,6 +224,8 @@ class Certificate(Chained):
         evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
         legacy: bool = False,
+        application_date: date | None = None,
+        acceptance_date: date | None = None,
     ) -> "Certificate":
         """`legacy` admits a decision before the rule took effect (a legacy import only)."""
         level = levels.check_level(level)
@@ -236,6 +250,7 @@ class Certificate(Chained):
             )
         levels.check_evaluation_supports(level, checked_evaluation)
         person_days = levels.check_initial_person_days(level, person_days)
+        _check_timeline(application_date, acceptance_date, decision_date)
         return cls._begin(
             cls.Issued,
             id=cls.create_id(registration_no),
@@ -251,6 +266,8 @@ class Certificate(Chained):
             valid_until=last_day_of_period(issue_date, months=VALIDITY_MONTHS),
             person_days=person_days,
             evaluation=checked_evaluation.to_dict() if checked_evaluation else None,
+            application_date=application_date,
+            acceptance_date=acceptance_date,
         )
 
     def surveil(
@@ -761,8 +778,11 @@ class Certificate(Chained):
         person_days: float,
         evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
+        application_date: date | None = None,
+        acceptance_date: date | None = None,
     ) -> None:
         self._check_effective("recertify", decision_date, stamp)
+        _check_timeline(application_date, acceptance_date, decision_date)
         opens = recertification_opens(self.valid_until)
         if decision_date < opens:
             raise LifecycleConflict(
@@ -787,6 +807,8 @@ class Certificate(Chained):
             person_days=person_days,
             evaluation=checked.to_dict() if checked else None,
             issue_date=decision_date,
+            application_date=application_date,
+            acceptance_date=acceptance_date,
             # §5.6: the new cycle continues the old one without a gap.
             valid_until=last_day_of_period(self.valid_until + ONE_DAY, months=VALIDITY_MONTHS),
         )
@@ -888,8 +910,14 @@ class Certificate(Chained):
         valid_until: date
         person_days: float
         evaluation: EvaluationDoc | None
+        application_date: date | None = None  # §5.2, §5.7: recorded since issue 13
+        acceptance_date: date | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset({"application_date", "acceptance_date"})
 
         def apply(self, cert: "Certificate") -> None:
+            cert.timeline = Timeline(
+                self.application_date, self.acceptance_date, self.decision_date
+            )
             cert.registration_no = self.registration_no
             cert.holder = Holder.from_dict(self.holder)
             cert.level = self.level
@@ -1098,8 +1126,14 @@ class Certificate(Chained):
         evaluation: EvaluationDoc | None
         issue_date: date
         valid_until: date
+        application_date: date | None = None
+        acceptance_date: date | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset({"application_date", "acceptance_date"})
 
         def apply(self, cert: "Certificate") -> None:
+            cert.timeline = Timeline(
+                self.application_date, self.acceptance_date, self.effective_date
+            )
             cert.issue_date, cert.valid_until = self.issue_date, self.valid_until
             cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
 
@@ -1190,6 +1224,24 @@ def _check_content_items(items: object) -> list[str] | None:
             field="content_items",
         )
     return sorted(set(items))
+
+
+def _check_timeline(application: object, acceptance: object, decision: date) -> None:
+    """Applied, accepted and decided in that order (§5.2, §5.4); the working-day limits are
+    reported as late steps, never refused (§5.7 says "in general")."""
+    if application is None and acceptance is None:
+        return
+    if not isinstance(acceptance, date):
+        raise InvalidInput(
+            "an application date goes with its acceptance date, a date",
+            field="acceptance_date",
+        )
+    if application is not None and not isinstance(application, date):
+        raise InvalidInput("application_date must be a date", field="application_date")
+    if application is not None and application > acceptance:
+        raise InvalidInput("accepted before the application", field="acceptance_date")
+    if acceptance > decision:
+        raise InvalidInput("decided before the acceptance", field="acceptance_date")
 
 
 def notification_due(kind: str, occurred: date, special_case: bool) -> date:

@@ -36,6 +36,7 @@ TABLES = (
         corrective_deadline TEXT,
         late_notified TEXT,
         open_case_since TEXT,
+        late_step_decided TEXT,
         sites TEXT NOT NULL,
         facts TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS certificates_uscc ON certificates (uscc)",
@@ -59,10 +60,10 @@ class CertificatesProjection:
             document = facts(cert)
             suspension = document["suspension"]
             open_nc, late = document["open_nonconformities"], document["late_notifications"]
-            cases = document["open_cases"]
+            cases, steps = document["open_cases"], document["late_steps"]
             cursor.execute(
                 """INSERT INTO certificates
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (registration_no) DO UPDATE SET
                     certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
                     uscc = excluded.uscc, level = excluded.level, status = excluded.status,
@@ -73,6 +74,7 @@ class CertificatesProjection:
                     corrective_deadline = excluded.corrective_deadline,
                     late_notified = excluded.late_notified,
                     open_case_since = excluded.open_case_since,
+                    late_step_decided = excluded.late_step_decided,
                     sites = excluded.sites, facts = excluded.facts""",
                 (
                     cert.registration_no,
@@ -88,6 +90,7 @@ class CertificatesProjection:
                     open_nc[0]["deadline"] if open_nc else None,
                     late[-1]["told_on"] if late else None,
                     cases[0]["opened_on"] if cases else None,
+                    steps[0]["decision_date"] if steps else None,
                     "\n".join(site.address for site in cert.sites),
                     orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
                 ),
@@ -215,6 +218,15 @@ class CertificateQueries(Queries):
         whatever the status."""
         return self._facts(
             "open_case_since IS NOT NULL ORDER BY open_case_since, registration_no", ()
+        )
+
+    def late_steps(self) -> list[Facts]:
+        """§5.2, §5.7: in force, whose latest issue or recertification took longer than the
+        working-day limits, the most recent decision first."""
+        return self._facts(
+            "status IN (%s, %s) AND late_step_decided IS NOT NULL "
+            "ORDER BY late_step_decided DESC, registration_no",
+            IN_FORCE_VALUES,
         )
 
     def lapsing(self, as_of: date) -> list[str]:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from registry.aggregates.certificate import Certificate
+from registry.aggregates.certificate import Certificate, Timeline
 from registry.aggregates.chain import event_data, recompute_hash
 from registry.errors import InvalidInput, LifecycleConflict, RegistryError, RuleViolation
 from registry.rules.lifecycle import CommandName
@@ -1248,3 +1248,54 @@ def test_a_case_kind_outside_the_four_is_refused(cert: Certificate) -> None:
         effective_date=date(2026, 9, 3),
     )
     assert error.field == "kind"
+
+
+# The timeline of a certification (§5.2, §5.7) ----------------------------------------
+
+
+def test_an_issue_records_its_application_and_acceptance_dates() -> None:
+    cert = new_certificate(application_date=date(2026, 3, 2), acceptance_date=date(2026, 3, 9))
+
+    assert cert.timeline.late_steps() == []
+    assert cert.timeline == Timeline(date(2026, 3, 2), date(2026, 3, 9), date(2026, 5, 11))
+
+
+def test_a_late_decision_is_recorded_not_refused() -> None:
+    cert = new_certificate(application_date=date(2026, 1, 5), acceptance_date=date(2026, 1, 6))
+
+    (late,) = cert.timeline.late_steps()
+    assert (late.step, late.section) == ("decision", "§5.7")
+
+
+def test_an_acceptance_before_the_application_is_refused() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(application_date=date(2026, 3, 9), acceptance_date=date(2026, 3, 2))
+    assert raised.value.field == "acceptance_date"
+
+
+def test_a_decision_before_the_acceptance_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="decided before the acceptance"):
+        new_certificate(acceptance_date=date(2026, 5, 12))
+
+
+def test_an_issue_without_timeline_hashes_as_before_the_timeline_existed() -> None:
+    (issued,) = new_certificate().collect_events()
+
+    assert "application_date" not in event_data(issued)
+    assert isinstance(issued, Certificate.Issued)
+    assert recompute_hash(issued) == issued.hash
+
+
+def test_a_recertification_records_its_timeline() -> None:
+    cert = recertifiable_certificate()
+
+    cert.recertify(
+        decision_date=date(2026, 7, 10),
+        person_days=5,
+        evaluation=EVALUATIONS[3],
+        application_date=date(2026, 5, 4),
+        acceptance_date=date(2026, 5, 6),
+        stamp=STAMP,
+    )
+
+    assert cert.timeline == Timeline(date(2026, 5, 4), date(2026, 5, 6), date(2026, 7, 10))

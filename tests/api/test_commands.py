@@ -333,3 +333,21 @@ def test_an_issue_decided_before_the_rule_took_effect_is_422(api: Api) -> None:
     assert response.status_code == 422
     assert response.json()["field"] == "decision_date"
     assert "before CESI-SC-OD13 took effect (2023-02-07)" in response.json()["detail"]
+
+
+def test_a_late_decision_is_issued_and_listed_in_the_late_steps_queue(api: Api) -> None:
+    no = api.issue(application_date="2026-01-05", acceptance_date="2026-01-06")
+
+    queue = api.client.get("/api/v1/queues/late-steps", headers=api.auth()).json()
+
+    assert [(i["registration_no"], i["step"], i["section"]) for i in queue] == [
+        (no, "decision", "§5.7")
+    ]
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
+    assert history.json()[0]["data"]["acceptance_date"] == "2026-01-06"
+
+
+def test_an_issue_in_time_is_not_in_the_late_steps_queue(api: Api) -> None:
+    api.issue(application_date="2026-03-02", acceptance_date="2026-03-09")
+
+    assert api.client.get("/api/v1/queues/late-steps", headers=api.auth()).json() == []
