@@ -64,6 +64,12 @@ Count = Annotated[int, Field(ge=0, le=MAX_CLAUSE_COUNT)]
 Level = Annotated[int, Field(ge=LEVELS.start, le=LEVELS.stop - 1)]
 
 
+ApplicationDay = Annotated[Day | None, Field(description="the application received (§5.2)")]
+AcceptanceDay = Annotated[
+    Day | None, Field(description="the application accepted; late steps are queued (§5.2, §5.7)")
+]
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
@@ -111,13 +117,8 @@ class IssueRequest(Body):
     issue_date: Day | None = None
     person_days: Days
     evaluation: Evaluation | None = None
-    application_date: Annotated[
-        Day | None, Field(description="the application received (§5.2)")
-    ] = None
-    acceptance_date: Annotated[
-        Day | None,
-        Field(description="the application accepted; late steps are queued (§5.2, §5.7)"),
-    ] = None
+    application_date: ApplicationDay = None
+    acceptance_date: AcceptanceDay = None
 
 
 class NonconformityIn(Body):
@@ -342,13 +343,8 @@ class RecertificationRequest(Body):
     decision_date: Day
     person_days: Days
     evaluation: Evaluation | None = None
-    application_date: Annotated[
-        Day | None, Field(description="the application received (§5.2)")
-    ] = None
-    acceptance_date: Annotated[
-        Day | None,
-        Field(description="the application accepted; late steps are queued (§5.2, §5.7)"),
-    ] = None
+    application_date: ApplicationDay = None
+    acceptance_date: AcceptanceDay = None
 
 
 class HolderOut(BaseModel):
