@@ -42,6 +42,7 @@ ISSUE: Example = {
     "evaluation": EVALUATION_3,
     "application_date": "2026-02-02",
     "acceptance_date": "2026-02-06",
+    "signatory": "陈签发",
 }
 
 SURVEILLANCE: Example = {
@@ -186,6 +187,7 @@ CERTIFICATE: Example = {
     "current_certificate_no": "CESI2026EV/IMG10001R00",
     "as_of": "2026-11-25",
 }
+CERTIFICATE |= {"rule_edition": "v1.2", "signatory": "陈签发"}
 CERTIFICATE["printed"] = {  # R00, the revision asked: as printed on it
     "holder": CERTIFICATE["holder"],
     "level": 3,

@@ -64,6 +64,7 @@ Count = Annotated[int, Field(ge=0, le=MAX_CLAUSE_COUNT)]
 Level = Annotated[int, Field(ge=LEVELS.start, le=LEVELS.stop - 1)]
 
 
+Signatory = Annotated[str | None, Field(max_length=MAX_TEXT, description="签发人 (§6)")]
 ApplicationDay = Annotated[Day | None, Field(description="the application received (§5.2)")]
 AcceptanceDay = Annotated[
     Day | None, Field(description="the application accepted; late steps are queued (§5.2, §5.7)")
@@ -119,6 +120,7 @@ class IssueRequest(Body):
     evaluation: Evaluation | None = None
     application_date: ApplicationDay = None
     acceptance_date: AcceptanceDay = None
+    signatory: Signatory = None
 
 
 class NonconformityIn(Body):
@@ -345,6 +347,7 @@ class RecertificationRequest(Body):
     evaluation: Evaluation | None = None
     application_date: ApplicationDay = None
     acceptance_date: AcceptanceDay = None
+    signatory: Signatory = None
 
 
 class HolderOut(BaseModel):
@@ -414,6 +417,11 @@ class CertificateOut(BaseModel):
     suspension: SuspensionOut | None
     revocation: RevocationOut | None
     current_certificate_no: str
+    rule_edition: Annotated[
+        str | None,
+        Field(description="the edition of CESI-SC-OD13 the latest decision was made under"),
+    ] = None
+    signatory: Annotated[str | None, Field(description="签发人, when recorded (§6)")] = None
     printed: Annotated[
         PrintedOut,
         Field(description="the facts as printed on the revision asked (`certificate_no`)"),

@@ -67,6 +67,8 @@ class Facts(TypedDict):
     late_notifications: list["LateNotification"]  # §5.5.5, in the order recorded
     open_cases: list["OpenCase"]  # §7–§9: complaints, appeals, misuse warnings not closed
     late_steps: list["LateStepDoc"]  # §5.2, §5.7: of the latest issue or recertification
+    rule_edition: str | None
+    signatory: str | None
 
 
 class OpenNonconformity(TypedDict):
@@ -201,6 +203,8 @@ class Answer(TypedDict):
     suspension: SuspensionAnswer | None
     revocation: RevocationAnswer | None
     current_certificate_no: str
+    rule_edition: str | None  # the edition of CESI-SC-OD13 of the latest decision (§6 c)
+    signatory: str | None  # 签发人, when recorded (§6)
     printed: PrintedFacts  # as printed on the revision asked (`certificate_no`)
     as_of: str
 
@@ -296,6 +300,8 @@ def facts(cert: Certificate) -> Facts:
             }
             for late in cert.timeline.late_steps()
         ],
+        "rule_edition": cert.rule_edition,
+        "signatory": cert.signatory,
     }
 
 
@@ -360,6 +366,8 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "suspension": suspended,
         "revocation": revocation,
         "current_certificate_no": current_no,
+        "rule_edition": facts["rule_edition"],
+        "signatory": facts["signatory"],
         "printed": facts["revisions"][asked][2],
         "as_of": as_of.isoformat(),
     }

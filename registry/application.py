@@ -140,6 +140,7 @@ class Registry(Application[UUID]):
         idempotency_key: str | None = None,
         application_date: date | None = None,
         acceptance_date: date | None = None,
+        signatory: str | None = None,
     ) -> Answer:
         if not isinstance(scope, Mapping):
             raise InvalidInput("scope must be {sites: [...]}", field="scope")
@@ -159,6 +160,7 @@ class Registry(Application[UUID]):
                 stamp=stamp,
                 application_date=application_date,
                 acceptance_date=acceptance_date,
+                signatory=signatory,
             )
 
         arguments = {
@@ -170,8 +172,12 @@ class Registry(Application[UUID]):
             "person_days": person_days,
             "evaluation": evaluation,
         }
-        timeline = {"application_date": application_date, "acceptance_date": acceptance_date}
-        arguments |= {k: v for k, v in timeline.items() if v is not None}  # same key as before
+        added = {
+            "application_date": application_date,
+            "acceptance_date": acceptance_date,
+            "signatory": signatory,
+        }
+        arguments |= {k: v for k, v in added.items() if v is not None}  # same key as before
         return self._execute(
             "issue", None, arguments, actor, idempotency_key, run, attempts=ISSUE_ATTEMPTS
         )

@@ -165,6 +165,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             "address": str(sites[0]["address"]),
             "level": str(level),
             "decision_date": decided.isoformat(),
+            "signatory": "陈签发",
             # §5.2, §5.7: applied and accepted before the decision; every 15th decided late
             "application_date": (decided - timedelta(days=110 if n % 15 == 4 else 70)).isoformat(),
             "acceptance_date": (decided - timedelta(days=106 if n % 15 == 4 else 66)).isoformat(),

@@ -23,6 +23,7 @@ from registry.rules.lifecycle import (
     CommandName,
     Status,
     recertification_opens,
+    rule_edition_on,
 )
 from registry.rules.numbers import certificate_no
 from registry.rules.values import (
@@ -190,6 +191,8 @@ class Certificate(Chained):
         raised_nonconformities: set[str]  # every id ever raised: ids are never reused
         notifications: list[Notification]
         timeline: Timeline  # of the latest issue or recertification
+        rule_edition: str | None  # §6 c, of the latest decision; None for a legacy one
+        signatory: str | None  # §6: 签发人 of the latest decision, when recorded
         open_cases: dict[str, Case]  # §7–§9, until decided or resolved
         case_ids: set[str]  # every case id ever used: never reused
         last_effective_date: date
@@ -226,6 +229,7 @@ class Certificate(Chained):
         legacy: bool = False,
         application_date: date | None = None,
         acceptance_date: date | None = None,
+        signatory: str | None = None,
     ) -> "Certificate":
         """`legacy` admits a decision before the rule took effect (a legacy import only)."""
         level = levels.check_level(level)
@@ -268,6 +272,8 @@ class Certificate(Chained):
             evaluation=checked_evaluation.to_dict() if checked_evaluation else None,
             application_date=application_date,
             acceptance_date=acceptance_date,
+            rule_edition=rule_edition_on(decision_date),
+            signatory=None if signatory is None else check_text(signatory, "signatory"),
         )
 
     def surveil(
@@ -780,6 +786,7 @@ class Certificate(Chained):
         stamp: Stamp,
         application_date: date | None = None,
         acceptance_date: date | None = None,
+        signatory: str | None = None,
     ) -> None:
         self._check_effective("recertify", decision_date, stamp)
         _check_timeline(application_date, acceptance_date, decision_date)
@@ -809,6 +816,8 @@ class Certificate(Chained):
             issue_date=decision_date,
             application_date=application_date,
             acceptance_date=acceptance_date,
+            rule_edition=rule_edition_on(decision_date),
+            signatory=None if signatory is None else check_text(signatory, "signatory"),
             # §5.6: the new cycle continues the old one without a gap.
             valid_until=last_day_of_period(self.valid_until + ONE_DAY, months=VALIDITY_MONTHS),
         )
@@ -912,9 +921,16 @@ class Certificate(Chained):
         evaluation: EvaluationDoc | None
         application_date: date | None = None  # §5.2, §5.7: recorded since issue 13
         acceptance_date: date | None = None
-        added_fields: ClassVar[frozenset[str]] = frozenset({"application_date", "acceptance_date"})
+        rule_edition: str | None = None  # §6 c: the edition the decision was made under
+        signatory: str | None = None  # §6: 签发人
+        added_fields: ClassVar[frozenset[str]] = frozenset(
+            {"application_date", "acceptance_date", "rule_edition", "signatory"}
+        )
 
         def apply(self, cert: "Certificate") -> None:
+            # Events before editions were recorded: the edition in force on the decision day.
+            cert.rule_edition = self.rule_edition or rule_edition_on(self.decision_date)
+            cert.signatory = self.signatory
             cert.timeline = Timeline(
                 self.application_date, self.acceptance_date, self.decision_date
             )
@@ -1128,9 +1144,15 @@ class Certificate(Chained):
         valid_until: date
         application_date: date | None = None
         acceptance_date: date | None = None
-        added_fields: ClassVar[frozenset[str]] = frozenset({"application_date", "acceptance_date"})
+        rule_edition: str | None = None
+        signatory: str | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset(
+            {"application_date", "acceptance_date", "rule_edition", "signatory"}
+        )
 
         def apply(self, cert: "Certificate") -> None:
+            cert.rule_edition = self.rule_edition or rule_edition_on(self.effective_date)
+            cert.signatory = self.signatory
             cert.timeline = Timeline(
                 self.application_date, self.acceptance_date, self.effective_date
             )

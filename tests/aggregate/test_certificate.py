@@ -1299,3 +1299,47 @@ def test_a_recertification_records_its_timeline() -> None:
     )
 
     assert cert.timeline == Timeline(date(2026, 5, 4), date(2026, 5, 6), date(2026, 7, 10))
+
+
+# What the certificate prints: the rule's edition and the signatory (§6) ---------------
+
+
+@pytest.mark.parametrize(
+    ("decided", "edition"),
+    [
+        (date(2025, 8, 30), "v1.0"),
+        (date(2025, 8, 31), "v1.1"),
+        (date(2026, 5, 10), "v1.1"),
+        (date(2026, 5, 11), "v1.2"),
+    ],
+)
+def test_an_issue_records_the_edition_of_the_rule_in_force_on_its_decision(
+    decided: date, edition: str
+) -> None:
+    cert = new_certificate(decision_date=decided)
+
+    (issued,) = cert.collect_events()
+    assert issued.rule_edition == cert.rule_edition == edition  # type: ignore[attr-defined]
+
+
+def test_a_legacy_issue_before_the_rule_has_no_edition() -> None:
+    cert = new_certificate(decision_date=date(2022, 3, 1), legacy=True)
+
+    assert cert.rule_edition is None
+
+
+def test_an_issue_records_its_signatory() -> None:
+    cert = new_certificate(signatory="陈签发")
+
+    assert cert.signatory == "陈签发"
+
+
+def test_a_recertification_records_the_edition_then_in_force() -> None:
+    cert = recertifiable_certificate()  # decided 2024-01-10 under v1.0
+    assert cert.rule_edition == "v1.0"
+
+    cert.recertify(
+        decision_date=date(2026, 7, 10), person_days=5, evaluation=EVALUATIONS[3], stamp=STAMP
+    )
+
+    assert cert.rule_edition == "v1.2"

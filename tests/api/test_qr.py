@@ -303,3 +303,14 @@ def test_a_first_issue_prints_no_reissue_date(api: Api) -> None:
     page = api.client.get(f"/api/v1/certificates/{no}/document").text
 
     assert "换证日期" not in page
+
+
+def test_the_document_prints_the_rule_edition_and_the_signatory(api: Api) -> None:
+    no = api.issue(signatory="陈签发")
+
+    page = api.client.get(f"/api/v1/certificates/{no}/document").text
+
+    assert "（v1.2）" in page
+    assert "签发人：陈签发" in page
+    answer = api.client.get(f"/api/v1/verify?number={no}").json()
+    assert (answer["rule_edition"], answer["signatory"]) == ("v1.2", "陈签发")
