@@ -11,6 +11,16 @@ def schema(example: Example) -> dict[str, Any]:
     return {"examples": [example]}
 
 
+# §5.3.5 Table 1: a level 3 evaluation, all eight function modules and the platform met.
+EVALUATION_3: Example = {
+    "functions_met": ["1", "2", "3", "4", "5", "6", "7", "8"],
+    "platform_met": True,
+    "not_met": 1,
+    "partially_met": 19,
+    "fully_met": 84,
+    "report_ref": "TR-2026-031",
+}
+
 ISSUE: Example = {
     "holder": {
         "name": "深圳市定制家居科技有限公司",
@@ -29,7 +39,10 @@ ISSUE: Example = {
     },
     "decision_date": "2026-05-11",
     "person_days": 5,
-    "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2026-031"},
+    "evaluation": EVALUATION_3,
+    "application_date": "2026-02-02",
+    "acceptance_date": "2026-02-06",
+    "signatory": "陈签发",
 }
 
 SURVEILLANCE: Example = {
@@ -40,6 +53,50 @@ SURVEILLANCE: Example = {
     "clauses": ["A.1.01", "A.1.02", "B.1.01"],
     "outcome": "conforming",
     "report_ref": "SR-2027-014",
+    "evaluation": EVALUATION_3 | {"report_ref": "TR-2027-014"},
+    "team": {
+        "auditors": [{"name": "王审查", "days": 1.5}, {"name": "李审查", "days": 1}],
+        "technical_experts": ["张专家"],
+        "observers": [],
+    },
+    "sites_sampled": ["广东省深圳市南山区科技园南区 1 号"],
+    "content_items": ["1", "2", "3", "4", "5", "6", "7"],
+}
+NONCONFORMING: Example = SURVEILLANCE | {
+    "outcome": "nonconforming",
+    "corrective_deadline": "2027-05-31",
+    "nonconformities": [
+        {
+            "id": "NC-2027-014-1",
+            "clause": "B.8.03",
+            "description": "售后投诉处理记录不完整",
+            "deadline": "2027-05-31",
+        }
+    ],
+}
+NOTIFICATION: Example = {
+    "kind": "c",
+    "what": "生产场所由东莞市松山湖 8 号迁至东莞市松山湖 18 号",
+    "occurred_on": "2027-04-01",
+    "effective_date": "2027-04-20",
+    "special_case": False,
+}
+CASE: Example = {
+    "case_id": "TS-2027-003",
+    "kind": "complaint",
+    "summary": "客户投诉定制家具交付延误且售后无响应",
+    "effective_date": "2027-06-02",
+}
+CASE_ACKNOWLEDGEMENT: Example = {"case_id": "TS-2027-003", "effective_date": "2027-06-03"}
+CASE_CLOSURE: Example = {
+    "case_id": "TS-2027-003",
+    "decision": "经调查投诉属实，已要求获证组织纠正并在下次监督中验证",
+    "effective_date": "2027-06-20",
+}
+CORRECTIVE_ACTION: Example = {
+    "nonconformity_id": "NC-2027-014-1",
+    "effective_date": "2027-05-20",
+    "evidence_ref": "CA-2027-014-1",
 }
 
 SCOPE_NARROWING: Example = {
@@ -62,7 +119,8 @@ HOLDER_CHANGE: Example = {
 
 LEVEL_CHANGE: Example = {
     "level": 4,
-    "evaluation": {"not_met": 0, "partially_met": 16, "fully_met": 89, "report_ref": "TR-2027-8"},
+    "evaluation": EVALUATION_3
+    | {"partially_met": 15, "fully_met": 89, "not_met": 0, "report_ref": "TR-2027-8"},
     "person_days": 5,
     "decision_date": "2027-07-01",
 }
@@ -71,6 +129,7 @@ SUSPENSION: Example = {
     "reason": "b",
     "details": "监督发现服务持续不满足认证要求",
     "effective_date": "2027-08-01",
+    "restore_deadline": "2027-11-30",
 }
 
 RESTORATION: Example = {"effective_date": "2027-09-15", "verification_ref": "VR-2027-22"}
@@ -86,7 +145,7 @@ CANCELLATION: Example = {"effective_date": "2027-10-01", "request_ref": "注销�
 RECERTIFICATION: Example = {
     "decision_date": "2029-02-01",
     "person_days": 5,
-    "evaluation": {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-2029-2"},
+    "evaluation": EVALUATION_3 | {"report_ref": "TR-2029-2"},
 }
 
 CERTIFICATE: Example = {
@@ -127,4 +186,13 @@ CERTIFICATE: Example = {
     "revocation": None,
     "current_certificate_no": "CESI2026EV/IMG10001R00",
     "as_of": "2026-11-25",
+}
+CERTIFICATE |= {"rule_edition": "v1.2", "signatory": "陈签发"}
+CERTIFICATE["printed"] = {  # R00, the revision asked: as printed on it
+    "holder": CERTIFICATE["holder"],
+    "level": 3,
+    "scope": CERTIFICATE["scope"],
+    "issue_date": "2026-05-11",
+    "reissue_date": None,
+    "valid_until": "2029-05-10",
 }

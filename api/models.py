@@ -12,7 +12,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from api import examples
 from registry.rules.dates import EARLIEST, LATEST
 from registry.rules.levels import LEVELS, MAX_CLAUSE_COUNT, MAX_PERSON_DAYS
-from registry.rules.reasons import REVOCATION_REASONS, SUSPENSION_REASONS, letters_pattern
+from registry.rules.reasons import (
+    NOTIFICATION_KINDS,
+    REVOCATION_REASONS,
+    SUSPENSION_REASONS,
+    letters_pattern,
+)
 from registry.rules.uscc import USCC_LENGTH
 from registry.rules.values import MAX_ACTIVITIES, MAX_LONG_TEXT, MAX_SITES, MAX_TEXT
 
@@ -59,6 +64,13 @@ Count = Annotated[int, Field(ge=0, le=MAX_CLAUSE_COUNT)]
 Level = Annotated[int, Field(ge=LEVELS.start, le=LEVELS.stop - 1)]
 
 
+Signatory = Annotated[str | None, Field(max_length=MAX_TEXT, description="签发人 (§6)")]
+ApplicationDay = Annotated[Day | None, Field(description="the application received (§5.2)")]
+AcceptanceDay = Annotated[
+    Day | None, Field(description="the application accepted; late steps are queued (§5.2, §5.7)")
+]
+
+
 class Body(BaseModel):
     # Strict: `true` or "3" is no level, "yes" no boolean (CONTRACT.md: types are strict).
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -81,9 +93,19 @@ class Scope(Body):
 
 
 class Evaluation(Body):
-    not_met: Count
-    partially_met: Count
-    fully_met: Count
+    """§5.3.5 Table 1: the function modules and platform met, and the clause counts
+    (level 1 has none; together at most the 104 clauses of the catalogue)."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.EVALUATION_3))
+
+    functions_met: Annotated[
+        list[Literal["1", "2", "3", "4", "5", "6", "7", "8"]],
+        Field(max_length=8, description="the function modules met, ① to ⑧ as 1 to 8"),
+    ]
+    platform_met: Annotated[bool, Field(description="the interactive platform (交互平台) is met")]
+    not_met: Count | None = None
+    partially_met: Count | None = None
+    fully_met: Count | None = None
     report_ref: Text = ""
 
 
@@ -97,11 +119,38 @@ class IssueRequest(Body):
     issue_date: Day | None = None
     person_days: Days
     evaluation: Evaluation | None = None
+    application_date: ApplicationDay = None
+    acceptance_date: AcceptanceDay = None
+    signatory: Signatory = None
+
+
+class NonconformityIn(Body):
+    """A nonconformity found by a surveillance, corrected by the deadline the certification
+    body sets (§5.5.4)."""
+
+    id: Annotated[str, Field(min_length=1, max_length=40, examples=["NC-2027-014-1"])]
+    clause: Annotated[str, Field(max_length=20, examples=["B.8.03"])]
+    description: LongText
+    deadline: Day
+
+
+class Auditor(Body):
+    name: Text
+    days: Annotated[float, Field(ge=0.5, le=MAX_PERSON_DAYS)]
+
+
+class Team(Body):
+    """The surveillance team (§5.3.2): only the auditors' days are on-site person-days."""
+
+    auditors: Annotated[list[Auditor], Field(min_length=1, max_length=20)]
+    technical_experts: Annotated[list[Text], Field(max_length=20)] = []
+    observers: Annotated[list[Text], Field(max_length=20)] = []
 
 
 class SurveillanceRequest(Body):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra=examples.schema(examples.SURVEILLANCE)
+        extra="forbid",
+        json_schema_extra={"examples": [examples.SURVEILLANCE, examples.NONCONFORMING]},
     )
 
     date: Day
@@ -112,6 +161,22 @@ class SurveillanceRequest(Body):
     outcome: Literal["conforming", "nonconforming"]
     corrective_deadline: Day | None = None
     report_ref: Text
+    evaluation: Annotated[
+        Evaluation | None,
+        Field(description="the characteristic evaluation's result, when it had one (§5.5.3 (3))"),
+    ] = None
+    nonconformities: Annotated[list[NonconformityIn], Field(max_length=200)] = []
+    team: Annotated[
+        Team | None, Field(description="who surveyed; person_days are the auditors' days")
+    ] = None
+    sites_sampled: Annotated[
+        list[Text] | None,
+        Field(max_length=MAX_SITES, description="the sites of the scope visited (§5.5.3)"),
+    ] = None
+    content_items: Annotated[
+        list[Literal["1", "2", "3", "4", "5", "6", "7"]] | None,
+        Field(max_length=7, description="the items (1)–(7) of §5.5.3 evaluated: all seven"),
+    ] = None
 
 
 class ActivityRef(Body):
@@ -171,6 +236,71 @@ class SuspensionRequest(Body):
     reason: Annotated[str, Field(pattern=letters_pattern(SUSPENSION_REASONS))]
     details: LongText
     effective_date: Day
+    restore_deadline: Annotated[
+        Day | None,
+        Field(
+            description="the last day to restore, set by the certification body: after the "
+            "effective date, at most six months on (§6.3.1.3); six months when absent; "
+            "never with reason f"
+        ),
+    ] = None
+
+
+class CorrectiveActionRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.CORRECTIVE_ACTION)
+    )
+
+    nonconformity_id: Annotated[str, Field(min_length=1, max_length=40)]
+    effective_date: Day
+    evidence_ref: Text
+
+
+class NotificationRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.NOTIFICATION)
+    )
+
+    kind: Annotated[
+        str, Field(pattern=letters_pattern(NOTIFICATION_KINDS), description="§5.5.5 a–d")
+    ]
+    what: LongText
+    occurred_on: Day
+    effective_date: Annotated[Day, Field(description="the day CESI was told")]
+    special_case: Annotated[
+        bool, Field(description="a or b told within a week, as a special case (§5.5.5)")
+    ] = False
+
+
+CaseId = Annotated[str, Field(min_length=1, max_length=40, examples=["TS-2027-003"])]
+
+
+class CaseRequest(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples.schema(examples.CASE))
+
+    case_id: CaseId
+    kind: Literal["complaint", "appeal", "misuse_certificate", "misuse_mark"]
+    summary: LongText
+    effective_date: Annotated[Day, Field(description="received, or the warning issued")]
+
+
+class CaseAcknowledgementRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.CASE_ACKNOWLEDGEMENT)
+    )
+
+    case_id: CaseId
+    effective_date: Day
+
+
+class CaseClosureRequest(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.CASE_CLOSURE)
+    )
+
+    case_id: CaseId
+    decision: LongText
+    effective_date: Day
 
 
 class RestorationRequest(Body):
@@ -190,6 +320,13 @@ class RevocationRequest(Body):
     reason: Annotated[str, Field(pattern=letters_pattern(REVOCATION_REASONS))]
     details: LongText
     effective_date: Day
+    demand_date: Annotated[
+        Day | None,
+        Field(
+            description="reason h: the day the correction was demanded; revocation from two "
+            "months after it (§6.3.2.1 h)"
+        ),
+    ] = None
 
 
 class CancellationRequest(Body):
@@ -209,6 +346,9 @@ class RecertificationRequest(Body):
     decision_date: Day
     person_days: Days
     evaluation: Evaluation | None = None
+    application_date: ApplicationDay = None
+    acceptance_date: AcceptanceDay = None
+    signatory: Signatory = None
 
 
 class HolderOut(BaseModel):
@@ -241,6 +381,19 @@ class RevocationOut(BaseModel):
     automatic: bool
 
 
+class PrintedOut(BaseModel):
+    """The facts as printed on the revision asked (§6 a–h)."""
+
+    holder: HolderOut
+    level: int
+    scope: ScopeOut
+    issue_date: date
+    reissue_date: Annotated[
+        date | None, Field(description="换证日期, the day this revision was printed; null on R00")
+    ]
+    valid_until: date
+
+
 class CertificateOut(BaseModel):
     """A certificate as the registry answers for it on `as_of`."""
 
@@ -265,10 +418,74 @@ class CertificateOut(BaseModel):
     suspension: SuspensionOut | None
     revocation: RevocationOut | None
     current_certificate_no: str
+    rule_edition: Annotated[
+        str | None,
+        Field(description="the edition of CESI-SC-OD13 the latest decision was made under"),
+    ] = None
+    signatory: Annotated[str | None, Field(description="签发人, when recorded (§6)")] = None
+    printed: Annotated[
+        PrintedOut,
+        Field(description="the facts as printed on the revision asked (`certificate_no`)"),
+    ]
     as_of: date
 
 
 DirectoryStatus = Literal["valid", "suspended", "revoked", "cancelled", "expired", "in_force"]
+
+
+class LateNotificationOut(BaseModel):
+    """A notification told later than §5.5.5 allows, in the registrar's queue."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    number: int
+    kind: str
+    what: str
+    occurred_on: date
+    told_on: date
+    told_by: Annotated[date, Field(description="the last day the rule allowed")]
+    special_case: bool
+
+
+class LateStepOut(BaseModel):
+    """A certification step that took longer than the rule allows (§5.2, §5.7)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    step: Literal["acceptance", "decision"]
+    section: str
+    working_days: int
+    limit: int
+    decision_date: date
+
+
+class OpenCaseOut(BaseModel):
+    """An open complaint, appeal or misuse warning in the registrar's queue (§7–§9)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    id: str
+    kind: str
+    summary: str
+    opened_on: date
+    acknowledged_on: date | None
+
+
+class NonconformityOut(BaseModel):
+    """An open nonconformity in the registrar's queue (§5.5.4)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    id: str
+    clause: str
+    description: str
+    deadline: date
+    raised_on: date
+    overdue: Annotated[bool, Field(description="the deadline has passed (§6.3.1.1 h)")]
 
 
 class DirectoryOut(BaseModel):

@@ -16,13 +16,14 @@ from typing import Any
 PER_YEAR = 9999
 FIRST_YEAR = 1900
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # registry.rules.uscc.CHARSET
-EVALUATION = {  # level -> (not met, partially met, fully met), enough for §5.3.5 Table 1
+EVALUATION = {  # level -> (not met, partially met, fully met): §5.3.5 Table 1, at most 104
     1: (3, 30, 60),
     2: (2, 10, 51),
-    3: (1, 20, 84),
-    4: (0, 16, 89),
-    5: (0, 10, 95),
+    3: (1, 19, 84),
+    4: (0, 15, 89),
+    5: (0, 9, 95),
 }
+FIVE, EIGHT = "1,5,6,7,8", "1,2,3,4,5,6,7,8"  # the function modules of Table 1
 PERSON_DAYS = {1: 4.0, 2: 4.0, 3: 5.0, 4: 5.0, 5: 6.0}
 CITIES = ["广东省深圳市", "浙江省杭州市", "江苏省苏州市", "山东省青岛市", "四川省成都市"]
 
@@ -59,6 +60,8 @@ def row(i: int) -> dict[str, str]:
         "not_met": str(not_met),
         "partially_met": str(partially_met),
         "fully_met": str(fully_met),
+        "functions_met": FIVE if level <= 2 else EIGHT,
+        "platform_met": "true",
         "report_ref": f"TR-{decided.year}-{i % PER_YEAR:04d}",
         "sites": json.dumps(sites, ensure_ascii=False),
     }
@@ -79,8 +82,11 @@ def issue_arguments(i: int) -> dict[str, Any]:
             "not_met": int(r["not_met"]),
             "partially_met": int(r["partially_met"]),
             "fully_met": int(r["fully_met"]),
+            "functions_met": r["functions_met"].split(","),
+            "platform_met": True,
             "report_ref": r["report_ref"],
         },
+        "legacy": True,  # decisions from 1900: older than the rule
     }
 
 

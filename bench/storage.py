@@ -79,7 +79,7 @@ def import_rows(database_url: str, csv_path: str) -> dict[str, Any]:
     rows = list(read_csv(Path(csv_path)))
     started = time.perf_counter()
     with open_registry(Settings(database_url=database_url)) as registry:
-        result = Importer(registry, actor="import").run(rows)
+        result = Importer(registry, actor="import", legacy=True).run(rows)
         registry.projector.catch_up()
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "imported": result.imported, "errors": result.errors[:5]}
@@ -107,7 +107,7 @@ def resumability(workdir: Path, csv_path: Path, count: int) -> dict[str, Any]:
     """Kill `registry import` (SIGKILL) half-way, run it again, count what is stored."""
     path = workdir / "resume.sqlite"
     env = child_env({"REGISTRY_DATABASE_URL": f"sqlite:///{path}", "REGISTRY_RATE_LIMIT": "0"})
-    cmd = [str(VENV_BIN / "registry"), "import", str(csv_path), "--quiet"]
+    cmd = [str(VENV_BIN / "registry"), "import", str(csv_path), "--quiet", "--legacy"]
     process = subprocess.Popen(
         cmd, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

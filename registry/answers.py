@@ -5,9 +5,9 @@ applies a day to them, so expiry and automatic revocation show before any sweep 
 """
 
 from datetime import date
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
-from registry.aggregates.certificate import Certificate, lapse_on
+from registry.aggregates.certificate import Certificate, Revision, lapse_on
 from registry.errors import NotInForce
 from registry.rules.levels import LEVEL_NAMES
 from registry.rules.lifecycle import IN_FORCE, Status
@@ -33,6 +33,21 @@ class RevocationFacts(TypedDict):
     automatic: bool
 
 
+class ScopeDoc(TypedDict):
+    sites: list[SiteDoc]
+
+
+class PrintedFacts(TypedDict):
+    """The facts as printed on one revision R{RR} (§6 a–h)."""
+
+    holder: HolderDoc
+    level: int
+    scope: ScopeDoc
+    issue_date: str
+    reissue_date: str | None  # 换证日期 (§6 e); None on R00
+    valid_until: str
+
+
 class Facts(TypedDict):
     """A certificate's recorded state as the read model stores it (dates as ISO text)."""
 
@@ -42,13 +57,121 @@ class Facts(TypedDict):
     sites: list[SiteDoc]
     issue_date: str
     valid_until: str
-    revisions: list[Any]  # [RR, since] of every printed revision, in order
+    revisions: list[Any]  # [RR, since, PrintedFacts] of every printed revision, in order
     status: str
     status_since: str
     suspension: SuspensionFacts | None
     revocation: RevocationFacts | None
     last_surveillance_date: str | None
     next_surveillance_due: str | None
+    open_nonconformities: list["OpenNonconformity"]  # §5.5.4, earliest deadline first
+    late_notifications: list["LateNotification"]  # §5.5.5, in the order recorded
+    open_cases: list["OpenCase"]  # §7–§9: complaints, appeals, misuse warnings not closed
+    late_steps: list["LateStepDoc"]  # §5.2, §5.7: of the latest issue or recertification
+    rule_edition: str | None
+    signatory: str | None
+
+
+class OpenNonconformity(TypedDict):
+    id: str
+    clause: str
+    description: str
+    deadline: str
+    raised_on: str
+
+
+class LateNotification(TypedDict):
+    number: int
+    kind: str
+    what: str
+    occurred_on: str
+    told_on: str
+    told_by: str
+    special_case: bool
+
+
+class OpenCase(TypedDict):
+    id: str
+    kind: str
+    summary: str
+    opened_on: str
+    acknowledged_on: str | None
+
+
+class LateStepDoc(TypedDict):
+    step: str
+    section: str
+    working_days: int
+    limit: int
+    decision_date: str
+
+
+class LateStepItem(LateStepDoc):
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+
+
+class OpenCaseItem(OpenCase):
+    """A line of the registrar's queue of open cases (§7–§9)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+
+
+class LateNotificationItem(LateNotification):
+    """A line of the registrar's late-notification queue (§5.5.5)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+
+
+class NonconformityItem(OpenNonconformity):
+    """A line of the registrar's nonconformity queue (§5.5.4)."""
+
+    registration_no: str
+    certificate_no: str
+    holder_name: str
+    overdue: bool
+
+
+def _whose(facts: Facts) -> dict[str, str]:
+    """The certificate a queue line is about: its numbers and holder."""
+    registration = facts["registration_no"]
+    return {
+        "registration_no": registration,
+        "certificate_no": certificate_no(registration, len(facts["revisions"]) - 1),
+        "holder_name": facts["holder"]["name"],
+    }
+
+
+def late_notification_items(facts: Facts) -> list[LateNotificationItem]:
+    whose = _whose(facts)
+    return [cast(LateNotificationItem, {**n, **whose}) for n in facts["late_notifications"]]
+
+
+def late_step_items(facts: Facts) -> list[LateStepItem]:
+    whose = _whose(facts)
+    return [cast(LateStepItem, {**step, **whose}) for step in facts["late_steps"]]
+
+
+def case_items(facts: Facts) -> list[OpenCaseItem]:
+    whose = _whose(facts)
+    return [cast(OpenCaseItem, {**c, **whose}) for c in facts["open_cases"]]
+
+
+def nonconformity_items(facts: Facts, today: date) -> list[NonconformityItem]:
+    """The open nonconformities of one certificate, marked overdue after their deadline."""
+    whose = _whose(facts)
+    return [
+        cast(
+            NonconformityItem,
+            {**n, **whose, "overdue": date.fromisoformat(n["deadline"]) < today},
+        )
+        for n in facts["open_nonconformities"]
+    ]
 
 
 class SuspensionAnswer(SuspensionFacts):
@@ -57,10 +180,6 @@ class SuspensionAnswer(SuspensionFacts):
 
 class RevocationAnswer(RevocationFacts):
     reason_text: str
-
-
-class ScopeDoc(TypedDict):
-    sites: list[SiteDoc]
 
 
 class Answer(TypedDict):
@@ -85,6 +204,9 @@ class Answer(TypedDict):
     suspension: SuspensionAnswer | None
     revocation: RevocationAnswer | None
     current_certificate_no: str
+    rule_edition: str | None  # the edition of CESI-SC-OD13 of the latest decision (§6 c)
+    signatory: str | None  # 签发人, when recorded (§6)
+    printed: PrintedFacts  # as printed on the revision asked (`certificate_no`)
     as_of: str
 
 
@@ -141,6 +263,17 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def printed(revision: Revision) -> PrintedFacts:
+    return {
+        "holder": revision.holder.to_dict(),
+        "level": revision.level,
+        "scope": {"sites": [site.to_dict() for site in revision.sites]},
+        "issue_date": revision.issue_date.isoformat(),
+        "reissue_date": _iso(revision.reissue_date),
+        "valid_until": revision.valid_until.isoformat(),
+    }
+
+
 def facts(cert: Certificate) -> Facts:
     """The certificate's recorded state as JSON: everything an answer needs."""
     suspension: SuspensionFacts | None = None
@@ -164,13 +297,57 @@ def facts(cert: Certificate) -> Facts:
         "sites": [site.to_dict() for site in cert.sites],
         "issue_date": cert.issue_date.isoformat(),
         "valid_until": cert.valid_until.isoformat(),
-        "revisions": [[r.number, r.since.isoformat()] for r in cert.revisions],
+        "revisions": [[r.number, r.since.isoformat(), printed(r)] for r in cert.revisions],
         "status": cert.status.value,
         "status_since": cert.status_since.isoformat(),
         "suspension": suspension,
         "revocation": revocation,
         "last_surveillance_date": _iso(cert.last_surveillance_date),
         "next_surveillance_due": _iso(cert.next_surveillance_due()),
+        "open_nonconformities": [
+            {
+                "id": n.id,
+                "clause": n.clause,
+                "description": n.description,
+                "deadline": n.deadline.isoformat(),
+                "raised_on": n.raised_on.isoformat(),
+            }
+            for n in sorted(cert.open_nonconformities.values(), key=lambda n: (n.deadline, n.id))
+        ],
+        "late_notifications": [
+            {
+                "number": n.number,
+                "kind": n.kind,
+                "what": n.what,
+                "occurred_on": n.occurred_on.isoformat(),
+                "told_on": n.told_on.isoformat(),
+                "told_by": n.told_by.isoformat(),
+                "special_case": n.special_case,
+            }
+            for n in cert.late_notifications()
+        ],
+        "open_cases": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "summary": c.summary,
+                "opened_on": c.opened_on.isoformat(),
+                "acknowledged_on": _iso(c.acknowledged_on),
+            }
+            for c in sorted(cert.open_cases.values(), key=lambda c: (c.opened_on, c.id))
+        ],
+        "late_steps": [
+            {
+                "step": late.step,
+                "section": late.section,
+                "working_days": late.working_days,
+                "limit": late.limit,
+                "decision_date": cert.timeline.decision.isoformat(),
+            }
+            for late in cert.timeline.late_steps()
+        ],
+        "rule_edition": cert.rule_edition,
+        "signatory": cert.signatory,
     }
 
 
@@ -188,10 +365,12 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
     registration = facts["registration_no"]
     current = len(facts["revisions"]) - 1
     current_no = certificate_no(registration, current)
-    asked_no = current_no
-    if revision is not None and revision < current:
-        asked_no = certificate_no(registration, revision)
-        status, since = SUPERSEDED, facts["revisions"][revision + 1][1]
+    asked = current if revision is None else revision
+    asked_no = certificate_no(registration, asked)
+    if asked < current and status == Status.VALID:
+        # An older revision is "superseded" only while the registration is valid; otherwise
+        # it answers the registration's status, never hiding a suspension or revocation.
+        status, since = SUPERSEDED, facts["revisions"][asked + 1][1]
     revocation: RevocationAnswer | None = None
     if status == Status.REVOKED:
         recorded: RevocationFacts = facts["revocation"] or {
@@ -233,6 +412,9 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "suspension": suspended,
         "revocation": revocation,
         "current_certificate_no": current_no,
+        "rule_edition": facts["rule_edition"],
+        "signatory": facts["signatory"],
+        "printed": facts["revisions"][asked][2],
         "as_of": as_of.isoformat(),
     }
 

@@ -17,11 +17,19 @@ from registry.answers import (
     NOTICE_STATUSES,
     Answer,
     Facts,
+    LateNotificationItem,
+    LateStepItem,
     Milestone,
+    NonconformityItem,
     Notice,
+    OpenCaseItem,
     answer,
+    case_items,
     facts,
+    late_notification_items,
+    late_step_items,
     milestones,
+    nonconformity_items,
     notice,
 )
 from registry.errors import (
@@ -143,6 +151,9 @@ class Registry(Application[UUID]):
         evaluation: Mapping[str, Any] | None,
         issue_date: date | None = None,
         idempotency_key: str | None = None,
+        application_date: date | None = None,
+        acceptance_date: date | None = None,
+        signatory: str | None = None,
     ) -> Answer:
         if not isinstance(scope, Mapping):
             raise InvalidInput("scope must be {sites: [...]}", field="scope")
@@ -160,6 +171,9 @@ class Registry(Application[UUID]):
                 person_days=person_days,
                 evaluation=evaluation,
                 stamp=stamp,
+                application_date=application_date,
+                acceptance_date=acceptance_date,
+                signatory=signatory,
             )
 
         arguments = {
@@ -171,6 +185,12 @@ class Registry(Application[UUID]):
             "person_days": person_days,
             "evaluation": evaluation,
         }
+        added = {
+            "application_date": application_date,
+            "acceptance_date": acceptance_date,
+            "signatory": signatory,
+        }
+        arguments |= {k: v for k, v in added.items() if v is not None}  # same key as before
         return self._execute(
             "issue", None, arguments, actor, idempotency_key, run, attempts=ISSUE_ATTEMPTS
         )
@@ -324,6 +344,33 @@ class Registry(Application[UUID]):
         else:
             raise NotFound(f"no work queue {name!r}")
         return [answer(f, today) for f in found]
+
+    def nonconformity_queue(self) -> list[NonconformityItem]:
+        """Open nonconformities of certificates in force, by deadline, overdue marked."""
+        today = self.today()
+        items = [
+            item
+            for found in self.certificates.open_nonconformities()
+            for item in nonconformity_items(found, today)
+        ]
+        return sorted(items, key=lambda i: (i["deadline"], i["registration_no"], i["id"]))
+
+    def late_notification_queue(self) -> list[LateNotificationItem]:
+        """Notifications told late (§5.5.5) of certificates in force, most recent first."""
+        return [
+            item
+            for found in self.certificates.late_notifications()
+            for item in reversed(late_notification_items(found))
+        ]
+
+    def case_queue(self) -> list[OpenCaseItem]:
+        """Open complaints, appeals and misuse warnings (§7–§9), oldest first."""
+        items = [item for found in self.certificates.open_cases() for item in case_items(found)]
+        return sorted(items, key=lambda i: (i["opened_on"], i["registration_no"], i["id"]))
+
+    def late_step_queue(self) -> list[LateStepItem]:
+        """Issues and recertifications that took longer than §5.2, §5.7 allow."""
+        return [item for found in self.certificates.late_steps() for item in late_step_items(found)]
 
     def catch_up_projections(self) -> None:
         """Before an oversight read: include what other processes stored (inline projection)."""

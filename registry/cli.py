@@ -398,7 +398,8 @@ def import_csv(args: argparse.Namespace) -> int:
     with open_registry(Settings()) as registry:
         rows = list(read_csv(args.file))
         with tqdm(total=len(rows), unit="row", disable=args.quiet) as bar:
-            result = Importer(registry, actor=_actor()).run(rows, progress=bar.update)
+            importer = Importer(registry, actor=_actor(), legacy=args.legacy)
+            result = importer.run(rows, progress=bar.update)
     for line, message in result.errors:
         print(f"{args.file}:{line}: {message}", file=sys.stderr)
     new, there, refused = result.imported, result.skipped, len(result.errors)
@@ -529,6 +530,11 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("import", help="import certificates from CSV (see README)")
     p.add_argument("file", type=Path)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--legacy",
+        action="store_true",
+        help="admit certificates decided before CESI-SC-OD13 took effect (2023-02-07)",
+    )
     p.set_defaults(run=import_csv)
 
     p = commands.add_parser("demo", help="load a realistic demo data set")

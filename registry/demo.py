@@ -6,7 +6,12 @@ import random
 from datetime import date, timedelta
 
 from registry.rules.clauses import clause_ids
-from registry.rules.levels import INITIAL_PERSON_DAYS, SURVEILLANCE_PERSON_DAYS, TABLE_1
+from registry.rules.levels import (
+    INITIAL_PERSON_DAYS,
+    REQUIRED_FUNCTIONS,
+    SURVEILLANCE_PERSON_DAYS,
+    TABLE_1,
+)
 from registry.rules.lifecycle import Status
 from registry.rules.uscc import CHARSET, check_character
 from registry.rules.values import SiteDoc
@@ -73,8 +78,68 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         last = decided
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
-            history.append(_surveillance(first, level, clauses[:half], True))
+            history.append(_surveillance(first, level, clauses[: half + 1], True))
+            history[-1] |= {  # §5.3.2, §5.5.3: who surveyed, where, and what
+                "team": {
+                    "auditors": [{"name": "王审查", "days": SURVEILLANCE_PERSON_DAYS[level]}],
+                    "technical_experts": ["张专家"],
+                    "observers": [],
+                },
+                "sites_sampled": [str(site["address"]) for site in sites],
+                "content_items": ["1", "2", "3", "4", "5", "6", "7"],
+            }
             last = first
+            closed = first + timedelta(days=15)
+            if n % 10 == 5 and closed <= today:  # §5.5.4: found, then its correction verified
+                _find_nonconformity(history[-1], f"NC-{first.year}-{n:04d}", first)
+                history.append(
+                    {
+                        "command": "verify_corrective_action",
+                        "nonconformity_id": f"NC-{first.year}-{n:04d}",
+                        "effective_date": closed.isoformat(),
+                        "evidence_ref": f"CA-{first.year}-{n:04d}",
+                    }
+                )
+                last = closed
+            received = first + timedelta(days=30)
+            if n % 25 == 11 and received <= today:  # §9: a complaint, acknowledged, some decided
+                case = f"TS-{received.year}-{n:04d}"
+                history += [
+                    {
+                        "command": "record_case",
+                        "case_id": case,
+                        "kind": "complaint",
+                        "summary": "客户投诉定制产品交付延误",
+                        "effective_date": received.isoformat(),
+                    },
+                    {
+                        "command": "acknowledge_case",
+                        "case_id": case,
+                        "effective_date": received.isoformat(),
+                    },
+                ]
+                last = max(last, received)
+                if n % 50 == 11:
+                    history.append(
+                        {
+                            "command": "close_case",
+                            "case_id": case,
+                            "decision": "投诉属实，获证组织已纠正",
+                            "effective_date": received.isoformat(),
+                        }
+                    )
+            told = first + timedelta(days=40 if n % 20 == 7 else 10)
+            if n % 10 == 7 and told <= today:  # §5.5.5: a change told in time, or late
+                history.append(
+                    {
+                        "command": "record_notification",
+                        "kind": "c",
+                        "what": "生产场所布局调整",
+                        "occurred_on": (first + timedelta(days=3)).isoformat(),
+                        "effective_date": told.isoformat(),
+                    }
+                )
+                last = told
             second = date(first.year + 1, rng.randint(2, 10), 15)
             if second <= today and second < decided + timedelta(days=1090):
                 history.append(_surveillance(second, level, clauses[half:], False))
@@ -100,12 +165,19 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             "address": str(sites[0]["address"]),
             "level": str(level),
             "decision_date": decided.isoformat(),
+            "signatory": "陈签发",
+            # §5.2, §5.7: applied and accepted before the decision; every 15th decided late
+            "application_date": (decided - timedelta(days=110 if n % 15 == 4 else 70)).isoformat(),
+            "acceptance_date": (decided - timedelta(days=106 if n % 15 == 4 else 66)).isoformat(),
             "person_days": str(INITIAL_PERSON_DAYS[level]),
             "sites": json.dumps(sites, ensure_ascii=False),
             "history": json.dumps(history, ensure_ascii=False),
             **_evaluation(rng, level),
             **_status(rng, last, today, decided),
         }
+        if row.get("reason") == "h":
+            _overdue_before(history, row, n)
+            row["history"] = json.dumps(history, ensure_ascii=False)
         rows.append(row)
     return rows
 
@@ -125,15 +197,59 @@ def _surveillance(day: date, level: int, clauses: list[str], characteristic: boo
 
 
 def _evaluation(rng: random.Random, level: int) -> dict[str, str]:
+    """An evaluation that supports `level` (§5.3.5 Table 1), over at most the catalogue."""
+    modules = {"functions_met": ",".join(sorted(REQUIRED_FUNCTIONS[level])), "platform_met": "true"}
     thresholds = TABLE_1[level]
+    report = {"report_ref": f"TR-{rng.randint(1000, 9999)}"}
     if thresholds is None:
-        return {}
-    return {
-        "not_met": str(rng.randint(0, thresholds.not_met_max)),
-        "partially_met": str(rng.randint(0, thresholds.partially_met_max)),
-        "fully_met": str(thresholds.fully_met_min + rng.randint(0, 5)),
-        "report_ref": f"TR-{rng.randint(1000, 9999)}",
-    }
+        return modules | report
+    fully = thresholds.fully_met_min + rng.randint(0, 5)
+    not_met = rng.randint(0, thresholds.not_met_max)
+    partially = rng.randint(
+        0, min(thresholds.partially_met_max, len(clause_ids()) - fully - not_met)
+    )
+    return (
+        modules
+        | report
+        | {
+            "not_met": str(not_met),
+            "partially_met": str(partially),
+            "fully_met": str(fully),
+        }
+    )
+
+
+def _find_nonconformity(step: HistoryStep, ident: str, day: date) -> None:
+    """Turn a surveillance step into a nonconforming one with one nonconformity, due the next
+    day (§5.5.4)."""
+    deadline = (day + timedelta(days=1)).isoformat()
+    step["outcome"] = "nonconforming"
+    step["corrective_deadline"] = deadline
+    step["nonconformities"] = [
+        {
+            "id": ident,
+            "clause": "B.8.03",
+            "description": "售后投诉处理记录不完整",
+            "deadline": deadline,
+        }
+    ]
+
+
+def _overdue_before(history: list[HistoryStep], row: dict[str, str], n: int) -> None:
+    """A suspension for reason h needs a nonconformity overdue by then (§6.3.1.1 h): the last
+    surveillance finds one; when none can be overdue in time, the reason is b instead."""
+    surveilled = [s for s in history if s["command"] == "surveil" and not s.get("nonconformities")]
+    suspended = date.fromisoformat(row["status_date"])
+    if (
+        surveilled
+        and date.fromisoformat(str(surveilled[-1]["date"])) + timedelta(days=1) < suspended
+    ):
+        step = surveilled[-1]
+        _find_nonconformity(
+            step, f"NC-{str(step['date'])[:4]}-{n:04d}", date.fromisoformat(str(step["date"]))
+        )
+    else:
+        row["reason"] = "b"
 
 
 def _status(rng: random.Random, last: date, today: date, decided: date) -> dict[str, str]:

@@ -23,6 +23,7 @@ from registry.aggregates.chain import Stamp
 from registry.aggregates.command_record import CommandRecord
 from registry.application import Registry
 from registry.errors import InvalidInput, RegistryError
+from registry.rules.levels import COUNTS
 from registry.rules.lifecycle import COMMAND_NAMES, CommandName, Status
 from registry.rules.numbers import parse_number, registration_no, registration_year, sequence_of
 from registry.spreadsheets import Header, read_rows
@@ -38,10 +39,15 @@ COLUMNS = (
     "level",
     "decision_date",
     "issue_date",
+    "application_date",
+    "acceptance_date",
+    "signatory",
     "person_days",
     "not_met",
     "partially_met",
     "fully_met",
+    "functions_met",
+    "platform_met",
     "report_ref",
     "sites",
     "history",
@@ -71,9 +77,10 @@ def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 class Importer:
-    def __init__(self, registry: Registry, actor: str = "import"):
+    def __init__(self, registry: Registry, actor: str = "import", *, legacy: bool = False):
         self.registry = registry
         self.actor = actor
+        self.legacy = legacy  # admits decisions before the rule took effect
         self._next: dict[int, int] = {}  # year -> next free sequence
 
     def run(
@@ -121,15 +128,7 @@ class Importer:
         decided = _date(row["decision_date"], "decision_date")
         number = self._number(row.get("registration_no", ""), decided)
         level = _int(row["level"], "level")
-        counts = [row.get(k, "") for k in ("not_met", "partially_met", "fully_met")]
-        evaluation = None
-        if any(counts):
-            evaluation = {
-                "not_met": _int(counts[0], "not_met"),
-                "partially_met": _int(counts[1], "partially_met"),
-                "fully_met": _int(counts[2], "fully_met"),
-                "report_ref": row.get("report_ref", ""),
-            }
+        evaluation = _evaluation(row)
         cert = Certificate.issue(
             registration_no=number,
             holder={
@@ -145,6 +144,10 @@ class Importer:
             person_days=_float(row["person_days"], "person_days"),
             evaluation=evaluation,
             stamp=stamp,
+            legacy=self.legacy,
+            application_date=_optional_date(row, "application_date"),
+            acceptance_date=_optional_date(row, "acceptance_date"),
+            signatory=row.get("signatory") or None,
         )
         for step in _json(row.get("history") or "[]", "history"):
             _apply(cert, dict(step), stamp)
@@ -248,9 +251,17 @@ def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:
     command = step.pop("command", None)
     if command not in COMMAND_NAMES:
         raise InvalidInput(f"history command must be one of {', '.join(COMMAND_NAMES)}")
-    for key in ("date", "effective_date", "decision_date", "corrective_deadline"):
+    dated = ("date", "effective_date", "decision_date", "corrective_deadline", "restore_deadline")
+    for key in (*dated, "demand_date", "occurred_on"):
         if isinstance(step.get(key), str):
             step[key] = _date(step[key], key)
+    if isinstance(step.get("nonconformities"), list):
+        step["nonconformities"] = [
+            n | {"deadline": _date(n["deadline"], "deadline")}
+            if isinstance(n, dict) and isinstance(n.get("deadline"), str)
+            else n
+            for n in step["nonconformities"]
+        ]
     cert.run(cast(CommandName, command), step, stamp)
 
 
@@ -260,6 +271,32 @@ def _message(error: Exception) -> str:
     if isinstance(error, KeyError):
         return f"missing value {error}"
     return str(error)
+
+
+def _evaluation(row: dict[str, str]) -> dict[str, Any] | None:
+    """The row's evaluation: counts (none for level 1), `functions_met` as `1,5,6,7,8` and
+    `platform_met` as `true` or `false`; None when the row has none of them."""
+    counts = {k: row.get(k, "") for k in COUNTS}
+    functions, platform = row.get("functions_met", ""), row.get("platform_met", "")
+    if not any(counts.values()) and not functions and not platform:
+        return None
+    return {
+        **{k: _int(v, k) for k, v in counts.items() if v},
+        "functions_met": [f.strip() for f in functions.split(",") if f.strip()],
+        "platform_met": _bool(platform, "platform_met"),
+        "report_ref": row.get("report_ref", ""),
+    }
+
+
+def _optional_date(row: dict[str, str], field: str) -> date | None:
+    return _date(row[field], field) if row.get(field) else None
+
+
+def _bool(text: str, field: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise InvalidInput(f"{field} must be true or false, not {text!r}", field=field)
+    return value == "true"
 
 
 def _date(text: str, field: str) -> date:

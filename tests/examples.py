@@ -22,17 +22,23 @@ SITES = [
     {"address": "广东省深圳市南山区科技园南区 1 号", "activities": ["全屋定制家具的设计与交付"]},
     {"address": "广东省东莞市松山湖 8 号", "activities": ["定制家具生产制造", "物流配送"]},
 ]
-EVALUATIONS: dict[int, dict[str, Any] | None] = {
-    1: None,
+FIVE = ["1", "5", "6", "7", "8"]  # §5.3.5 Table 1: the function modules of levels 1 and 2
+EIGHT = ["1", "2", "3", "4", "5", "6", "7", "8"]
+EVALUATIONS: dict[int, dict[str, Any]] = {
+    1: {"functions_met": FIVE, "platform_met": True, "report_ref": "TR-1"},
     2: {"not_met": 2, "partially_met": 10, "fully_met": 51, "report_ref": "TR-2"},
-    3: {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-3"},
-    4: {"not_met": 0, "partially_met": 16, "fully_met": 89, "report_ref": "TR-4"},
-    5: {"not_met": 0, "partially_met": 10, "fully_met": 95, "report_ref": "TR-5"},
+    3: {"not_met": 1, "partially_met": 19, "fully_met": 84, "report_ref": "TR-3"},
+    4: {"not_met": 0, "partially_met": 15, "fully_met": 89, "report_ref": "TR-4"},
+    5: {"not_met": 0, "partially_met": 9, "fully_met": 95, "report_ref": "TR-5"},
 }
+for _level in (2, 3, 4, 5):
+    EVALUATIONS[_level] |= {"functions_met": FIVE if _level == 2 else EIGHT, "platform_met": True}
 INITIAL_DAYS = {1: 4, 2: 4, 3: 5, 4: 5, 5: 6}
 
 CLAUSE_IDS = [c.id for c in catalogue()]
-FIRST_HALF = CLAUSE_IDS[: len(CLAUSE_IDS) // 2]
+# Two samples of at least half the catalogue that together cover it: the first holds every
+# Appendix A clause (credited only with a characteristic evaluation, §5.3.5).
+FIRST_HALF = [c.id for c in catalogue() if c.appendix == "A"]
 SECOND_HALF = CLAUSE_IDS[len(CLAUSE_IDS) // 2 :]
 
 
@@ -75,3 +81,25 @@ def surveillance(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def cycle_surveillances() -> list[dict[str, Any]]:
+    """The two surveillances of a certificate decided 2024-01-10, each by its due date
+    (§5.5.2), so that it may be recertified in its window from 2026-07-10 (§5.5.1 b)."""
+    return [
+        surveillance(date=date(2024, 12, 2), report_ref="SR-2024-01"),
+        surveillance(
+            date=date(2025, 11, 3),
+            clauses=SECOND_HALF,
+            characteristic_evaluation=False,
+            report_ref="SR-2025-01",
+        ),
+    ]
+
+
+def recertifiable_certificate() -> Certificate:
+    """A level 3 certificate decided 2024-01-10 with its cycle's surveillances recorded."""
+    cert = new_certificate(decision_date=date(2024, 1, 10))
+    for body in cycle_surveillances():
+        cert.surveil(**body, stamp=STAMP)
+    return cert

@@ -9,10 +9,15 @@ from pydantic import BaseModel
 from api.deps import IdempotencyKey, Registrar, RegistryDep
 from api.models import (
     CancellationRequest,
+    CaseAcknowledgementRequest,
+    CaseClosureRequest,
+    CaseRequest,
     CertificateOut,
+    CorrectiveActionRequest,
     HolderChangeRequest,
     IssueRequest,
     LevelChangeRequest,
+    NotificationRequest,
     RecertificationRequest,
     RestorationRequest,
     RevocationRequest,
@@ -50,6 +55,26 @@ COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
     ("revocations", "revoke", RevocationRequest, "Revoke (§6.3.2), reasons a–k."),
     ("cancellations", "cancel", CancellationRequest, "Cancel at the holder's request (§6.3)."),
     ("recertifications", "recertify", RecertificationRequest, "Recertify (§5.6, §6.1)."),
+    (
+        "corrective-actions",
+        "verify_corrective_action",
+        CorrectiveActionRequest,
+        "Close a nonconformity: its corrective action verified (§5.5.4).",
+    ),
+    (
+        "notifications",
+        "record_notification",
+        NotificationRequest,
+        "Record a holder's notification (§5.5.5), flagged late past its limit.",
+    ),
+    ("cases", "record_case", CaseRequest, "Record a complaint, appeal (§9) or misuse warning."),
+    (
+        "case-acknowledgements",
+        "acknowledge_case",
+        CaseAcknowledgementRequest,
+        "Acknowledge a complaint or appeal received (§9).",
+    ),
+    ("case-closures", "close_case", CaseClosureRequest, "Decide or close a case (§7–§9)."),
 ]
 
 

@@ -5,7 +5,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import AuditDep, Auditor, KeysDep, Registrar, RegistryDep, Regulator
-from api.models import CertificateOut, Day, EventOut, FeedOut, Moment
+from api.models import (
+    CertificateOut,
+    Day,
+    EventOut,
+    FeedOut,
+    LateNotificationOut,
+    LateStepOut,
+    Moment,
+    NonconformityOut,
+    OpenCaseOut,
+)
 from api.problems import PROBLEM_RESPONSES
 from registry.application import FeedPage
 from registry.projections.audit import AuditEvent
@@ -74,6 +84,33 @@ def suspension_queue(registry: RegistryDep, _: Registrar, within_days: Within = 
 def recertification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
     """Certificates in the last 6 months of validity, when recertification is due (§6.1)."""
     return registry.queue("recertification", 0)
+
+
+@router.get("/queues/nonconformities", response_model=list[NonconformityOut], tags=["registrar"])
+def nonconformity_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Open nonconformities by deadline, overdue ones marked (§5.5.4, §6.3.1.1 h)."""
+    return list(registry.nonconformity_queue())
+
+
+@router.get(
+    "/queues/late-notifications", response_model=list[LateNotificationOut], tags=["registrar"]
+)
+def late_notification_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Holders' notifications told later than §5.5.5 allows, most recent first."""
+    return list(registry.late_notification_queue())
+
+
+@router.get("/queues/cases", response_model=list[OpenCaseOut], tags=["registrar"])
+def case_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Open complaints, appeals (§9) and misuse warnings (§7, §8), oldest first."""
+    return list(registry.case_queue())
+
+
+@router.get("/queues/late-steps", response_model=list[LateStepOut], tags=["registrar"])
+def late_step_queue(registry: RegistryDep, _: Registrar) -> list[Any]:
+    """Issues and recertifications whose acceptance (§5.2) or decision (§5.7) took longer
+    than the working-day limits; reported, never refused."""
+    return list(registry.late_step_queue())
 
 
 @router.get(

@@ -2,26 +2,28 @@
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypedDict
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from registry.aggregates.chain import Chained, Stamp
 from registry.errors import InvalidInput, LifecycleConflict, RuleViolation
-from registry.rules import levels, reasons
-from registry.rules.clauses import check_clauses, clause_ids
+from registry.rules import levels, reasons, workdays
+from registry.rules.clauses import appendix_a_ids, check_clauses, clause_ids
 from registry.rules.dates import EARLIEST, ONE_DAY, last_day_of_period, local_date
 from registry.rules.levels import EvaluationDoc
 from registry.rules.lifecycle import (
     COMMAND_NAMES,
     FIRST_SURVEILLANCE_MONTHS,
     LIFECYCLE,
+    RULE_EFFECTIVE,
     TERMINAL,
     VALIDITY_MONTHS,
     CommandName,
     Status,
     recertification_opens,
+    rule_edition_on,
 )
 from registry.rules.numbers import certificate_no
 from registry.rules.values import (
@@ -57,11 +59,105 @@ class Surveillance:
     date: date
     clauses: frozenset[str]
     characteristic_evaluation: bool
+    sites: frozenset[str] | None = None  # the sites sampled, when recorded
+
+
+class AuditorDoc(TypedDict):
+    name: str
+    days: float
+
+
+class TeamDoc(TypedDict):
+    """Who surveyed (§5.3.2): only auditors' days are on-site person-days."""
+
+    auditors: list[AuditorDoc]
+    technical_experts: list[str]
+    observers: list[str]
+
+
+CONTENT_ITEMS = ("1", "2", "3", "4", "5", "6", "7")  # §5.5.3 (1)–(7)
+
+
+class NonconformityDoc(TypedDict):
+    """A nonconformity as a surveillance event records it (§5.5.4)."""
+
+    id: str
+    clause: str
+    description: str
+    deadline: str  # ISO date set by the certification body
+
+
+@dataclass(frozen=True)
+class Nonconformity:
+    id: str
+    clause: str
+    description: str
+    deadline: date
+    raised_on: date
+
+    def overdue_on(self, day: date) -> bool:
+        return self.deadline < day
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A holder's notification (§5.5.5): what happened when, and when CESI was told."""
+
+    number: int  # 1, 2, … on this certificate
+    kind: str
+    what: str
+    occurred_on: date
+    told_on: date
+    told_by: date  # the last day the rule allowed
+    special_case: bool
+
+    @property
+    def late(self) -> bool:
+        return self.told_on > self.told_by
+
+
+CASE_KINDS = {  # §9 complaints and appeals; §7, §8 misuse of the certificate or the mark
+    "complaint": "§9",
+    "appeal": "§9",
+    "misuse_certificate": "§8",
+    "misuse_mark": "§7",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A complaint, an appeal or a misuse warning about the certificate, open until closed."""
+
+    id: str
+    kind: str
+    summary: str
+    opened_on: date
+    acknowledged_on: date | None = None
+
+
+class Timeline(NamedTuple):
+    """The dates of a certification (§5.2, §5.7): applied, accepted, decided."""
+
+    application: date | None
+    acceptance: date | None
+    decision: date
+
+    def late_steps(self) -> list[workdays.LateStep]:
+        return workdays.late_steps(self.application, self.acceptance, self.decision)
 
 
 class Revision(NamedTuple):
+    """A printed certificate R{RR} and the facts printed on it (§6 a–h), folded from the
+    events: the state right after the event that printed it."""
+
     number: int  # RR of the printed certificate
     since: date
+    holder: Holder
+    level: int
+    sites: tuple[Site, ...]
+    issue_date: date
+    reissue_date: date | None  # 换证日期 (§6 e), None on R00
+    valid_until: date
 
 
 class Lapse(NamedTuple):
@@ -91,6 +187,14 @@ class Certificate(Chained):
         cycle_surveillances: list[Surveillance]
         last_surveillance_date: date | None
         corrective_deadline: date | None
+        open_nonconformities: dict[str, Nonconformity]  # §5.5.4, until verified closed
+        raised_nonconformities: set[str]  # every id ever raised: ids are never reused
+        notifications: list[Notification]
+        timeline: Timeline  # of the latest issue or recertification
+        rule_edition: str | None  # §6 c, of the latest decision; None for a legacy one
+        signatory: str | None  # §6: 签发人 of the latest decision, when recorded
+        open_cases: dict[str, Case]  # §7–§9, until decided or resolved
+        case_ids: set[str]  # every case id ever used: never reused
         last_effective_date: date
 
     @staticmethod
@@ -122,7 +226,12 @@ class Certificate(Chained):
         person_days: float,
         evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
+        legacy: bool = False,
+        application_date: date | None = None,
+        acceptance_date: date | None = None,
+        signatory: str | None = None,
     ) -> "Certificate":
+        """`legacy` admits a decision before the rule took effect (a legacy import only)."""
         level = levels.check_level(level)
         checked_holder = parse_holder(holder)
         checked_sites = parse_sites(sites)
@@ -131,6 +240,12 @@ class Certificate(Chained):
         today = local_date(stamp.at)
         _check_not_future(decision_date, today, "decision_date")
         _check_not_future(issue_date, today, "issue_date")
+        if decision_date < RULE_EFFECTIVE and not legacy:
+            raise InvalidInput(
+                f"decision_date {decision_date.isoformat()} is before CESI-SC-OD13 took effect "
+                f"({RULE_EFFECTIVE.isoformat()}); older certificates come by a legacy import",
+                field="decision_date",
+            )
         if issue_date < decision_date:
             raise InvalidInput(
                 "the certificate cannot be issued before the certification decision",
@@ -139,6 +254,7 @@ class Certificate(Chained):
             )
         levels.check_evaluation_supports(level, checked_evaluation)
         person_days = levels.check_initial_person_days(level, person_days)
+        _check_timeline(application_date, acceptance_date, decision_date)
         return cls._begin(
             cls.Issued,
             id=cls.create_id(registration_no),
@@ -154,6 +270,10 @@ class Certificate(Chained):
             valid_until=last_day_of_period(issue_date, months=VALIDITY_MONTHS),
             person_days=person_days,
             evaluation=checked_evaluation.to_dict() if checked_evaluation else None,
+            application_date=application_date,
+            acceptance_date=acceptance_date,
+            rule_edition=rule_edition_on(decision_date),
+            signatory=None if signatory is None else check_text(signatory, "signatory"),
         )
 
     def surveil(
@@ -168,6 +288,11 @@ class Certificate(Chained):
         report_ref: str,
         stamp: Stamp,
         corrective_deadline: date | None = None,
+        evaluation: Mapping[str, Any] | None = None,
+        nonconformities: Sequence[Mapping[str, Any]] = (),
+        team: Mapping[str, Any] | None = None,
+        sites_sampled: Sequence[str] | None = None,
+        content_items: Sequence[str] | None = None,
     ) -> None:
         self._check_effective("surveil", date, stamp)
         for name, flag in (
@@ -194,19 +319,20 @@ class Certificate(Chained):
             )
         if len(self.cycle_surveillances) == 1:  # the second of the cycle completes it
             first = self.cycle_surveillances[0]
-            missing = basis - first.clauses - sampled
-            if missing:
-                raise RuleViolation(
-                    f"the two surveillances of a cycle cover every basis clause; "
-                    f"{len(missing)} not covered, e.g. {min(missing)}",
-                    section="§5.5.3",
-                    field="clauses",
-                )
             if not (first.characteristic_evaluation or characteristic_evaluation):
                 raise RuleViolation(
                     "a certification cycle includes at least one characteristic evaluation",
                     section="§5.5.3",
                     field="characteristic_evaluation",
+                )
+            missing = basis - first.clauses - credited(sampled, characteristic_evaluation)
+            if missing:
+                raise RuleViolation(
+                    f"the two surveillances of a cycle cover every basis clause (Appendix A "
+                    f"ones only with a characteristic evaluation, §5.3.5); "
+                    f"{len(missing)} not covered, e.g. {min(missing)}",
+                    section="§5.5.3",
+                    field="clauses",
                 )
         if outcome not in ("conforming", "nonconforming"):
             raise InvalidInput(
@@ -224,6 +350,13 @@ class Certificate(Chained):
                 "a conforming surveillance has no corrective deadline",
                 field="corrective_deadline",
             )
+        checked = self._check_surveillance_evaluation(
+            evaluation, characteristic_evaluation, outcome
+        )
+        found = self._check_nonconformities(nonconformities, date, outcome)
+        checked_team = _check_team(team, person_days)
+        sites = self._check_sites_sampled(sites_sampled)
+        items = _check_content_items(content_items)
         self._record(
             self.Surveilled,
             stamp=stamp,
@@ -235,7 +368,224 @@ class Certificate(Chained):
             outcome=outcome,
             corrective_deadline=corrective_deadline,
             report_ref=check_text(report_ref, "report_ref"),
+            evaluation=None if checked is None else checked.to_dict(),
+            nonconformities=found or None,
+            team=checked_team,
+            sites_sampled=None if sites is None else sorted(sites),
+            content_items=items,
         )
+
+    def _check_sites_sampled(self, sites: object) -> frozenset[str] | None:
+        """§5.5.3 (choice): the sites sampled are sites of the scope, and the two
+        surveillances of a cycle, when both record theirs, visit every site."""
+        if sites is None:
+            return None
+        if not isinstance(sites, list | tuple) or not all(isinstance(a, str) for a in sites):
+            raise InvalidInput("sites_sampled must list site addresses", field="sites_sampled")
+        scope = {site.address for site in self.sites}
+        unknown = sorted(set(sites) - scope)
+        if unknown or not sites:
+            raise InvalidInput(
+                f"sites_sampled names sites of the scope, not {unknown[:1] or 'none'}",
+                field="sites_sampled",
+            )
+        sampled = frozenset(sites)
+        if len(self.cycle_surveillances) == 1 and self.cycle_surveillances[0].sites is not None:
+            missed = scope - self.cycle_surveillances[0].sites - sampled
+            if missed:
+                raise RuleViolation(
+                    f"the surveillances of a cycle visit every site of the scope; "
+                    f"not visited: {min(missed)}",
+                    section="§5.5.3",
+                    field="sites_sampled",
+                )
+        return sampled
+
+    def _check_nonconformities(
+        self, items: object, surveyed: date, outcome: str
+    ) -> list[NonconformityDoc]:
+        """§5.5.4: each nonconformity names a catalogue clause and a deadline after the
+        surveillance; its id is new to this certificate."""
+        if not isinstance(items, list | tuple) or not all(isinstance(i, Mapping) for i in items):
+            raise InvalidInput(
+                "nonconformities must be a list of {id, clause, description, deadline}",
+                field="nonconformities",
+            )
+        if items and outcome != "nonconforming":
+            raise InvalidInput(
+                "a surveillance with nonconformities has the outcome 'nonconforming'",
+                section="§5.5.4",
+                field="outcome",
+            )
+        found: list[NonconformityDoc] = []
+        for item in items:
+            ident = check_text(item.get("id"), "nonconformities.id", limit=40)
+            if ident in self.raised_nonconformities or ident in (f["id"] for f in found):
+                raise InvalidInput(
+                    f"nonconformity {ident!r} is already recorded", field="nonconformities.id"
+                )
+            (clause,) = check_clauses([item.get("clause")])
+            deadline = item.get("deadline")
+            if not isinstance(deadline, date) or deadline <= surveyed:
+                raise InvalidInput(
+                    "a nonconformity's deadline is a date after the surveillance",
+                    section="§5.5.4",
+                    field="nonconformities.deadline",
+                )
+            description = item.get("description")
+            found.append(
+                {
+                    "id": ident,
+                    "clause": clause,
+                    "description": check_text(
+                        description, "nonconformities.description", limit=MAX_LONG_TEXT
+                    ),
+                    "deadline": deadline.isoformat(),
+                }
+            )
+        return found
+
+    def verify_corrective_action(
+        self, *, nonconformity_id: str, effective_date: date, evidence_ref: str, stamp: Stamp
+    ) -> None:
+        """§5.5.4, §6.3.1.4: the corrective action of an open nonconformity is verified."""
+        self._check_effective("verify_corrective_action", effective_date, stamp)
+        if nonconformity_id not in self.open_nonconformities:
+            raise LifecycleConflict(
+                f"no open nonconformity {str(nonconformity_id)[:40]!r} on {self.registration_no}",
+                section="§5.5.4",
+                field="nonconformity_id",
+            )
+        self._record(
+            self.CorrectiveActionVerified,
+            stamp=stamp,
+            effective_date=effective_date,
+            nonconformity_id=nonconformity_id,
+            evidence_ref=check_text(evidence_ref, "evidence_ref"),
+        )
+
+    def record_notification(
+        self,
+        *,
+        kind: str,
+        what: str,
+        occurred_on: date,
+        effective_date: date,
+        stamp: Stamp,
+        special_case: bool = False,
+    ) -> None:
+        """§5.5.5: the holder told CESI on `effective_date` of what happened on
+        `occurred_on`; recorded late when told after the rule's limit."""
+        self._check_effective("record_notification", effective_date, stamp)
+        kind = reasons.check_notification_kind(kind)
+        if not isinstance(occurred_on, date) or occurred_on > effective_date:
+            raise InvalidInput(
+                "occurred_on is a date on or before the day CESI was told (effective_date)",
+                field="occurred_on",
+            )
+        if not isinstance(special_case, bool):
+            raise InvalidInput("special_case must be true or false", field="special_case")
+        if special_case and kind not in reasons.URGENT_NOTIFICATIONS:
+            raise InvalidInput(
+                "only an accident or a failed inspection (a, b) may be a special case",
+                section="§5.5.5",
+                field="special_case",
+            )
+        self._record(
+            self.HolderNotified,
+            stamp=stamp,
+            effective_date=effective_date,
+            number=len(self.notifications) + 1,
+            kind=kind,
+            what=check_text(what, "what", limit=MAX_LONG_TEXT),
+            occurred_on=occurred_on,
+            special_case=special_case,
+            told_by=notification_due(kind, occurred_on, special_case),
+        )
+
+    def record_case(
+        self, *, case_id: str, kind: str, summary: str, effective_date: date, stamp: Stamp
+    ) -> None:
+        """A complaint or appeal received (§9), or a misuse warning issued (§7, §8)."""
+        self._check_effective("record_case", effective_date, stamp)
+        if kind not in CASE_KINDS:
+            raise InvalidInput(
+                f"kind is one of {', '.join(CASE_KINDS)}, not {str(kind)[:30]!r}", field="kind"
+            )
+        case_id = check_text(case_id, "case_id", limit=40)
+        if case_id in self.case_ids:
+            raise InvalidInput(f"case {case_id!r} is already recorded", field="case_id")
+        self._record(
+            self.CaseOpened,
+            stamp=stamp,
+            effective_date=effective_date,
+            case_id=case_id,
+            kind=kind,
+            summary=check_text(summary, "summary", limit=MAX_LONG_TEXT),
+        )
+
+    def acknowledge_case(self, *, case_id: str, effective_date: date, stamp: Stamp) -> None:
+        """§9: the receipt of a complaint or appeal acknowledged to whoever made it."""
+        self._check_effective("acknowledge_case", effective_date, stamp)
+        case = self._open_case(case_id)
+        if case.acknowledged_on is not None:
+            raise LifecycleConflict(
+                f"case {case.id!r} was acknowledged on {case.acknowledged_on.isoformat()}",
+                section=CASE_KINDS[case.kind],
+                field="case_id",
+            )
+        self._record(
+            self.CaseAcknowledged, stamp=stamp, effective_date=effective_date, case_id=case.id
+        )
+
+    def close_case(
+        self, *, case_id: str, decision: str, effective_date: date, stamp: Stamp
+    ) -> None:
+        """The decision on a complaint or appeal, or the misuse corrected."""
+        self._check_effective("close_case", effective_date, stamp)
+        case = self._open_case(case_id)
+        self._record(
+            self.CaseClosed,
+            stamp=stamp,
+            effective_date=effective_date,
+            case_id=case.id,
+            decision=check_text(decision, "decision", limit=MAX_LONG_TEXT),
+        )
+
+    def _open_case(self, case_id: object) -> Case:
+        if not isinstance(case_id, str) or case_id not in self.open_cases:
+            raise LifecycleConflict(
+                f"no open case {str(case_id)[:40]!r} on {self.registration_no}",
+                section="§9",
+                field="case_id",
+            )
+        return self.open_cases[case_id]
+
+    def late_notifications(self) -> list[Notification]:
+        return [n for n in self.notifications if n.late]
+
+    def overdue_nonconformities(self, day: date) -> list[Nonconformity]:
+        """Open nonconformities whose deadline has passed by `day`, earliest first."""
+        overdue = [n for n in self.open_nonconformities.values() if n.overdue_on(day)]
+        return sorted(overdue, key=lambda n: (n.deadline, n.id))
+
+    def _check_surveillance_evaluation(
+        self, evaluation: Mapping[str, Any] | None, characteristic: bool, outcome: str
+    ) -> levels.Evaluation | None:
+        """§5.3.5: only a characteristic evaluation assesses the Appendix A clauses and the
+        function modules; §5.5.3 (3): a conforming surveillance still supports the level."""
+        checked = levels.parse_evaluation(evaluation)
+        if checked is None:
+            return None
+        if not characteristic:
+            raise InvalidInput(
+                "a surveillance without a characteristic evaluation has no evaluation counts",
+                section="§5.3.5",
+                field="evaluation",
+            )
+        if outcome == "conforming":
+            levels.check_evaluation_supports(self.level, checked, section="§5.5.3 (3)")
+        return checked
 
     def narrow_scope(
         self,
@@ -352,14 +702,26 @@ class Certificate(Chained):
             new_cycle=raising,
         )
 
-    def suspend(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
+    def suspend(
+        self,
+        *,
+        reason: str,
+        details: str,
+        effective_date: date,
+        stamp: Stamp,
+        restore_deadline: date | None = None,
+    ) -> None:
         self._check_effective("suspend", effective_date, stamp)
         reason = reasons.check_suspension_reason(reason)
-        deadline = (
-            None
-            if reason == reasons.OPEN_ENDED_SUSPENSION
-            else last_day_of_period(effective_date, months=reasons.SUSPENSION_MONTHS)
-        )
+        deadline = _restore_deadline(reason, effective_date, restore_deadline)
+        if reason == reasons.UNCORRECTED and not self.overdue_nonconformities(effective_date):
+            raise RuleViolation(
+                "reason h suspends for a nonconformity not corrected by its deadline; "
+                f"{self.registration_no} has none overdue on {effective_date.isoformat()}",
+                section="§6.3.1.1 h",
+                field="reason",
+            )
+        cited = [n.number for n in self.late_notifications()]
         self._record(
             self.Suspended,
             stamp=stamp,
@@ -367,6 +729,7 @@ class Certificate(Chained):
             reason=reason,
             details=check_text(details, "details", limit=MAX_LONG_TEXT),
             restore_deadline=deadline,
+            late_notifications=cited if reason == reasons.UNNOTIFIED_CHANGE and cited else None,
         )
 
     def restore(self, *, effective_date: date, verification_ref: str, stamp: Stamp) -> None:
@@ -378,7 +741,15 @@ class Certificate(Chained):
             verification_ref=check_text(verification_ref, "verification_ref"),
         )
 
-    def revoke(self, *, reason: str, details: str, effective_date: date, stamp: Stamp) -> None:
+    def revoke(
+        self,
+        *,
+        reason: str,
+        details: str,
+        effective_date: date,
+        stamp: Stamp,
+        demand_date: date | None = None,
+    ) -> None:
         self._check_effective("revoke", effective_date, stamp)
         reason = reasons.check_revocation_reason(reason)
         if reason == reasons.LAPSED_SUSPENSION and self.status != Status.SUSPENDED:
@@ -386,6 +757,7 @@ class Certificate(Chained):
                 "reason d revokes a suspended certificate; this one is not suspended",
                 section="§6.3.2.1 d",
             )
+        _check_correction_demand(reason, demand_date, effective_date)
         self._record(
             self.Revoked,
             stamp=stamp,
@@ -393,6 +765,7 @@ class Certificate(Chained):
             reason=reason,
             details=check_text(details, "details", limit=MAX_LONG_TEXT),
             automatic=False,
+            demand_date=demand_date,
         )
 
     def cancel(self, *, effective_date: date, request_ref: str, stamp: Stamp) -> None:
@@ -411,13 +784,24 @@ class Certificate(Chained):
         person_days: float,
         evaluation: Mapping[str, Any] | None,
         stamp: Stamp,
+        application_date: date | None = None,
+        acceptance_date: date | None = None,
+        signatory: str | None = None,
     ) -> None:
         self._check_effective("recertify", decision_date, stamp)
+        _check_timeline(application_date, acceptance_date, decision_date)
         opens = recertification_opens(self.valid_until)
         if decision_date < opens:
             raise LifecycleConflict(
                 f"recertification opens 6 months before expiry, on {opens.isoformat()}",
                 section="§6.1",
+            )
+        due = self.next_surveillance_due()
+        if due is not None and due < decision_date:
+            raise LifecycleConflict(
+                f"the surveillance due by {due.isoformat()} was never recorded; record it "
+                "before recertifying",
+                section="§5.5.1 b, §5.6",
             )
         checked = levels.parse_evaluation(evaluation)
         levels.check_evaluation_supports(self.level, checked)
@@ -430,6 +814,10 @@ class Certificate(Chained):
             person_days=person_days,
             evaluation=checked.to_dict() if checked else None,
             issue_date=decision_date,
+            application_date=application_date,
+            acceptance_date=acceptance_date,
+            rule_edition=rule_edition_on(decision_date),
+            signatory=None if signatory is None else check_text(signatory, "signatory"),
             # §5.6: the new cycle continues the old one without a gap.
             valid_until=last_day_of_period(self.valid_until + ONE_DAY, months=VALIDITY_MONTHS),
         )
@@ -461,6 +849,19 @@ class Certificate(Chained):
     @property
     def certificate_no(self) -> str:
         return certificate_no(self.registration_no, self.revision)
+
+    def printed(self, number: int, since: date, reissue_date: date | None) -> Revision:
+        """The revision `number` as it is printed from the present state."""
+        return Revision(
+            number,
+            since,
+            self.holder,
+            self.level,
+            self.sites,
+            self.issue_date,
+            reissue_date,
+            self.valid_until,
+        )
 
     def lapse_on(self, day: date) -> Lapse | None:
         """The time-driven ending that has come by `day` and is not yet recorded."""
@@ -518,8 +919,21 @@ class Certificate(Chained):
         valid_until: date
         person_days: float
         evaluation: EvaluationDoc | None
+        application_date: date | None = None  # §5.2, §5.7: recorded since issue 13
+        acceptance_date: date | None = None
+        rule_edition: str | None = None  # §6 c: the edition the decision was made under
+        signatory: str | None = None  # §6: 签发人
+        added_fields: ClassVar[frozenset[str]] = frozenset(
+            {"application_date", "acceptance_date", "rule_edition", "signatory"}
+        )
 
         def apply(self, cert: "Certificate") -> None:
+            # Events before editions were recorded: the edition in force on the decision day.
+            cert.rule_edition = self.rule_edition or rule_edition_on(self.decision_date)
+            cert.signatory = self.signatory
+            cert.timeline = Timeline(
+                self.application_date, self.acceptance_date, self.decision_date
+            )
             cert.registration_no = self.registration_no
             cert.holder = Holder.from_dict(self.holder)
             cert.level = self.level
@@ -527,12 +941,16 @@ class Certificate(Chained):
             cert.decision_date = self.decision_date
             cert.issue_date = self.issue_date
             cert.valid_until = self.valid_until
-            cert.revisions = [Revision(0, self.issue_date)]
+            cert.revisions = []
+            cert.revisions.append(cert.printed(0, self.issue_date, reissue_date=None))
             cert.status, cert.status_since = Status.VALID, self.issue_date
             cert.suspension = cert.revocation = None
             cert.cycle_start = self.decision_date
             cert.cycle_surveillances = []
             cert.last_surveillance_date = cert.corrective_deadline = None
+            cert.open_nonconformities, cert.raised_nonconformities = {}, set()
+            cert.notifications = []
+            cert.open_cases, cert.case_ids = {}, set()
             cert.last_effective_date = self.issue_date
 
     class Event(Chained.Event):
@@ -550,7 +968,8 @@ class Certificate(Chained):
 
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
-            aggregate.revisions.append(Revision(aggregate.revision + 1, self.effective_date))
+            number, day = aggregate.revision + 1, self.effective_date
+            aggregate.revisions.append(aggregate.printed(number, day, reissue_date=day))
             return aggregate
 
     class Surveilled(Event):
@@ -561,15 +980,85 @@ class Certificate(Chained):
         outcome: str
         corrective_deadline: date | None
         report_ref: str
+        evaluation: EvaluationDoc | None = None
+        nonconformities: list[NonconformityDoc] | None = None
+        team: TeamDoc | None = None
+        sites_sampled: list[str] | None = None
+        content_items: list[str] | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset(
+            {"evaluation", "nonconformities", "team", "sites_sampled", "content_items"}
+        )
 
         def apply(self, cert: "Certificate") -> None:
+            clauses = credited(frozenset(self.clauses), self.characteristic_evaluation)
+            sites = None if self.sites_sampled is None else frozenset(self.sites_sampled)
             cert.cycle_surveillances.append(
-                Surveillance(
-                    self.effective_date, frozenset(self.clauses), self.characteristic_evaluation
-                )
+                Surveillance(self.effective_date, clauses, self.characteristic_evaluation, sites)
             )
             cert.last_surveillance_date = self.effective_date
             cert.corrective_deadline = self.corrective_deadline
+            for found in self.nonconformities or ():
+                cert.raised_nonconformities.add(found["id"])
+                cert.open_nonconformities[found["id"]] = Nonconformity(
+                    found["id"],
+                    found["clause"],
+                    found["description"],
+                    date.fromisoformat(found["deadline"]),
+                    self.effective_date,
+                )
+
+    class HolderNotified(Event):
+        number: int
+        kind: str
+        what: str
+        occurred_on: date
+        special_case: bool
+        told_by: date  # the rule's limit, kept with the fact: a later edition may differ
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.notifications.append(
+                Notification(
+                    self.number,
+                    self.kind,
+                    self.what,
+                    self.occurred_on,
+                    self.effective_date,
+                    self.told_by,
+                    self.special_case,
+                )
+            )
+
+    class CaseOpened(Event):
+        case_id: str
+        kind: str
+        summary: str
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.case_ids.add(self.case_id)
+            cert.open_cases[self.case_id] = Case(
+                self.case_id, self.kind, self.summary, self.effective_date
+            )
+
+    class CaseAcknowledged(Event):
+        case_id: str
+
+        def apply(self, cert: "Certificate") -> None:
+            case = cert.open_cases[self.case_id]
+            cert.open_cases[self.case_id] = replace(case, acknowledged_on=self.effective_date)
+
+    class CaseClosed(Event):
+        case_id: str
+        decision: str
+
+        def apply(self, cert: "Certificate") -> None:
+            del cert.open_cases[self.case_id]
+
+    class CorrectiveActionVerified(Event):
+        nonconformity_id: str
+        evidence_ref: str
+
+        def apply(self, cert: "Certificate") -> None:
+            del cert.open_nonconformities[self.nonconformity_id]
 
     class ScopeNarrowed(Reissued):
         reason: str
@@ -613,6 +1102,8 @@ class Certificate(Chained):
         reason: str
         details: str
         restore_deadline: date | None
+        late_notifications: list[int] | None = None  # reason k: the late ones it cites
+        added_fields: ClassVar[frozenset[str]] = frozenset({"late_notifications"})
 
         def apply(self, cert: "Certificate") -> None:
             cert.status, cert.status_since = Status.SUSPENDED, self.effective_date
@@ -631,6 +1122,8 @@ class Certificate(Chained):
         reason: str
         details: str
         automatic: bool
+        demand_date: date | None = None  # §6.3.2.1 h: the correction demand's date
+        added_fields: ClassVar[frozenset[str]] = frozenset({"demand_date"})
 
         def apply(self, cert: "Certificate") -> None:
             cert.status, cert.status_since = Status.REVOKED, self.effective_date
@@ -649,8 +1142,20 @@ class Certificate(Chained):
         evaluation: EvaluationDoc | None
         issue_date: date
         valid_until: date
+        application_date: date | None = None
+        acceptance_date: date | None = None
+        rule_edition: str | None = None
+        signatory: str | None = None
+        added_fields: ClassVar[frozenset[str]] = frozenset(
+            {"application_date", "acceptance_date", "rule_edition", "signatory"}
+        )
 
         def apply(self, cert: "Certificate") -> None:
+            cert.rule_edition = self.rule_edition or rule_edition_on(self.effective_date)
+            cert.signatory = self.signatory
+            cert.timeline = Timeline(
+                self.application_date, self.acceptance_date, self.effective_date
+            )
             cert.issue_date, cert.valid_until = self.issue_date, self.valid_until
             cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
 
@@ -676,6 +1181,156 @@ def lapse_on(
     if restore_deadline is not None and restore_deadline + ONE_DAY < due.since:
         due = Lapse(Status.REVOKED, restore_deadline + ONE_DAY)
     return due if due.since <= day else None
+
+
+def _check_team(team: object, person_days: float) -> TeamDoc | None:
+    """§5.3.2: at least one auditor; technical experts and observers do not count toward
+    the on-site person-days, which are the auditors' days together."""
+    if team is None:
+        return None
+    field = "team"
+    if not isinstance(team, Mapping) or not isinstance(team.get("auditors"), list):
+        raise InvalidInput(
+            "team is {auditors: [{name, days}], technical_experts: [...], observers: [...]}",
+            field=field,
+        )
+    auditors: list[AuditorDoc] = []
+    for auditor in team["auditors"]:
+        if not isinstance(auditor, Mapping):
+            raise InvalidInput("an auditor is {name, days}", field="team.auditors")
+        days = levels.check_person_days(
+            auditor.get("days"), minimum=0.5, what="an auditor", section="§5.3.1"
+        )
+        auditors.append(
+            {"name": check_text(auditor.get("name"), "team.auditors.name"), "days": days}
+        )
+    if not auditors:
+        raise RuleViolation(
+            "a surveillance team has at least one auditor", section="§5.3.2", field="team.auditors"
+        )
+    if abs(sum(a["days"] for a in auditors) - person_days) > 1e-9:
+        raise RuleViolation(
+            f"person_days {person_days:g} are the auditors' days together, "
+            f"{sum(a['days'] for a in auditors):g}; experts and observers do not count",
+            section="§5.3.2",
+            field="person_days",
+        )
+    others = {}
+    for role in ("technical_experts", "observers"):
+        names = team.get(role) or []
+        if not isinstance(names, list):
+            raise InvalidInput(f"team.{role} lists names", field=f"team.{role}")
+        others[role] = [check_text(n, f"team.{role}") for n in names]
+    return {
+        "auditors": auditors,
+        "technical_experts": others["technical_experts"],
+        "observers": others["observers"],
+    }
+
+
+def _check_content_items(items: object) -> list[str] | None:
+    """§5.5.3: every surveillance evaluates at least the content items (1)–(7)."""
+    if items is None:
+        return None
+    if not isinstance(items, list | tuple) or not set(items) <= set(CONTENT_ITEMS):
+        raise InvalidInput(
+            'content_items lists the items of §5.5.3 covered, "1" to "7"',
+            field="content_items",
+        )
+    missing = sorted(set(CONTENT_ITEMS) - set(items))
+    if missing:
+        raise RuleViolation(
+            "a surveillance evaluates at least the items (1)–(7); not covered: "
+            + ", ".join(f"({m})" for m in missing),
+            section="§5.5.3",
+            field="content_items",
+        )
+    return sorted(set(items))
+
+
+def _check_timeline(application: object, acceptance: object, decision: date) -> None:
+    """Applied, accepted and decided in that order (§5.2, §5.4); the working-day limits are
+    reported as late steps, never refused (§5.7 says "in general")."""
+    if application is None and acceptance is None:
+        return
+    if not isinstance(acceptance, date):
+        raise InvalidInput(
+            "an application date goes with its acceptance date, a date",
+            field="acceptance_date",
+        )
+    if application is not None and not isinstance(application, date):
+        raise InvalidInput("application_date must be a date", field="application_date")
+    if application is not None and application > acceptance:
+        raise InvalidInput("accepted before the application", field="acceptance_date")
+    if acceptance > decision:
+        raise InvalidInput("decided before the acceptance", field="acceptance_date")
+
+
+def notification_due(kind: str, occurred: date, special_case: bool) -> date:
+    """§5.5.5: the last day to tell CESI: 48 hours (2 days) after an accident or a failed
+    inspection (a, b), a week in special cases; a month after any other change (c, d)."""
+    if kind in reasons.URGENT_NOTIFICATIONS:
+        days = reasons.SPECIAL_CASE_NOTICE_DAYS if special_case else reasons.URGENT_NOTICE_DAYS
+        return occurred + timedelta(days=days)
+    return last_day_of_period(occurred + ONE_DAY, months=reasons.NOTICE_MONTHS)
+
+
+def _check_correction_demand(reason: str, demand: object, effective: date) -> None:
+    """§6.3.2.1 h: revoked when a correction demanded has not been made after 2 months."""
+    if reason != reasons.UNCORRECTED:
+        if demand is not None:
+            raise InvalidInput(
+                "demand_date belongs to a revocation for reason h", field="demand_date"
+            )
+        return
+    if not isinstance(demand, date):
+        raise InvalidInput(
+            "reason h records the date the correction was demanded",
+            section="§6.3.2.1 h",
+            field="demand_date",
+        )
+    passed = last_day_of_period(demand, months=reasons.CORRECTION_DEMAND_MONTHS)
+    if effective <= passed:
+        raise RuleViolation(
+            f"two months from the correction demand of {demand.isoformat()} pass on "
+            f"{passed.isoformat()}; revoke from {(passed + ONE_DAY).isoformat()}",
+            section="§6.3.2.1 h",
+            field="effective_date",
+        )
+
+
+def _restore_deadline(reason: str, effective: date, given: date | None) -> date | None:
+    """§6.3.1.3: the deadline the certification body sets, after the effective date and at
+    most six months on (six months when it sets none); none for reason f (§6.3.1.4)."""
+    longest = last_day_of_period(effective, months=reasons.SUSPENSION_MONTHS)
+    if reason == reasons.OPEN_ENDED_SUSPENSION:
+        if given is not None:
+            raise InvalidInput(
+                "a suspension for reason f lasts until the licensing decision; no deadline",
+                section="§6.3.1.3",
+                field="restore_deadline",
+            )
+        return None
+    if given is None:
+        return longest
+    if not isinstance(given, date):
+        raise InvalidInput("restore_deadline must be a date", field="restore_deadline")
+    if not effective < given <= longest:
+        raise RuleViolation(
+            f"the restore deadline lies after the suspension ({effective.isoformat()}) and "
+            f"at most six months on ({longest.isoformat()}), not {given.isoformat()}",
+            section="§6.3.1.3",
+            field="restore_deadline",
+        )
+    return given
+
+
+def credited(sampled: frozenset[str], characteristic_evaluation: bool) -> frozenset[str]:
+    """The clauses a surveillance covers for §5.5.3: Appendix A clauses are assessed only by
+    a characteristic evaluation (§5.3.5), Appendix B ones by the management audit (§5.3.6)."""
+    if characteristic_evaluation:
+        return sampled
+    return frozenset(c for c in sampled if c not in appendix_a_ids())
 
 
 def _check_not_future(day: object, today: date, field: str) -> None:

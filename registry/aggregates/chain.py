@@ -82,7 +82,17 @@ def _data_fields(event_class: type) -> tuple[str, ...]:
 
 def event_data(event: Any) -> dict[str, Any]:
     """The event's own fields: everything but the envelope."""
-    return {name: getattr(event, name) for name in _data_fields(type(event))}
+    return hashed_data(
+        type(event), {name: getattr(event, name) for name in _data_fields(type(event))}
+    )
+
+
+def hashed_data(event_class: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The data an event's hash covers: a field added to an event class after events of it
+    were stored (`added_fields`) counts only when it holds a value, so that the hashes of
+    the events stored before it was added stay what they were."""
+    added: frozenset[str] = getattr(event_class, "added_fields", frozenset())
+    return {k: v for k, v in data.items() if not (k in added and v is None)}
 
 
 def recompute_hash(event: "Chained.Event") -> str:
@@ -138,7 +148,7 @@ class Chained(Aggregate):
             recorded_at=stamp.at,
             effective_date=effective_date,
             actor=stamp.actor,
-            data=data,
+            data=hashed_data(event_class, data),
             prev_hash=None,
         )
         return cls._create(
@@ -167,7 +177,7 @@ class Chained(Aggregate):
             recorded_at=stamp.at,
             effective_date=effective_date,
             actor=stamp.actor,
-            data=data,
+            data=hashed_data(event_class, data),
             prev_hash=self.last_hash,
         )
         self.trigger_event(

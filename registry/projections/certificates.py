@@ -45,6 +45,10 @@ TABLES = (
         restore_deadline TEXT,
         next_surveillance_due TEXT,
         recertification_opens TEXT NOT NULL,
+        corrective_deadline TEXT,
+        late_notified TEXT,
+        open_case_since TEXT,
+        late_step_decided TEXT,
         sites TEXT NOT NULL,
         facts TEXT NOT NULL,
         last_position BIGINT NOT NULL,
@@ -60,7 +64,7 @@ TABLES = (
 
 class CertificatesProjection:
     name = "certificates"
-    version = 5  # raise when the tables or what a row holds change: only this one is rebuilt
+    version = 6  # raise when the tables or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("certificates", "certificate_numbers")
     create_statements: tuple[str, ...] = TABLES
 
@@ -74,13 +78,18 @@ class CertificatesProjection:
         for cert in batch.certificates.values():
             cursor.execute(
                 """INSERT INTO certificates VALUES
-                    (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                    (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (registration_no) DO UPDATE SET
                     certificate_no = excluded.certificate_no, holder_name = excluded.holder_name,
                     uscc = excluded.uscc, level = excluded.level, status = excluded.status,
                     valid_until = excluded.valid_until,
                     restore_deadline = excluded.restore_deadline,
                     next_surveillance_due = excluded.next_surveillance_due,
+                    recertification_opens = excluded.recertification_opens,
+                    corrective_deadline = excluded.corrective_deadline,
+                    late_notified = excluded.late_notified,
+                    open_case_since = excluded.open_case_since,
+                    late_step_decided = excluded.late_step_decided,
                     sites = excluded.sites, facts = excluded.facts,
                     last_position = excluded.last_position, last_hash = excluded.last_hash""",
                 certificate_row(cert, last[cert.registration_no]),
@@ -99,8 +108,8 @@ class CertificatesProjection:
 
 ROW = (
     "registration_no, certificate_no, holder_name, uscc, level, status, valid_until, "
-    "restore_deadline, next_surveillance_due, recertification_opens, sites, facts, "
-    "last_position, last_hash"
+    "restore_deadline, next_surveillance_due, recertification_opens, corrective_deadline, "
+    "late_notified, open_case_since, late_step_decided, sites, facts, last_position, last_hash"
 )
 
 
@@ -109,6 +118,8 @@ def certificate_row(cert: Certificate, position: int) -> tuple[Any, ...]:
     columns in the order of ROW): the projection writes it, the audit recomputes it."""
     document = facts(cert)
     suspension = document["suspension"]
+    open_nc, late = document["open_nonconformities"], document["late_notifications"]
+    cases, steps = document["open_cases"], document["late_steps"]
     return (
         cert.registration_no,
         cert.certificate_no,
@@ -120,6 +131,10 @@ def certificate_row(cert: Certificate, position: int) -> tuple[Any, ...]:
         suspension["restore_deadline"] if suspension else None,
         document["next_surveillance_due"],
         recertification_opens(cert.valid_until).isoformat(),
+        open_nc[0]["deadline"] if open_nc else None,
+        late[-1]["told_on"] if late else None,
+        cases[0]["opened_on"] if cases else None,
+        steps[0]["decision_date"] if steps else None,
         "\n".join(site.address for site in cert.sites),
         orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode(),
         position,
@@ -240,6 +255,40 @@ class CertificateQueries(Queries):
             "status = %s AND valid_until >= %s AND recertification_opens <= %s "
             "ORDER BY valid_until, registration_no",
             (Status.VALID.value, today.isoformat(), today.isoformat()),
+        )
+
+    def open_nonconformities(self) -> list[Facts]:
+        """§5.5.4: in force, with a nonconformity whose corrective action is not yet
+        verified, by the earliest deadline."""
+        return self._facts(
+            "status IN (%s, %s) AND corrective_deadline IS NOT NULL "
+            "ORDER BY corrective_deadline, registration_no",
+            IN_FORCE_VALUES,
+        )
+
+    def late_notifications(self) -> list[Facts]:
+        """§5.5.5: in force, with a notification told later than the rule allows, the most
+        recent first."""
+        return self._facts(
+            "status IN (%s, %s) AND late_notified IS NOT NULL "
+            "ORDER BY late_notified DESC, registration_no",
+            IN_FORCE_VALUES,
+        )
+
+    def open_cases(self) -> list[Facts]:
+        """§7–§9: with a complaint, appeal or misuse warning not yet closed, oldest first,
+        whatever the status."""
+        return self._facts(
+            "open_case_since IS NOT NULL ORDER BY open_case_since, registration_no", ()
+        )
+
+    def late_steps(self) -> list[Facts]:
+        """§5.2, §5.7: in force, whose latest issue or recertification took longer than the
+        working-day limits, the most recent decision first."""
+        return self._facts(
+            "status IN (%s, %s) AND late_step_decided IS NOT NULL "
+            "ORDER BY late_step_decided DESC, registration_no",
+            IN_FORCE_VALUES,
         )
 
     def lapsing(self, as_of: date) -> list[str]:

@@ -27,6 +27,12 @@ def clause_ids() -> frozenset[str]:
     return frozenset(clause.id for clause in catalogue())
 
 
+@cache
+def appendix_a_ids() -> frozenset[str]:
+    """The clauses the characteristic evaluation assesses (§5.3.5, Appendix A)."""
+    return frozenset(clause.id for clause in catalogue() if clause.appendix == "A")
+
+
 def check_clauses(ids: object) -> frozenset[str]:
     """The sampled clause ids, each one of the catalogue's, none repeated."""
     if not isinstance(ids, list | tuple) or not all(isinstance(i, str) for i in ids):

@@ -12,6 +12,17 @@ from typing import Literal, get_args
 
 from registry.rules.dates import first_day_of_period_ending
 
+# The day CESI-SC-OD13 first took effect (its first edition, 2023-02-07; edition v1.2 took
+# effect 2026-05-11). Earlier decisions come only from a legacy import (`--legacy`).
+RULE_EFFECTIVE = date(2023, 2, 7)
+# The editions of the rule and the day each took effect (the rule's own front matter); a
+# decision is made under the edition in force on its day, recorded with the event.
+RULE_EDITIONS = (
+    (date(2023, 2, 7), "v1.0"),
+    (date(2025, 8, 31), "v1.1"),
+    (date(2026, 5, 11), "v1.2"),
+)
+STANDARD = "GB/T 42202-2022"
 VALIDITY_MONTHS = 36  # §6.1
 RECERTIFICATION_WINDOW_MONTHS = 6  # §6.1
 FIRST_SURVEILLANCE_MONTHS = 12  # §5.5.2
@@ -54,6 +65,11 @@ CommandName = Literal[
     "revoke",
     "cancel",
     "recertify",
+    "verify_corrective_action",
+    "record_notification",
+    "record_case",
+    "acknowledge_case",
+    "close_case",
 ]
 COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 
@@ -76,7 +92,19 @@ LIFECYCLE: dict[CommandName, Transition] = {
     "revoke": Transition(IN_FORCE, "revoke"),
     "cancel": Transition(IN_FORCE, "cancel"),
     "recertify": Transition(VALID_ONLY, "recertify"),
+    "verify_corrective_action": Transition(IN_FORCE, "verify a corrective action"),
+    "record_notification": Transition(IN_FORCE, "record a notification"),
+    # §9: complaints and appeals may concern a certificate whatever its status.
+    "record_case": Transition(frozenset(Status), "record a case"),
+    "acknowledge_case": Transition(frozenset(Status), "acknowledge a case"),
+    "close_case": Transition(frozenset(Status), "close a case"),
 }
+
+
+def rule_edition_on(day: date) -> str | None:
+    """The edition of CESI-SC-OD13 in force on `day`; None before the rule (legacy)."""
+    editions = [edition for since, edition in RULE_EDITIONS if since <= day]
+    return editions[-1] if editions else None
 
 
 def recertification_opens(valid_until: date) -> date:

@@ -33,11 +33,25 @@ REVOCATION_REASONS = {
     "k": "获证组织主动要求撤销证书的",
 }
 
+# §5.5.5: what the holder tells CESI of, a–d; a and b within 48 hours (a week at most in
+# special cases), c and d within a month.
+NOTIFICATION_KINDS = {
+    "a": "发生服务活动方面的事故或在服务活动方面有重大投诉",
+    "b": "提供的服务被质量或市场监管部门认定不合格",
+    "c": "相关情况发生变更，可能影响服务能力符合认证要求",
+    "d": "出现影响服务能力运行的其他重要情况",
+}
+URGENT_NOTIFICATIONS = frozenset({"a", "b"})
+URGENT_NOTICE_DAYS, SPECIAL_CASE_NOTICE_DAYS, NOTICE_MONTHS = 2, 7, 1
+UNNOTIFIED_CHANGE = "k"  # §6.3.1.1 k: a change not notified in time
+
 # §6.3.1.3: a suspension lasts at most 6 months, except while a licence renewal is pending (f).
 SUSPENSION_MONTHS = 6
 OPEN_ENDED_SUSPENSION = "f"
 # §6.3.1.5 / §6.3.2.1 d: a suspension not lifted in time ends in revocation for reason d.
 LAPSED_SUSPENSION = "d"
+UNCORRECTED = "h"  # §6.3.1.1 h suspends, §6.3.2.1 h revokes, for a correction not made
+CORRECTION_DEMAND_MONTHS = 2  # §6.3.2.1 h
 
 # §5.5.8.1: narrowing because part no longer conforms (a) or at the holder's wish (b).
 NARROWING_REASONS = {
@@ -46,11 +60,13 @@ NARROWING_REASONS = {
 }
 
 
-def _check(code: object, table: dict[str, str], what: str, section: str) -> str:
+def _check(
+    code: object, table: dict[str, str], what: str, section: str, field: str = "reason"
+) -> str:
     if not isinstance(code, str) or code not in table:
         allowed = f"{min(table)}–{max(table)}"
         raise InvalidInput(
-            f"{what} reason must be one of {allowed} ({section}), not {code!r}", field="reason"
+            f"{what} {field} must be one of {allowed} ({section}), not {code!r}", field=field
         )
     return code
 
@@ -61,6 +77,10 @@ def check_suspension_reason(code: object) -> str:
 
 def check_revocation_reason(code: object) -> str:
     return _check(code, REVOCATION_REASONS, "revocation", "§6.3.2.1")
+
+
+def check_notification_kind(code: object) -> str:
+    return _check(code, NOTIFICATION_KINDS, "notification", "§5.5.5", field="kind")
 
 
 def check_narrowing_reason(code: object) -> str:

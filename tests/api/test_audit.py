@@ -166,7 +166,8 @@ def test_no_receipt_is_signed_for_a_phantom_number(api: Api) -> None:
         cursor.execute(
             "INSERT INTO certificates SELECT 'CESI2026EV/IMG19999', certificate_no, holder_name, "
             "uscc, level, status, valid_until, restore_deadline, next_surveillance_due, "
-            "recertification_opens, sites, facts, last_position, last_hash FROM certificates "
+            "recertification_opens, corrective_deadline, late_notified, open_case_since, "
+            "late_step_decided, sites, facts, last_position, last_hash FROM certificates "
             "WHERE registration_no = %s",
             (no,),
         )

@@ -8,7 +8,7 @@ from registry.application import open_registry
 from registry.settings import Settings
 from registry.tokens import revoke_tokens
 from tests.api.conftest import SUSPENSION, Api, body
-from tests.examples import EVALUATIONS, issue_request, surveillance
+from tests.examples import EVALUATIONS, cycle_surveillances, issue_request, surveillance
 
 
 def test_issue_answers_201_with_the_certificate(api: Api) -> None:
@@ -92,7 +92,7 @@ def test_a_422_lists_every_invalid_field(api: Api) -> None:
 
 
 def test_evaluation_below_the_level_is_422_citing_the_rule(api: Api) -> None:
-    weak = {"not_met": 3, "partially_met": 20, "fully_met": 84, "report_ref": "TR"}
+    weak = EVALUATIONS[3] | {"not_met": 3, "partially_met": 17}
 
     response = api.client.post(
         "/api/v1/certificates", json=body(issue_request(evaluation=weak)), headers=api.auth()
@@ -256,6 +256,8 @@ def test_restoration_answers_valid(api: Api) -> None:
 
 def test_recertification_in_the_window_extends_validity(api: Api) -> None:
     no = api.issue(decision_date="2024-01-10")
+    for surveilled in cycle_surveillances():
+        api.command(no, "surveillances", body(surveilled))
 
     response = api.command(
         no,
@@ -275,3 +277,87 @@ def test_every_event_records_the_tokens_name_as_actor(api: Api) -> None:
     history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
 
     assert {event["actor"] for event in history.json()} == {"registrar-1"}
+
+
+def test_a_suspension_answers_the_restore_deadline_it_was_given(api: Api) -> None:
+    no = api.issue()
+
+    november = {"effective_date": "2026-11-01", "restore_deadline": "2027-01-31"}
+
+    response = api.command(no, "suspensions", SUSPENSION | november)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["suspension"]["restore_deadline"] == "2027-01-31"
+
+
+def test_a_restore_deadline_beyond_six_months_is_422_citing_the_rule(api: Api) -> None:
+    no = api.issue()
+
+    response = api.command(no, "suspensions", SUSPENSION | {"restore_deadline": "2026-12-01"})
+
+    assert response.status_code == 422
+    assert (response.json()["section"], response.json()["field"]) == (
+        "§6.3.1.3",
+        "restore_deadline",
+    )
+
+
+def test_verifying_an_old_revision_of_a_revoked_registration_answers_revoked_and_printed(
+    api: Api,
+) -> None:
+    no = api.issue()
+    api.command(
+        no, "holder-changes", {"name": "深圳市新名称有限公司", "effective_date": "2026-09-01"}
+    )
+    api.command(
+        no, "revocations", {"reason": "g", "details": "停业", "effective_date": "2026-10-01"}
+    )
+
+    answer = api.client.get(f"/api/v1/verify?number={no}R00").json()
+
+    assert (answer["status"], answer["certificate_no"]) == ("revoked", f"{no}R00")
+    assert answer["current_certificate_no"] == f"{no}R01"
+    assert answer["printed"]["holder"]["name"] == "深圳市定制家居科技有限公司"
+    assert answer["printed"]["reissue_date"] is None
+
+
+def test_verifying_an_old_revision_of_a_valid_registration_answers_superseded(api: Api) -> None:
+    no = api.issue()
+    api.command(
+        no, "holder-changes", {"name": "深圳市新名称有限公司", "effective_date": "2026-09-01"}
+    )
+
+    answer = api.client.get(f"/api/v1/verify?number={no}R00").json()
+
+    assert (answer["status"], answer["status_since"]) == ("superseded", "2026-09-01")
+    assert answer["printed"]["holder"]["name"] == "深圳市定制家居科技有限公司"
+
+
+def test_an_issue_decided_before_the_rule_took_effect_is_422(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/certificates",
+        json=body(issue_request(decision_date="2023-02-06")),
+        headers=api.auth(),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "decision_date"
+    assert "before CESI-SC-OD13 took effect (2023-02-07)" in response.json()["detail"]
+
+
+def test_a_late_decision_is_issued_and_listed_in_the_late_steps_queue(api: Api) -> None:
+    no = api.issue(application_date="2026-01-05", acceptance_date="2026-01-06")
+
+    queue = api.client.get("/api/v1/queues/late-steps", headers=api.auth()).json()
+
+    assert [(i["registration_no"], i["step"], i["section"]) for i in queue] == [
+        (no, "decision", "§5.7")
+    ]
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
+    assert history.json()[0]["data"]["acceptance_date"] == "2026-01-06"
+
+
+def test_an_issue_in_time_is_not_in_the_late_steps_queue(api: Api) -> None:
+    api.issue(application_date="2026-03-02", acceptance_date="2026-03-09")
+
+    assert api.client.get("/api/v1/queues/late-steps", headers=api.auth()).json() == []

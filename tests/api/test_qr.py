@@ -406,3 +406,33 @@ def test_the_key_set_names_each_signature_purpose(api: Api) -> None:
         "export+jws",
         "statuslist+jwt",
     }
+
+
+def test_a_reissued_certificate_prints_its_issue_date_and_its_reissue_date(api: Api) -> None:
+    no = api.issue()
+    api.command(
+        no, "holder-changes", {"name": "深圳市新名称有限公司", "effective_date": "2026-09-01"}
+    )
+
+    page = api.client.get(f"/api/v1/certificates/{no}/document").text
+
+    assert "颁证日期：2026 年 05 月 11 日　换证日期：2026 年 09 月 01 日" in page
+
+
+def test_a_first_issue_prints_no_reissue_date(api: Api) -> None:
+    no = api.issue()
+
+    page = api.client.get(f"/api/v1/certificates/{no}/document").text
+
+    assert "换证日期" not in page
+
+
+def test_the_document_prints_the_rule_edition_and_the_signatory(api: Api) -> None:
+    no = api.issue(signatory="陈签发")
+
+    page = api.client.get(f"/api/v1/certificates/{no}/document").text
+
+    assert "（v1.2）" in page
+    assert "签发人：陈签发" in page
+    answer = api.client.get(f"/api/v1/verify?number={no}").json()
+    assert (answer["rule_edition"], answer["signatory"]) == ("v1.2", "陈签发")

@@ -15,6 +15,7 @@ from registry.errors import (
     LifecycleConflict,
     NotFound,
 )
+from registry.rules.lifecycle import CommandName
 from registry.settings import Settings
 from tests.conftest import Clock
 from tests.examples import issue_request
@@ -160,6 +161,77 @@ def test_an_old_revision_answers_superseded_and_names_the_current_one(registry: 
 
     assert (old["status"], old["status_since"]) == ("superseded", "2026-09-01")
     assert old["current_certificate_no"] == f"{registration}R01"
+
+
+def renamed(registry: Registry, registration: str) -> None:
+    arguments = {"name": "深圳市新名称有限公司", "effective_date": date(2026, 9, 1)}
+    registry.command("change_holder", registration, arguments, actor=ACTOR)
+
+
+def test_an_old_revision_answers_the_facts_printed_on_it(registry: Registry) -> None:
+    registration = issue(registry)
+    renamed(registry, registration)
+
+    old = registry.verify(number=f"{registration}R00")
+    new = registry.verify(number=f"{registration}R01")
+
+    assert old["printed"]["holder"]["name"] == "深圳市定制家居科技有限公司"
+    assert (old["printed"]["issue_date"], old["printed"]["reissue_date"]) == ("2026-05-11", None)
+    assert new["printed"]["holder"]["name"] == "深圳市新名称有限公司"
+    assert (new["printed"]["issue_date"], new["printed"]["reissue_date"]) == (
+        "2026-05-11",
+        "2026-09-01",
+    )
+    assert old["printed"]["valid_until"] == new["printed"]["valid_until"] == "2029-05-10"
+
+
+@pytest.mark.parametrize(
+    ("command", "arguments", "status"),
+    [
+        (
+            "suspend",
+            {"reason": "b", "details": "x", "effective_date": date(2026, 11, 1)},
+            "suspended",
+        ),
+        ("revoke", {"reason": "g", "details": "x", "effective_date": date(2026, 11, 1)}, "revoked"),
+        ("cancel", {"request_ref": "R-1", "effective_date": date(2026, 11, 1)}, "cancelled"),
+    ],
+)
+def test_an_old_revision_of_a_registration_not_in_force_answers_its_status(
+    registry: Registry, command: CommandName, arguments: dict[str, Any], status: str
+) -> None:
+    registration = issue(registry)
+    renamed(registry, registration)
+    registry.command(command, registration, arguments, actor=ACTOR)
+
+    old = registry.verify(number=f"{registration}R00")
+
+    assert (old["status"], old["status_since"]) == (status, "2026-11-01")
+    assert old["current_certificate_no"] == f"{registration}R01"
+    assert old["printed"]["holder"]["name"] == "深圳市定制家居科技有限公司"
+
+
+def test_an_old_revision_of_an_expired_registration_answers_expired(registry: Registry) -> None:
+    registration = issue(registry, decision_date=date(2023, 11, 20))  # valid until 2026-11-19
+    arguments = {"name": "深圳市新名称有限公司", "effective_date": date(2024, 9, 1)}
+    registry.command("change_holder", registration, arguments, actor=ACTOR)
+
+    old = registry.verify(number=f"{registration}R00")
+
+    assert (old["status"], old["status_since"]) == ("expired", "2026-11-20")
+
+
+def test_an_old_revision_before_the_suspension_answers_superseded_as_of_then(
+    registry: Registry,
+) -> None:
+    registration = issue(registry)
+    renamed(registry, registration)
+    suspension = {"reason": "b", "details": "x", "effective_date": date(2026, 11, 1)}
+    registry.command("suspend", registration, suspension, actor=ACTOR)
+
+    old = registry.verify(number=f"{registration}R00", as_of=date(2026, 10, 1))
+
+    assert old["status"] == "superseded"
 
 
 def test_a_revision_not_yet_printed_is_not_found(registry: Registry) -> None:

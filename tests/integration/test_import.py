@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from registry.aggregates.certificate import Certificate
 from registry.application import Registry
 from registry.demo import demo_rows
 from registry.importer import COLUMNS, Importer, read_csv
@@ -20,8 +21,10 @@ GOOD = {
     "decision_date": "2026-05-11",
     "person_days": "5",
     "not_met": "1",
-    "partially_met": "20",
+    "partially_met": "19",
     "fully_met": "84",
+    "functions_met": "1,2,3,4,5,6,7,8",
+    "platform_met": "true",
     "sites": json.dumps(SITES, ensure_ascii=False),
 }
 
@@ -59,6 +62,42 @@ def test_bad_rows_are_reported_by_line_and_the_rest_imported(
     assert [line for line, _ in result.errors] == [3, 4, 6]
     assert "check character" in result.errors[0][1]
     assert registrations(registry) == ["CESI2026EV/IMG10001", "CESI2026EV/IMG10042"]
+
+
+def test_function_modules_are_imported_from_their_columns(
+    registry: Registry, tmp_path: Path
+) -> None:
+    level_1 = GOOD | {"level": "1", "person_days": "4", "functions_met": "1, 5,6,7,8"}
+    level_1 |= {"not_met": "", "partially_met": "", "fully_met": ""}
+    path = write_csv(tmp_path / "in.csv", [level_1])
+
+    result = Importer(registry).run(read_csv(path))
+
+    assert (result.imported, result.errors) == (1, [])
+    (issued,) = registry.events.get(Certificate.create_id("CESI2026EV/IMG10001"))
+    assert issued.evaluation == {  # type: ignore[attr-defined]
+        "report_ref": "",
+        "functions_met": ["1", "5", "6", "7", "8"],
+        "platform_met": True,
+    }
+
+
+def test_rows_whose_function_modules_miss_the_level_are_refused_by_line(
+    registry: Registry, tmp_path: Path
+) -> None:
+    rows = [
+        GOOD | {"functions_met": "1,5,6,7,8"},  # line 2: level 3 needs all eight
+        GOOD | {"platform_met": "false"},  # line 3
+        GOOD | {"platform_met": "yes"},  # line 4
+        GOOD | {"functions_met": "", "platform_met": ""},  # line 5: no modules at all
+    ]
+    path = write_csv(tmp_path / "in.csv", rows)
+
+    result = Importer(registry).run(read_csv(path))
+
+    assert result.imported == 0
+    assert [line for line, _ in result.errors] == [2, 3, 4, 5]
+    assert "platform_met must be true or false" in result.errors[2][1]
 
 
 def test_history_and_status_are_imported_as_events(registry: Registry, tmp_path: Path) -> None:
@@ -100,6 +139,7 @@ def test_demo_data_set_has_every_kind_of_history_and_loads_once(registry: Regist
     assert second.skipped == 120
     types = {str(r[0]) for r in registry.views.query("SELECT DISTINCT type FROM audit_events")}
     assert {"Issued", "Surveilled", "Suspended", "Revoked", "ScopeNarrowed"} <= types
+    assert {"CorrectiveActionVerified", "HolderNotified", "CaseOpened", "CaseClosed"} <= types
     levels = {int(r[0]) for r in registry.views.query("SELECT DISTINCT level FROM certificates")}
     assert levels == {1, 2, 3, 4, 5}
 
@@ -119,6 +159,36 @@ def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: P
     assert result.returncode == 1
     assert f"{path}:3: decision_date must be a date" in result.stderr
     assert "1 imported, 0 already there, 1 refused" in result.stderr
+
+
+LEGACY = GOOD | {"decision_date": "2021-03-01", "registration_no": "CESI2021EV/IMG10003"}
+
+
+def test_a_row_decided_before_the_rule_took_effect_is_refused_without_legacy(
+    registry: Registry, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "in.csv", [LEGACY])
+
+    result = Importer(registry).run(read_csv(path))
+
+    assert result.imported == 0
+    assert "before CESI-SC-OD13 took effect" in result.errors[0][1]
+
+
+def test_the_cli_imports_a_row_decided_before_the_rule_with_legacy(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [LEGACY])
+    env = {"PATH": "/usr/bin", "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/r.sqlite"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "import", str(path), "--quiet", "--legacy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "1 imported, 0 already there, 0 refused" in result.stderr
 
 
 def test_an_interrupted_import_run_again_stores_only_the_rows_it_had_not_reached(

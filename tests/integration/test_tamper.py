@@ -419,7 +419,8 @@ def test_a_phantom_certificates_row_fails_the_audit(store: tuple[Registry, Keys]
         cursor.execute(
             "INSERT INTO certificates SELECT %s, certificate_no, holder_name, uscc, level, "
             "status, valid_until, restore_deadline, next_surveillance_due, "
-            "recertification_opens, sites, facts, last_position, last_hash FROM certificates "
+            "recertification_opens, corrective_deadline, late_notified, open_case_since, "
+            "late_step_decided, sites, facts, last_position, last_hash FROM certificates "
             "WHERE registration_no = %s",
             (phantom, "CESI2026EV/IMG10001"),
         )
