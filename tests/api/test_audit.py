@@ -142,3 +142,13 @@ def test_every_feed_item_carries_a_checkpoint_that_covers_it(api: Api) -> None:
         assert detached_verifies(
             api, item["checkpoint"]["signature"], signed_part(item["checkpoint"])
         )
+
+
+def test_a_registrar_reads_a_certificates_history(api: Api) -> None:
+    """The second surveillance of a cycle covers what the first did not (§5.5.3)."""
+    no = api.issue()
+
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth())
+
+    assert history.status_code == 200
+    assert [event["type"] for event in history.json()] == ["Issued"]
