@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import pages, problems
+from api.console import app as console
 from api.hot import HOT_ROUTES
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.keys = keys
         app.state.audit = audit
         app.state.public_base_url = settings.public_base_url
+        app.state.sessions = console.open_sessions(registry, settings)
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(pages.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
+    console.install(app)
     # Hot public reads, served ahead of their FastAPI declarations (api/hot.py).
     app.router.routes[:0] = HOT_ROUTES
     app.mount(

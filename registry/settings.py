@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     rate_limit: int = 120  # public requests per minute per client address; 0 turns it off
     projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
+    console_idle_minutes: int = 30  # a console session ends after this long unused
     dev_mode: bool = False  # allows a keyring without a passphrase (make run); never in production
 
 

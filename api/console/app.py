@@ -1,0 +1,43 @@
+"""The console's part of the app: its routers, static files and error pages."""
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.console import admin, pages, signin
+from api.console.auth import PATH, ConsoleForbidden, SignInRequired, current
+from api.console.render import page
+from registry.application import Registry
+from registry.sessions import Sessions
+from registry.settings import Settings
+from registry.users import Accounts
+
+
+def open_sessions(registry: Registry, settings: Settings) -> Sessions:
+    return Sessions(Accounts(registry), timedelta(minutes=settings.console_idle_minutes))
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(signin.router)
+    app.include_router(pages.router)
+    app.include_router(admin.router)
+    app.mount(
+        f"{PATH}/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console"
+    )
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, _: SignInRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"{PATH}/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(ConsoleForbidden)
+    async def forbidden(request: Request, error: ConsoleForbidden) -> Response:
+        try:
+            session = current(request, request.app.state.sessions)
+        except SignInRequired:
+            session = None
+        return page(request, "error.html", session, 403, detail=error.detail)
