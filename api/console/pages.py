@@ -45,16 +45,8 @@ def dashboard(request: Request, registry: RegistryDep, session: AnyStaff) -> Res
         items = registry.queue(name, within)
         dues = [_due(item, due_field) for item in items]
         overdue = sum(1 for due in dues if due and due < today)
-        queues.append(
-            {
-                "name": name,
-                "title": title,
-                "items": items,
-                "overdue": overdue,
-                "next_due": min((d for d in dues if d), default=None),
-                "due_field": due_field,
-            }
-        )
+        next_due = min((d for d in dues if d), default=None)
+        queues.append(Queue(name, title, items, overdue, next_due, due_field))
     return page(request, "dashboard.html", session, queues=queues, today=today)
 
 
