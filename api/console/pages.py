@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.console.auth import PATH, AnyStaff
+from api.console.forms import FORMS
 from api.console.render import page
 from api.deps import RegistryDep
 from registry.answers import Answer
@@ -88,6 +89,7 @@ def certificate(
     registry: RegistryDep,
     session: AnyStaff,
     as_of: Annotated[date | None, Query()] = None,
+    done: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     try:
         answer = registry.verify(number=no, as_of=as_of)
@@ -101,4 +103,6 @@ def certificate(
         c=answer,
         history=history,
         as_of=as_of.isoformat() if as_of else "",
+        forms=FORMS.values(),
+        done=FORMS[done].title if done in FORMS else "",
     )
