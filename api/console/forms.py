@@ -140,9 +140,22 @@ def _form(path: str, command: Any, model: type[BaseModel], title: str) -> Comman
     return CommandForm(path, command, model, title, tuple(_inputs(model, command)), confirm)
 
 
+CHINESE = {
+    "surveillances": "监督",
+    "scope-narrowings": "缩小认证范围",
+    "scope-extensions": "扩大认证范围",
+    "holder-changes": "变更获证组织信息",
+    "level-changes": "变更级别",
+    "suspensions": "暂停",
+    "restorations": "恢复",
+    "revocations": "撤销",
+    "cancellations": "注销",
+    "recertifications": "再认证",
+}
 ISSUE = _form("issue", "issue", IssueRequest, "颁发证书 Issue a certificate (§5.4)")
 FORMS: dict[str, CommandForm] = {
-    path: _form(path, command, model, summary) for path, command, model, summary in COMMANDS
+    path: _form(path, command, model, f"{CHINESE.get(path, '')} {summary}".strip())
+    for path, command, model, summary in COMMANDS
 }
 
 

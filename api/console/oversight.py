@@ -132,6 +132,7 @@ def regulator_page(
     audit: AuditDep,
     session: Regulator,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")] = "",
 ) -> Response:
     feed = registry.regulator_feed(after=after, limit=100)
     audit.with_checkpoints(feed["items"])
@@ -141,7 +142,7 @@ def regulator_page(
         session,
         feed=feed,
         late=overdue(registry),
-        month=_last_month(registry.today()),
+        month=month or _last_month(registry.today()),
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.console.auth import PATH, AnyStaff
-from api.console.forms import FORMS
+from api.console.forms import FORMS, ISSUE
 from api.console.render import page
 from api.deps import RegistryDep
 from registry.answers import Answer
@@ -104,5 +104,5 @@ def certificate(
         history=history,
         as_of=as_of.isoformat() if as_of else "",
         forms=FORMS.values(),
-        done=FORMS[done].title if done in FORMS else "",
+        done=FORMS[done].title if done in FORMS else ISSUE.title if done == "issue" else "",
     )
