@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.console.auth import PATH, check_csrf, staff
+from api.console.pages import last_month
 from api.console.render import page
 from api.deps import AuditDep, KeysDep, RegistryDep
 from registry.errors import InvalidInput
@@ -142,13 +143,8 @@ def regulator_page(
         session,
         feed=feed,
         late=overdue(registry),
-        month=month or _last_month(registry.today()),
+        month=month or last_month(registry.today()),
     )
-
-
-def _last_month(today: date) -> str:
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
 
 
 @router.get("/regulator/report")

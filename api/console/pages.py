@@ -13,6 +13,7 @@ from api.console.render import page
 from api.deps import RegistryDep
 from registry.answers import Answer
 from registry.errors import InvalidInput, NotFound
+from registry.regulator_reports import deadline, overdue
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 
@@ -45,10 +46,26 @@ def dashboard(request: Request, registry: RegistryDep, session: AnyStaff) -> Res
     for name, within, title, due_field in QUEUES:
         items = registry.queue(name, within)
         dues = [_due(item, due_field) for item in items]
-        overdue = sum(1 for due in dues if due and due < today)
+        late = sum(1 for due in dues if due and due < today)
         next_due = min((d for d in dues if d), default=None)
-        queues.append(Queue(name, title, items, overdue, next_due, due_field))
-    return page(request, "dashboard.html", session, queues=queues, today=today)
+        queues.append(Queue(name, title, items, late, next_due, due_field))
+    month = last_month(registry.today())
+    return page(
+        request,
+        "dashboard.html",
+        session,
+        queues=queues,
+        today=today,
+        report_month=month,
+        report_due=deadline(month).isoformat(),
+        late_reports=overdue(registry),
+    )
+
+
+def last_month(today: date) -> str:
+    """The month whose report is due by the 10th of this one (§6.3.3)."""
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
 
 
 def _due(item: Answer, field: str) -> str | None:

@@ -113,3 +113,19 @@ def test_an_oversized_user_name_is_refused(admin: Api) -> None:
 
     assert response.status_code == 422  # type: ignore[attr-defined]
     assert [u.name for u in accounts(admin).listing()] == ["root"]
+
+
+def test_a_refusal_on_a_console_page_is_a_page_not_problem_json(admin: Api) -> None:
+    csrf = csrf_of(admin.client.get("/console/admin/users").text)
+
+    page = admin.client.post("/console/admin/users/nobody/disable", data={"csrf": csrf})
+
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "nobody" in page.text
+
+
+def test_the_api_still_answers_refusals_in_problem_json(api: Api) -> None:
+    response = api.client.get("/api/v1/verify", params={"number": "nonsense"})
+
+    assert response.headers["content-type"] == "application/problem+json"
