@@ -1,5 +1,7 @@
 """The console's pages: dashboard, search, a certificate's timeline, the users page."""
 
+import re
+
 import pyotp
 import pytest
 
@@ -129,3 +131,60 @@ def test_the_api_still_answers_refusals_in_problem_json(api: Api) -> None:
     response = api.client.get("/api/v1/verify", params={"number": "nonsense"})
 
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_administrator_changes_a_users_roles(admin: Api) -> None:
+    accounts(admin).create("reg-2", ["registrar"], actor="cli", password=PASSWORD)
+    csrf = csrf_of(admin.client.get("/console/admin/users").text)
+
+    admin.client.post(
+        "/console/admin/users/reg-2/roles", data={"csrf": csrf, "roles": ["registrar", "auditor"]}
+    )
+
+    assert [u.roles for u in accounts(admin).listing() if u.name == "reg-2"] == [
+        ("registrar", "auditor")
+    ]
+
+
+def test_an_administrator_creates_a_token_shown_once_that_works(admin: Api) -> None:
+    csrf = csrf_of(admin.client.get("/console/admin/tokens").text)
+
+    created = admin.client.post(
+        "/console/admin/tokens", data={"csrf": csrf, "name": "robot", "role": "auditor"}
+    )
+
+    token = re.search(r'id="new-token">([^<]+)<', created.text)
+    assert token
+    feed = admin.client.get(
+        "/api/v1/audit/events", headers={"Authorization": f"Bearer {token.group(1)}"}
+    )
+    assert feed.status_code == 200
+
+
+def test_revoking_a_token_asks_to_confirm_first(admin: Api) -> None:
+    page = admin.client.get("/console/admin/tokens").text
+    token_id = re.search(r"/console/admin/tokens/([0-9a-f]+)/revoke", page)
+    assert token_id
+    path = f"/console/admin/tokens/{token_id.group(1)}/revoke"
+
+    asked = admin.client.post(path, data={"csrf": csrf_of(page)})
+    done = admin.client.post(path, data={"csrf": csrf_of(page), "confirmed": "yes"})
+
+    assert "立即失去访问权限" in asked.text
+    assert done.status_code == 200
+    assert "已撤销 revoked" in done.text
+
+
+def test_rotating_the_signing_key_asks_to_confirm_and_then_rotates(admin: Api) -> None:
+    page = admin.client.get("/console/admin/keys").text
+    before = re.findall(r'<td class="secret">([^<]+)</td><td>active', page)
+
+    asked = admin.client.post("/console/admin/keys/rotate", data={"csrf": csrf_of(page)})
+    done = admin.client.post(
+        "/console/admin/keys/rotate", data={"csrf": csrf_of(page), "confirmed": "yes"}
+    )
+
+    after = re.findall(r'<td class="secret">([^<]+)</td><td>active', done.text)
+    assert "旧密钥退役" in asked.text
+    assert len(before) == len(after) == 1
+    assert before != after
