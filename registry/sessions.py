@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from registry.aggregates.user import User
-from registry.users import Accounts
+from registry.users import Accounts, create_tables
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS console_sessions (
@@ -44,14 +44,16 @@ class Sessions:
         self.views = accounts.registry.views
         self.clock = accounts.registry.clock
         self.idle = idle
-        with self.views.transaction() as cursor:
-            for statement in TABLES:
-                cursor.execute(statement)
+        create_tables(self.views, "console_sessions", TABLES)
 
     def start(self, user: User) -> str:
         """A new session for a signed-in user; answer the secret for its cookie."""
         secret = secrets.token_urlsafe(32)
         with self.views.transaction() as cursor:
+            cursor.execute(  # sessions left idle are forgotten here rather than by a sweeper
+                "DELETE FROM console_sessions WHERE last_seen < %s",
+                ((self.clock() - self.idle).isoformat(),),
+            )
             cursor.execute(
                 "INSERT INTO console_sessions "
                 "(id_hash, user_name, credentials_version, csrf, last_seen) "

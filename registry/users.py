@@ -17,6 +17,7 @@ from registry.aggregates.chain import Stamp
 from registry.aggregates.user import ROLES, User
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
+from registry.projections.store import ViewStore
 from registry.tokens import NAME
 
 log = logging.getLogger("registry.users")
@@ -78,9 +79,7 @@ class Accounts:
 
     def __init__(self, registry: Registry):
         self.registry = registry
-        with registry.views.transaction() as cursor:
-            for statement in TABLES:
-                cursor.execute(statement)
+        create_tables(registry.views, "console_failures", TABLES)
 
     def get(self, name: str) -> User | None:
         if not NAME.fullmatch(name):
@@ -220,6 +219,14 @@ class Accounts:
 
     def _stamp(self, actor: str) -> Stamp:
         return Stamp(actor, self.registry.clock())
+
+
+def create_tables(views: ViewStore, name: str, statements: tuple[str, ...]) -> None:
+    """DDL only when missing: it would lock against writers on every start."""
+    if not views.has_table(name):
+        with views.transaction() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
 
 def _verifies(password_hash: str, password: str) -> bool:

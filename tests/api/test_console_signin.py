@@ -224,3 +224,16 @@ def test_the_next_page_is_only_ever_inside_the_console(registrar: Api) -> None:
     form = registrar.client.get("/console/login?next=https://evil.example/")
 
     assert 'name="next" value="/console/"' in form.text
+
+
+def test_sessions_left_idle_are_forgotten_when_someone_signs_in(
+    registrar: Api, clock: Clock
+) -> None:
+    accounts(registrar).create("reg-2", ["registrar"], actor="cli", password=PASSWORD)
+    sign_in(registrar.client, "reg-1")
+    clock.advance(minutes=31)
+
+    sign_in(registrar.client, "reg-2")
+
+    views = registrar.client.app.state.registry.views  # type: ignore[attr-defined]
+    assert views.query("SELECT user_name FROM console_sessions") == [("reg-2",)]
