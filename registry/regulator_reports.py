@@ -190,6 +190,12 @@ def _months_with_changes(registry: Registry) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
+def made_reports(registry: Registry) -> dict[str, date]:
+    """Every month whose report was made, with the day it first was."""
+    reports = _reports(registry)
+    return {} if reports is None else dict(sorted(reports.made.items()))
+
+
 def _reports(registry: Registry) -> RegulatorReports | None:
     try:
         return cast(RegulatorReports, registry.repository.get(REPORTS_ID))

@@ -15,7 +15,13 @@ from api.console.render import page
 from api.deps import AuditDep, KeysDep, RegistryDep
 from registry.errors import InvalidInput
 from registry.projections.audit import AuditEvent
-from registry.regulator_reports import month_bounds, overdue, render, status_changes
+from registry.regulator_reports import (
+    made_reports,
+    month_bounds,
+    overdue,
+    render,
+    status_changes,
+)
 from registry.sessions import Session
 from registry.transparency import verify_store
 
@@ -144,6 +150,7 @@ def regulator_page(
         feed=feed,
         late=overdue(registry),
         month=month or last_month(registry.today()),
+        made=made_reports(registry),
     )
 
 

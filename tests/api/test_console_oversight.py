@@ -2,11 +2,14 @@
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
+from registry.regulator_reports import make_monthly
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.api.test_console_signin import PASSWORD, accounts, csrf_of, sign_in
+from tests.conftest import Clock
 
 
 def signed_in_as(api: Api, role: str) -> Api:
@@ -85,3 +88,18 @@ def test_the_regulator_downloads_a_months_report_and_its_signature(regulator: Ap
 
 def test_an_auditor_cannot_open_the_regulator_page(auditor: Api) -> None:
     assert auditor.client.get("/console/regulator").status_code == 403
+
+
+def test_the_regulator_page_lists_the_reports_made_with_their_downloads(
+    regulator: Api, clock: Clock, tmp_path: Path
+) -> None:
+    regulator.issue()
+    clock.advance(days=7)
+    state = regulator.client.app.state  # type: ignore[attr-defined]
+    make_monthly(state.registry, state.keys, "2026-11", tmp_path, actor="cli:test")
+    sign_in(regulator.client, "regulator-p")  # a week idle ended the session
+
+    page = regulator.client.get("/console/regulator")
+
+    assert "2026-11 · 2026-12-02" in page.text
+    assert "/console/regulator/report?month=2026-11&amp;format=xlsx" in page.text
