@@ -255,3 +255,25 @@ def test_five_wrong_passwords_lock_the_account_in_the_browser(
     sign_in(page, console["base"], "locked-1")
 
     expect(page.locator("#login-error")).to_contain_text("锁定")
+
+
+def test_a_post_without_its_csrf_token_is_refused_and_sign_out_ends_the_session(
+    console: dict[str, Any],
+    browser: object,  # noqa: F811
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    base = console["base"]
+    page = browser.new_page()
+    sign_in(page, base, "aud-1")
+
+    forged = page.request.post(f"{base}/console/logout", form={"csrf": "forged"})
+    still_in = page.goto(f"{base}/console/")
+    sign_out(page)
+    page.goto(f"{base}/console/")
+
+    assert forged.status == 403
+    assert still_in is not None
+    assert still_in.url == f"{base}/console/"
+    expect(page).to_have_url(f"{base}/console/login?next=/console/")
