@@ -111,13 +111,18 @@ def totp_enrol(
     session: Signed,
     secret: Annotated[str, Form(max_length=64)] = "",
     code: Annotated[str, Form(max_length=10)] = "",
+    password: Field = "",
     csrf: Field = "",
 ) -> Response:
+    """Setting (or replacing) the second factor asks for the password: a session alone,
+    borrowed or stolen, cannot change how its owner signs in."""
     check_csrf(session, csrf)
     at = sessions.accounts.registry.clock()
     valid = re.fullmatch("[A-Z2-7]{32}", secret) is not None and pyotp.TOTP(secret).verify(
         code.strip(), for_time=at
     )
+    if valid and sessions.accounts.sign_in(session.name, password) is None:
+        valid = False
     if not valid:
         return page(
             request,
@@ -126,7 +131,7 @@ def totp_enrol(
             422,
             secret=secret,
             uri=_uri(session.name, secret),
-            error="验证码不正确 · The code does not match",
+            error="密码或验证码不正确 · The password or the code does not match",
         )
     sessions.accounts.enrol_totp(session.name, secret)
     return RedirectResponse(f"{PATH}/", status_code=303)

@@ -202,6 +202,7 @@ def test_an_administrator_sets_up_totp_and_then_reaches_the_admin_pages(
             "csrf": csrf_of(form),
             "secret": secret.group(1),
             "code": pyotp.TOTP(secret.group(1)).at(clock()),
+            "password": PASSWORD,
         },
         follow_redirects=False,
     )
@@ -237,3 +238,23 @@ def test_sessions_left_idle_are_forgotten_when_someone_signs_in(
 
     views = registrar.client.app.state.registry.views  # type: ignore[attr-defined]
     assert views.query("SELECT user_name FROM console_sessions") == [("reg-2",)]
+
+
+def test_setting_up_totp_without_the_password_is_refused(api: Api, clock: Clock) -> None:
+    accounts(api).create("root", ["admin"], actor="cli", password=PASSWORD)
+    sign_in(api.client, "root")
+    secret = pyotp.random_base32()
+
+    refused = api.client.post(
+        "/console/totp",
+        data={
+            "csrf": csrf_of(api.client.get("/console/totp").text),
+            "secret": secret,
+            "code": pyotp.TOTP(secret).at(clock()),
+        },
+    )
+
+    assert refused.status_code == 422
+    user = accounts(api).get("root")
+    assert user is not None
+    assert user.totp_secret is None
