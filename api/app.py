@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from api import operations, pages, problems
+from api.console import app as console
 from api.hot import HOT_ROUTES
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             keys, public_base_url=settings.public_base_url, clock=clock, tsa_url=settings.tsa_url
         )
         app.state.status_lists = StatusListIssuer()
+        app.state.sessions = console.open_sessions(registry, settings)
         gc.freeze()  # what start-up built lives as long as the app: keep it out of collections
         yield
         maintenance.stop()
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(webhook_routes.router)
     app.include_router(oversight.router)
     app.include_router(commands.router)
+    console.install(app)
     # Hot public reads, served ahead of their FastAPI declarations (api/hot.py).
     app.router.routes[:0] = HOT_ROUTES
     app.router.routes.extend(operations.ROUTES)

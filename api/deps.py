@@ -90,6 +90,9 @@ def _failed(request: Request, registry: Registry, why: str) -> None:
 
 Registrar = Annotated[Principal, Depends(require("registrar"))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]
+# A registrar needs a certificate's history: a cycle's second surveillance covers what the
+# first did not (§5.5.3).
+HistoryReader = Annotated[Principal, Depends(require("auditor", "registrar"))]
 Regulator = Annotated[Principal, Depends(require("regulator"))]
 IdempotencyKey = Annotated[
     str | None,

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from registry import status_list
 from registry.aggregates.api_token import ROLES
 from registry.aggregates.keyring import COMPROMISED
+from registry.aggregates.user import ROLES as USER_ROLES
 from registry.application import Registry, open_registry
 from registry.backups import backup, restore
 from registry.demo import demo_rows
@@ -38,6 +39,7 @@ from registry.signing import open_keys, verify_with_jwks
 from registry.status_list import listed_status, read_list
 from registry.tokens import create_token, list_tokens, revoke_tokens
 from registry.transparency import verify_store
+from registry.users import Accounts
 from registry.witness import Fork, load_checkpoint, witness
 from registry.x509chain import load_certificate, root_certificate
 
@@ -131,6 +133,26 @@ def token(args: argparse.Namespace) -> int:
         else:
             count = revoke_tokens(registry, args.name_or_id)
             print(f"{count} token(s) revoked", file=sys.stderr)
+    return 0
+
+
+def user(args: argparse.Namespace) -> int:
+    """People who sign in to the console; a password is printed once and stored hashed."""
+    with open_registry(Settings(projector="external")) as registry:
+        accounts = Accounts(registry)
+        given = sys.stdin.readline().rstrip("\n") if getattr(args, "stdin", False) else None
+        if args.action == "create":
+            print(accounts.create(args.name, args.role, actor=_actor(), password=given))
+        elif args.action == "reset-password":
+            print(accounts.set_password(args.name, actor=_actor(), password=given))
+        elif args.action == "disable":
+            accounts.disable(args.name, actor=_actor())
+        else:
+            for info in accounts.listing():
+                state = "disabled" if info.disabled else "active"
+                totp = "totp" if info.totp else "-"
+                roles = ",".join(info.roles)
+                print(f"{info.name:24} {state:8} {totp:4} {info.created_at}  {roles}")
     return 0
 
 
@@ -416,6 +438,11 @@ def demo(args: argparse.Namespace) -> int:
     with open_registry(Settings()) as registry:
         rows = [(n + 2, row) for n, row in enumerate(demo_rows(registry.today(), args.count))]
         result = Importer(registry, actor="demo").run(rows)
+        accounts = Accounts(registry)
+        for role in USER_ROLES:
+            if accounts.get(f"demo-{role}") is None:
+                password = accounts.create(f"demo-{role}", [role], actor="demo")
+                print(f"user demo-{role} ({role}), password shown once: {password}")
     for line, message in result.errors:
         print(f"demo row {line}: {message}", file=sys.stderr)
     print(f"{result.imported} demo certificates loaded ({result.skipped} were already there)")
@@ -449,6 +476,19 @@ def parser() -> argparse.ArgumentParser:
     revoke = actions.add_parser("revoke", help="revoke by name (all its tokens) or by id")
     revoke.add_argument("name_or_id")
     p.set_defaults(run=token)
+
+    p = commands.add_parser("user", help="people who sign in to the console")
+    actions = p.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="print the new user's initial password")
+    create.add_argument("--name", required=True, help="the user name; recorded as the actor")
+    create.add_argument("--role", required=True, action="append", choices=USER_ROLES)
+    reset = actions.add_parser("reset-password", help="print a new password; sessions end")
+    reset.add_argument("name")
+    for action in (create, reset):
+        action.add_argument("--stdin", action="store_true", help="read the password from stdin")
+    actions.add_parser("list", help="name, state, second factor, creation time and roles")
+    actions.add_parser("disable", help="the user can no longer sign in").add_argument("name")
+    p.set_defaults(run=user)
 
     p = commands.add_parser("keys", help="the QR signing keys")
     actions = p.add_subparsers(dest="action", required=True)

@@ -345,7 +345,7 @@ def report_file(folder: Path, month: str, fmt: str) -> Path | None:
 def reports_made(registry: Registry) -> dict[str, date]:
     """Month (YYYY-MM) -> the day its report was first made."""
     reports = _reports(registry)
-    return {} if reports is None else dict(reports.made)
+    return {} if reports is None else dict(sorted(reports.made.items()))
 
 
 def _reports(registry: Registry) -> RegulatorReports | None:

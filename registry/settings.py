@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     rate_limit: int = 120  # public requests per minute per client address; 0 turns it off
     projector: Literal["inline", "external"] = "inline"  # external: `registry project` runs it
     tsa_url: str | None = None  # an RFC 3161 timestamp server: PDFs are signed PAdES B-T
+    console_idle_minutes: int = 30  # a console session ends after this long unused
     dev_mode: bool = False  # allows a keyring without a passphrase (make run); never in production
     home: Path | None = None  # relative paths (var/, keys/) are resolved from here; None: cwd
     reports_dir: Path = Path("var/reports")  # the monthly reports' files

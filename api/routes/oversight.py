@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import AuditDep, Auditor, KeysDep, Registrar, RegistryDep, Regulator
+from api.deps import AuditDep, Auditor, HistoryReader, KeysDep, Registrar, RegistryDep, Regulator
 from api.models import (
     CertificateOut,
     Day,
@@ -26,7 +26,7 @@ MAX_CURSOR = 2**62
 
 
 @router.get("/certificates/{no:path}/history", response_model=list[EventOut], tags=["auditor"])
-def history(no: str, registry: RegistryDep, _: Auditor) -> list[AuditEvent]:
+def history(no: str, registry: RegistryDep, _: HistoryReader) -> list[AuditEvent]:
     """Every event of the certificate, in order, with its hash chain."""
     return registry.history(no)
 

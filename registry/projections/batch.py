@@ -8,6 +8,7 @@ import orjson
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained, event_data
+from registry.aggregates.user import REDACTED, SECRET_FIELDS
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ class Item:
     @cached_property
     def data_json(self) -> str:
         """The event's own fields as JSON (what the audit trail shows as `data`)."""
-        return orjson.dumps(event_data(self.event), option=orjson.OPT_SORT_KEYS).decode()
+        data = event_data(self.event)
+        for name in SECRET_FIELDS.intersection(data):  # a password hash never leaves the store
+            data[name] = REDACTED
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
     @cached_property
     def recorded_at(self) -> str:

@@ -177,3 +177,13 @@ def test_no_receipt_is_signed_for_a_phantom_number(api: Api) -> None:
     )
 
     assert response.status_code == 404
+
+
+def test_a_registrar_reads_a_certificates_history(api: Api) -> None:
+    """The second surveillance of a cycle covers what the first did not (§5.5.3)."""
+    no = api.issue()
+
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth())
+
+    assert history.status_code == 200
+    assert [event["type"] for event in history.json()] == ["Issued"]

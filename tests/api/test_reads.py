@@ -45,11 +45,11 @@ def test_clause_catalogue_lists_every_clause(api: Api) -> None:
     assert set(clauses[0]) == {"id", "appendix", "function", "text"}
 
 
-def test_history_is_for_auditors_with_the_hash_chain(api: Api) -> None:
+def test_history_is_for_auditors_and_registrars_with_the_hash_chain(api: Api) -> None:
     no = api.issue()
     api.command(no, "suspensions", SUSPENSION)
 
-    forbidden = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth())
+    forbidden = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("regulator"))
     events = api.client.get(
         f"/api/v1/certificates/{no}/history", headers=api.auth("auditor")
     ).json()
