@@ -101,7 +101,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(ReplicaLag)  # X-Registry-Lag on answers read from a replica
+    if settings.read_database_url is not None:  # X-Registry-Lag on answers from the replica
+        app.add_middleware(ReplicaLag)
     app.add_middleware(RequestGuard)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     pages.install_security_headers(app)
