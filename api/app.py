@@ -16,6 +16,7 @@ from api.console import app as console
 from api.hot import HOT_ROUTES
 from api.limits import RequestGuard
 from api.ratelimit import RateLimit
+from api.replica import ReplicaLag
 from api.routes import commands, monthly, open_data, oversight, pdf, public, qr, transparency
 from api.routes import webhooks as webhook_routes
 from registry.application import Clock, Registry, open_registry, utc_now
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if settings.read_database_url is not None:  # X-Registry-Lag on answers from the replica
+        app.add_middleware(ReplicaLag)
     app.add_middleware(RequestGuard)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     pages.install_security_headers(app)

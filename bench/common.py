@@ -44,7 +44,7 @@ class Config:
     profile: bool = os.environ.get("BENCH_PROFILE", "1") != "0"
     quiet_budget: float = env_float("BENCH_QUIET_WAIT", 150.0)  # seconds, whole run
     pin: bool = os.environ.get("BENCH_PIN", "1") != "0"
-    sections: str = os.environ.get("BENCH_SECTIONS", "http,rebuild,storage,scaleout,pdf")
+    sections: str = os.environ.get("BENCH_SECTIONS", "http,rebuild,storage,scaleout,pdf,writes")
 
     def runs(self, section: str) -> bool:
         return section in {name.strip() for name in self.sections.split(",")}

@@ -1,7 +1,8 @@
 -- wrk script: random requests from a fixed set, and one JSON line of results at the end.
 -- args: "numbers" COUNT TEMPLATE   GET TEMPLATE with %s = the number of certificate i (0 <= i < COUNT)
 --       "get" FILE                 GET a random line of FILE (a path)
---       "post" PATH FILE           POST a random line of FILE (a JSON body) to PATH
+--       "post" PATH FILE [TOKEN]   POST a random line of FILE (a JSON body) to PATH, with
+--                                  Authorization: Bearer TOKEN when given
 local threads = {}
 local counter = 0
 
@@ -24,6 +25,7 @@ function init(args)
   else
     local file = (mode == "post") and args[3] or args[2]
     path = args[2]
+    if mode == "post" and args[4] then headers["Authorization"] = "Bearer " .. args[4] end
     for line in io.lines(file) do
       if #line > 0 then lines[#lines + 1] = line end
     end

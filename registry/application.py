@@ -108,9 +108,12 @@ class Registry(Application[UUID]):
         *,
         clock: Clock = utc_now,
         projector: str = "inline",
+        read_env: Mapping[str, str] | None = None,
     ):
         """`projector` "inline" projects after each command in this process; "external"
-        leaves it to `registry project` and waits for it to catch up (read-your-writes)."""
+        leaves it to `registry project` and waits for it to catch up (read-your-writes).
+        `read_env`: a streaming replica of the store, where public reads of the read models
+        go (verification, directory); commands, staff reads and the projector stay here."""
         if projector not in ("inline", "external"):
             raise InvalidInput(f"the projector is 'inline' or 'external', not {projector!r}")
         self.clock = clock
@@ -119,6 +122,8 @@ class Registry(Application[UUID]):
         _fail_fast(self.recorder)
         self.views = ViewStore(self.env)
         self.certificates = CertificateQueries(self.views)
+        self.public_views = self.views if read_env is None else ViewStore(read_env, replica=True)
+        self.public = CertificateQueries(self.public_views)
         self.feed = FeedQueries(self.views)
         self.audit_index = AuditQueries(self.views)
         self.projector = Projector(self.recorder, self.mapper, self.repository, self.views)
@@ -129,6 +134,8 @@ class Registry(Application[UUID]):
     def close(self) -> None:
         super().close()
         self.views.close()
+        if self.public_views is not self.views:
+            self.public_views.close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -265,7 +272,7 @@ class Registry(Application[UUID]):
         day = today if as_of is None else as_of
         found: Facts | None = None
         if day >= today and not from_events:  # the read model holds the latest facts
-            found = self.certificates.facts(ref.registration_no)
+            found = self.public.facts(ref.registration_no)
         if found is None:  # a past day, or a certificate the projector has not reached yet
             cert = self.certificate_as_of(ref.registration_no, day)
             found = None if cert is None else facts(cert)
@@ -286,7 +293,7 @@ class Registry(Application[UUID]):
     ) -> DirectoryPage:
         """The public directory of every status (§5.4, §6.3.3), as answered today."""
         today = self.today()
-        found = self.certificates.directory(
+        found = self.public.directory(
             today,
             q=q,
             status=status,
@@ -315,7 +322,7 @@ class Registry(Application[UUID]):
         """§6.3.3 公示: suspensions, revocations and cancellations in effect today whose
         date falls in [since_from, since_to], newest first."""
         today = self.today()
-        found = [notice(answer(f, today)) for f in self.certificates.not_in_force(today, statuses)]
+        found = [notice(answer(f, today)) for f in self.public.not_in_force(today, statuses)]
         chosen = [
             n
             for n in found
@@ -563,5 +570,20 @@ def _fail_fast(recorder: object) -> None:
 def open_registry(settings: Settings | None = None, *, clock: Clock = utc_now) -> Registry:
     settings = settings or Settings()
     env = storage_env(settings.database_url)
+    read_env = None if settings.read_database_url is None else replica_env(settings, env)
     with storage_setup(env):
-        return Registry(env, clock=clock, projector=settings.projector)
+        return Registry(env, clock=clock, projector=settings.projector, read_env=read_env)
+
+
+def replica_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """The store of REGISTRY_READ_DATABASE_URL: a PostgreSQL replica of the primary, read in
+    the primary's schema unless its URL names one."""
+    read_env = storage_env(settings.read_database_url or "")
+    if not env["PERSISTENCE_MODULE"] == read_env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        raise InvalidInput(
+            "REGISTRY_READ_DATABASE_URL is a postgresql://… URL of a streaming replica of "
+            "the PostgreSQL that REGISTRY_DATABASE_URL names"
+        )
+    if "POSTGRES_SCHEMA" in env:
+        read_env.setdefault("POSTGRES_SCHEMA", env["POSTGRES_SCHEMA"])
+    return read_env

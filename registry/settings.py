@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
     database_url: str = "sqlite:///var/registry.sqlite"
+    # A streaming replica of database_url's PostgreSQL: public reads of the read models.
+    read_database_url: str | None = None
     keys_dir: Path = Path("keys")
     key_passphrase: SecretStr | None = None
     public_base_url: str = "http://127.0.0.1:8000"

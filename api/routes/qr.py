@@ -79,7 +79,7 @@ def status_list_token(request: Request, registry: RegistryDep, keys: KeysDep) ->
     and at least twice a day."""
     state = request.app.state
     token = state.status_lists.token(
-        registry.certificates.statuses(registry.today()),
+        registry.public.statuses(registry.today()),  # the replica's, when one is set
         str(state.public_base_url).rstrip("/") + status_list.PATH,
         registry.clock(),
         lambda payload: keys.sign_typed(payload, status_list.TYP),

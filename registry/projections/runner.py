@@ -149,21 +149,38 @@ class Projector:
         return True
 
     def rebuild(self, name: str | None = None) -> None:
-        """Empty the named projection (or all) and project it again from position zero."""
+        """Empty the named projection (or all) and project it again from position zero.
+
+        Its secondary indexes are dropped meanwhile and made again at the end (one sort each,
+        not an update a row); until then its version is unrecorded, so a rebuild cut short
+        (a crash) is done again from zero at the next start (`create_tables`)."""
         chosen = [p for p in self.projections if name in (None, p.name)]
         if not chosen:
             known = ", ".join(p.name for p in self.projections)
             raise ValueError(f"no projection {name!r}; the projections are {known}")
+        indexes = [s for p in chosen for s in p.create_statements if s.startswith("CREATE INDEX")]
         with self._lock, self.store.transaction() as cursor:
             for projection in chosen:
+                forget = "DELETE FROM projection_versions WHERE name = %s"
+                cursor.execute(forget, (projection.name,))
                 for table in projection.tables:
                     cursor.execute(f"DELETE FROM {table}")
                 cursor.execute(
                     "UPDATE projection_tracking SET position = 0 WHERE name = %s",
                     (projection.name,),
                 )
+            for statement in indexes:
+                cursor.execute(f"DROP INDEX IF EXISTS {_index_name(statement)}")
         self._cache.clear()
         self.catch_up()
+        with self._lock, self.store.transaction() as cursor:
+            for statement in indexes:
+                cursor.execute(statement)
+            for projection in chosen:
+                cursor.execute(
+                    "INSERT INTO projection_versions VALUES (%s, %s)",
+                    (projection.name, projection.version),
+                )
 
     def run_forever(self, stop: threading.Event, interval: float = 0.2) -> None:
         while not stop.is_set():
@@ -220,3 +237,9 @@ class Projector:
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return cert
+
+
+def _index_name(statement: str) -> str:
+    """The index a `CREATE INDEX IF NOT EXISTS name ON …` statement makes."""
+    words = statement.split()
+    return words[words.index("EXISTS") + 1]

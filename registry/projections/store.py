@@ -5,15 +5,26 @@ Statements are written once with `%s` placeholders; SQLite gets them as `?`.
 
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
 Row = tuple[Any, ...]
+
+# A replica's delay in seconds: none while it streams and has replayed all it received, else
+# the age of the last transaction it replayed (which errs long while the primary is idle).
+LAG = (
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
+    "AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN 0 "
+    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+)
+LAG_EVERY = 1.0  # seconds between two measures of it
 
 
 class Cursor(Protocol):
@@ -27,10 +38,13 @@ class Cursor(Protocol):
 
 
 class ViewStore:
-    """Transactions and queries on the read-model tables."""
+    """Transactions and queries on the read-model tables; on a `replica` (a PostgreSQL hot
+    standby, read-only), queries only."""
 
-    def __init__(self, env: Mapping[str, str]):
+    def __init__(self, env: Mapping[str, str], *, replica: bool = False):
         self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        self.replica = replica
+        self._lag, self._lag_at = 0.0, -LAG_EVERY
         self._local = threading.local()
         self._pool: ConnectionPool | None = None
         self._keepalive: sqlite3.Connection | None = None
@@ -49,7 +63,8 @@ class ViewStore:
                     options=options or None,
                 ),
                 min_size=1,
-                check=ConnectionPool.check_connection,  # a connection cut meanwhile is replaced
+                # No check on checkout (a round trip a read): a read that meets a connection
+                # cut meanwhile (a server restart) is tried once more, on a checked one.
                 max_size=int(env.get("POSTGRES_POOL_SIZE", "2"))
                 + int(env.get("POSTGRES_MAX_OVERFLOW", "8")),
                 open=True,
@@ -103,10 +118,21 @@ class ViewStore:
         lite.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        if self._pool is not None:
-            with self._pool.connection() as connection:
-                return connection.execute(sql, params).fetchall()
-        return self._sqlite().execute(sql.replace("%s", "?"), params).fetchall()
+        """A read (never a write: it may run twice)."""
+        if self._pool is None:
+            return self._sqlite().execute(sql.replace("%s", "?"), params).fetchall()
+        for attempt in (1, 2):
+            connection: psycopg.Connection[Row] | None = None
+            try:
+                with self._pool.connection() as connection:
+                    return connection.execute(sql, params).fetchall()
+            except psycopg.OperationalError:
+                if attempt == 2 or connection is None or not connection.broken:
+                    raise  # the server is down or the pool exhausted: the caller answers 503
+            # The pooled connection had been cut (a server restart, an administrator): the
+            # others in the pool most likely were too. Drop the dead ones, and read once more.
+            self._pool.check()
+        raise AssertionError("unreachable")
 
     def has_table(self, name: str) -> bool:
         """Whether the table exists, asked without DDL (which would lock against writers)."""
@@ -120,6 +146,20 @@ class ViewStore:
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def lag(self) -> float | None:
+        """How many seconds a replica is behind its primary (None: this is the primary),
+        measured at most once a second."""
+        if not self.replica:
+            return None
+        if time.monotonic() - self._lag_at >= LAG_EVERY:
+            row = self.query_one(LAG)
+            self._lag, self._lag_at = max(0.0, float(row[0])) if row else 0.0, time.monotonic()
+        return self._lag
+
+    def lag_is_fresh(self) -> bool:
+        """Whether `lag()` answers without a round trip."""
+        return not self.replica or time.monotonic() - self._lag_at < LAG_EVERY
 
     def close(self) -> None:
         if self._pool is not None:

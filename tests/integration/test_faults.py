@@ -148,6 +148,33 @@ def test_cut_database_connections_give_503_then_the_server_recovers(
     assert written.status_code == 201
 
 
+@pytest.mark.postgres
+def test_a_read_meeting_a_cut_pooled_connection_is_read_again_on_a_live_one(
+    postgres_url: str,
+) -> None:
+    url = f"{postgres_url}?schema=t_{uuid.uuid4().hex[:10]}"
+    with open_registry(Settings(database_url=url)) as registry:
+        (before,) = registry.views.query("SELECT pg_backend_pid()")
+        database = postgres_url.rsplit("/", 1)[1]
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            cut = admin.execute(
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            ).fetchall()
+
+            def gone() -> bool:
+                found = admin.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", ([p for p, _ in cut],)
+                )
+                return found.fetchone() is None
+
+            wait_for(gone, "the connections were not cut")
+        (after,) = registry.views.query("SELECT pg_backend_pid()")  # no error reaches the caller
+
+    assert after != before
+
+
 @contextmanager
 def tiny_disk(path: Path, size: str = "600k") -> Iterator[Path]:
     path.mkdir()

@@ -48,6 +48,68 @@ def test_rebuild_gives_identical_rows(registry: Registry) -> None:
     assert all(status.lag == 0 for status in registry.projector.status())
 
 
+def index_names(registry: Registry) -> list[str]:
+    if registry.views.postgres:
+        rows = registry.views.query(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        )
+    else:
+        rows = registry.views.query("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return sorted(str(row[0]) for row in rows)
+
+
+def test_a_rebuild_makes_again_every_index_it_dropped(registry: Registry) -> None:
+    build_history(registry, 20)
+    registry.projector.catch_up()
+    before = dump(registry), index_names(registry), registry.projector.positions()
+
+    registry.projector.rebuild()
+
+    assert (dump(registry), index_names(registry), registry.projector.positions()) == before
+    assert "audit_actor" in before[1]
+    # Its versions are recorded again: a new process starting on it runs no DDL and rebuilds
+    # nothing.
+    assert registry.views.query("SELECT name, version FROM projection_versions ORDER BY name") == [
+        (p.name, p.version) for p in sorted(registry.projector.projections, key=lambda p: p.name)
+    ]
+
+
+DYING_REBUILD = """
+import os, signal
+from registry.application import open_registry
+from registry.projections.runner import Projector
+from registry.settings import Settings
+
+apply = Projector._apply
+
+def apply_then_die(self, batch, expected):
+    apply(self, batch, expected)
+    os.kill(os.getpid(), signal.SIGKILL)  # the first batch of the rebuild is written
+
+registry = open_registry(Settings(projector="external"))
+registry.projector.batch_size = 20
+Projector._apply = apply_then_die
+registry.projector.rebuild()
+"""
+
+
+def test_a_rebuild_killed_half_way_is_done_again_at_the_next_start(
+    durable_database_url: str, clock: Clock
+) -> None:
+    with open_registry(Settings(database_url=durable_database_url), clock=clock) as registry:
+        build_history(registry, 30)
+        registry.projector.catch_up()
+        before = dump(registry), index_names(registry)
+    env = {**os.environ, "REGISTRY_DATABASE_URL": durable_database_url}
+    rebuild = subprocess.run(
+        [sys.executable, "-c", DYING_REBUILD], env=env, stderr=subprocess.PIPE, timeout=120
+    )
+    assert rebuild.returncode == -signal.SIGKILL, rebuild.stderr.decode()[-2000:]
+
+    with open_registry(Settings(database_url=durable_database_url), clock=clock) as registry:
+        assert (dump(registry), index_names(registry)) == before
+
+
 def test_rebuilding_one_projection_leaves_the_others(registry: Registry) -> None:
     build_history(registry, 10)
     registry.projector.catch_up()
