@@ -19,8 +19,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "REGISTRY_KEYS_DIR": str(settings.keys_dir),
         "REGISTRY_DEV_MODE": "1" if settings.dev_mode else "0",
         "REGISTRY_RATE_LIMIT": str(settings.rate_limit),
-        "REGISTRY_PUBLIC_BASE_URL": settings.public_base_url,
     }
+    if "public_base_url" in settings.model_fields_set:  # else it follows the port served on
+        env["REGISTRY_PUBLIC_BASE_URL"] = settings.public_base_url
     if settings.key_passphrase is not None:
         env["REGISTRY_KEY_PASSPHRASE"] = settings.key_passphrase.get_secret_value()
     return env

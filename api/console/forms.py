@@ -3,6 +3,7 @@ become, and form data read back into the body the API would receive (so forms an
 refuse alike)."""
 
 import itertools
+import json
 import types
 from dataclasses import dataclass, field
 from datetime import date
@@ -186,8 +187,9 @@ def _number(text: str) -> int | float | str:
 
 def _value(spec: Input, form: FormData) -> Any:
     """The JSON value of one input, or None when left empty."""
-    if spec.kind == "checkbox":
-        return form.get(spec.name) == "true"
+    if spec.kind == "checkbox":  # unchecked inside an optional part (the evaluation): absent
+        checked = form.get(spec.name) == "true"
+        return checked if checked or "." not in spec.name else None
     if spec.kind == "lines" and spec.name.endswith("clauses"):
         return [str(v) for v in form.getlist(spec.name)]
     text = str(form.get(spec.name, "")).strip()
@@ -214,7 +216,8 @@ def parse(spec: CommandForm, form: FormData) -> Parsed:
             _set(body, item.name, value)
     _drop_empty_sites(body)
     try:
-        validated = spec.model.model_validate(body)
+        # as JSON, as the API receives it: the models are strict (a date is its ISO text)
+        validated = spec.model.model_validate_json(json.dumps(body))
     except ValidationError as error:
         errors: dict[str, str] = {}
         for problem in error.errors():
