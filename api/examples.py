@@ -16,7 +16,7 @@ EVALUATION_3: Example = {
     "functions_met": ["1", "2", "3", "4", "5", "6", "7", "8"],
     "platform_met": True,
     "not_met": 1,
-    "partially_met": 19,
+    "partially_met": 20,
     "fully_met": 84,
     "report_ref": "TR-2026-031",
 }
