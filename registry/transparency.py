@@ -295,8 +295,9 @@ def verify_store(
     stored checkpoint's root and signature; fail when no signed checkpoint covers the head
     (deleting checkpoints with the events they covered must not pass), when the newest is
     older than `max_age` seconds, or when the store does not extend the checkpoint `held`
-    outside the database. Nothing read from the read models is trusted, except to point at
-    the first leaf that differs."""
+    outside the database; then compare every read-model row with the certificates folded
+    from the events. Nothing read from the read models is trusted, except to point at the
+    first leaf that differs."""
     ensure_checkpoints(registry)
     findings: list[Finding] = []
     notes: list[str] = []
