@@ -1,5 +1,6 @@
 """The registry's use cases: load a certificate, run one command, save its events."""
 
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -54,6 +55,7 @@ from registry.rules.numbers import (
 )
 from registry.settings import Settings, storage_env, storage_setup
 
+log = logging.getLogger("registry.application")
 Clock = Callable[[], datetime]
 
 ISSUE_ATTEMPTS = 30  # a number taken by a concurrent issuer is retried with the next one
@@ -494,8 +496,11 @@ class Registry(Application[UUID]):
         """Read-your-writes: return once the read models include `position` (bounded)."""
         if self.inline_projection:
             self.projector.catch_up(until=position)
-        else:
-            self.projector.wait(position)
+        elif not self.projector.wait(position):  # the answer stands; reads may lag behind it
+            log.warning(
+                "the read models have not reached position %d: is `registry project` running?",
+                position,
+            )
 
     def _replay(self, actor: str, key: str, fingerprint: str) -> Answer | None:
         """The first answer to a request retried with the same Idempotency-Key."""

@@ -1,12 +1,14 @@
 """The read side: exactly once, resumable after kill -9, rebuildable, equal to a replay."""
 
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -241,3 +243,18 @@ def test_killing_the_projector_mid_catch_up_loses_and_repeats_nothing(
         assert set(killed_at.values()) == {nine_batches[-1].id}  # the tenth batch is lost
         assert resumed == dump(registry)
         assert len(resumed["audit_events"]) == head
+
+
+def test_a_command_with_no_projector_running_answers_and_says_the_reads_lag(
+    tmp_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """External projection and no `registry project`: the command is stored and answered
+    after the bounded wait, and the log says why reads do not show it yet."""
+    external = Settings(database_url=f"sqlite:///{tmp_path}/r.sqlite", projector="external")
+    with open_registry(external, clock=clock) as registry:
+        with caplog.at_level(logging.WARNING, logger="registry.application"):
+            answer = registry.issue(actor=ACTOR, **issue_request())
+
+        assert answer["status"] == "valid"
+        assert registry.certificates.facts(answer["registration_no"]) is None
+        assert "is `registry project` running?" in caplog.text
