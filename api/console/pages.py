@@ -14,6 +14,7 @@ from api.deps import RegistryDep
 from registry.answers import Answer
 from registry.errors import InvalidInput, NotFound
 from registry.regulator_reports import deadline, overdue
+from registry.rules.lifecycle import LIFECYCLE
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 
@@ -120,6 +121,14 @@ def certificate(
         c=answer,
         history=history,
         as_of=as_of.isoformat() if as_of else "",
-        forms=FORMS.values(),
+        # only the commands the lifecycle allows from the status shown (§6.3 and the table)
+        forms=[f for f in FORMS.values() if allowed(f.command, answer["status"])],
         done=FORMS[done].title if done in FORMS else ISSUE.title if done == "issue" else "",
     )
+
+
+def allowed(command: str, status: str) -> bool:
+    """Whether the lifecycle table allows `command` from `status` (never from an old
+    revision's `superseded`)."""
+    transition = LIFECYCLE.get(command)  # type: ignore[call-overload]
+    return transition is not None and status in transition.allowed_from

@@ -56,6 +56,20 @@ def test_a_certificates_page_shows_its_history_with_actors(registrar: Api) -> No
     assert "Suspended" in page.text
 
 
+def test_a_revoked_certificates_page_offers_only_what_the_lifecycle_allows(
+    registrar: Api,
+) -> None:
+    no = registrar.issue()
+    revocation = {"reason": "k", "details": "主动", "effective_date": "2026-09-01"}
+    assert registrar.command(no, "revocations", revocation).status_code == 201
+
+    page = registrar.client.get(f"/console/certificates/{no}").text
+
+    assert f"/console/commands/suspensions/{no}" not in page
+    assert f"/console/commands/surveillances/{no}" not in page
+    assert f"/console/commands/cases/{no}" in page  # §9: complaints, whatever the status
+
+
 def test_an_unknown_certificate_is_a_404_page(registrar: Api) -> None:
     page = registrar.client.get("/console/certificates/CESI2026EV/IMG19999")
 
