@@ -426,8 +426,8 @@ def import_csv(args: argparse.Namespace) -> int:
         print(f"{args.file}:{line}: {message}", file=sys.stderr)
     new, there, refused = result.imported, result.skipped, len(result.errors)
     print(
-        f"{new} imported, {there} already there, {refused} refused / "
-        f"导入 {new} 条，已存在 {there} 条，拒绝 {refused} 条",
+        f"导入 {new} 条，已存在 {there} 条，拒绝 {refused} 条 / "
+        f"{new} imported, {there} already there, {refused} refused",
         file=sys.stderr,
     )
     return 1 if result.errors else 0

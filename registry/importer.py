@@ -22,7 +22,7 @@ from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp
 from registry.aggregates.command_record import CommandRecord
 from registry.application import Registry
-from registry.errors import InvalidInput, RegistryError
+from registry.errors import InvalidInput, LifecycleConflict, RegistryError, RuleViolation
 from registry.rules.levels import COUNTS
 from registry.rules.lifecycle import COMMAND_NAMES, CommandName, Status
 from registry.rules.numbers import parse_number, registration_no, registration_year, sequence_of
@@ -64,11 +64,62 @@ STATUS_COMMANDS: dict[Status, CommandName] = {
 }
 
 
+# The columns (and the fields the rules name) as a registrar calls them, for the Chinese half
+# of a row's refusal.
+COLUMN_NAMES = {
+    "registration_no": "注册号",
+    "holder_name": "获证组织名称",
+    "holder_name_en": "获证组织英文名称",
+    "uscc": "统一社会信用代码",
+    "address": "地址",
+    "level": "认证级别",
+    "decision_date": "认证决定日期",
+    "issue_date": "颁证日期",
+    "application_date": "申请日期",
+    "acceptance_date": "受理日期",
+    "signatory": "签发人",
+    "person_days": "现场审核人日",
+    "not_met": "不满足条款数",
+    "partially_met": "部分满足条款数",
+    "fully_met": "完全满足条款数",
+    "functions_met": "满足的功能模块",
+    "platform_met": "交互平台",
+    "report_ref": "评价报告编号",
+    "evaluation": "评价结果",
+    "sites": "认证场所",
+    "site_address": "场所地址",
+    "activity": "场所的活动",
+    "history": "历史记录",
+    "status": "证书状态",
+    "status_date": "状态变化日期",
+    "reason": "原因",
+    "details": "说明",
+}
+# A field the rules name (`holder.uscc`, `scope.sites.address`) -> the column it comes from.
+FIELD_COLUMNS = {
+    "holder.name": "holder_name",
+    "holder.name_en": "holder_name_en",
+    "holder.uscc": "uscc",
+    "holder.address": "address",
+    "scope.sites": "sites",
+    "scope.sites.address": "site_address",
+    "scope.sites.activities": "activity",
+}
+
+
+class RowRefused(InvalidInput):
+    """A value of a row the importer itself refuses, said in Chinese and in English."""
+
+    def __init__(self, chinese: str, english: str, *, field: str | None = None):
+        super().__init__(english, field=field)
+        self.chinese = chinese
+
+
 @dataclass
 class ImportResult:
     imported: int = 0
     skipped: int = 0  # already in the registry (a resumed import)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, "中文 / English")
 
 
 def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -160,14 +211,19 @@ class Importer:
                 arguments |= {"reason": row.get("reason", ""), "details": row.get("details", "")}
             cert.run(STATUS_COMMANDS[Status(status)], arguments, stamp)
         elif status not in (Status.VALID, Status.EXPIRED):  # expiry follows from the dates
-            raise InvalidInput(f"status is valid, suspended, revoked or cancelled, not {status!r}")
+            raise RowRefused(
+                f"证书状态应为 valid、suspended、revoked 或 cancelled，而不是 {status!r}",
+                f"status is valid, suspended, revoked or cancelled, not {status!r}",
+                field="status",
+            )
         return cert
 
     def _number(self, given: str, decided: date) -> str:
         if given:
             ref = parse_number(given)
             if ref.revision is not None or registration_year(ref.registration_no) != decided.year:
-                raise InvalidInput(
+                raise RowRefused(
+                    "注册号应为 CESI{YYYY}EV/IMG1{NNNN}，YYYY 为认证决定的年份",
                     "registration_no is CESI{YYYY}EV/IMG1{NNNN} with YYYY the decision year",
                     field="registration_no",
                 )
@@ -226,7 +282,8 @@ class Importer:
                     result.skipped += 1
                     return
                 if attempt == 2:
-                    result.errors.append((item.line, f"{item.cert.registration_no} is taken"))
+                    taken = item.cert.registration_no
+                    result.errors.append((item.line, f"注册号 {taken} 已被占用 / {taken} is taken"))
                     return
 
 
@@ -250,7 +307,12 @@ def _row_key(row: dict[str, str]) -> str:
 def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:
     command = step.pop("command", None)
     if command not in COMMAND_NAMES:
-        raise InvalidInput(f"history command must be one of {', '.join(COMMAND_NAMES)}")
+        names = ", ".join(COMMAND_NAMES)
+        raise RowRefused(
+            f"历史记录的命令应为以下之一：{names}",
+            f"history command must be one of {names}",
+            field="history",
+        )
     dated = ("date", "effective_date", "decision_date", "corrective_deadline", "restore_deadline")
     for key in (*dated, "demand_date", "occurred_on"):
         if isinstance(step.get(key), str):
@@ -266,11 +328,34 @@ def _apply(cert: Certificate, step: dict[str, Any], stamp: Stamp) -> None:
 
 
 def _message(error: Exception) -> str:
+    """A row's refusal in Chinese, then in English: the importer's own words in both; the
+    rules' (English) detail after a Chinese sentence naming the column and the section."""
+    if isinstance(error, RowRefused):
+        return f"{error.chinese} / {error}"
     if isinstance(error, RegistryError):
-        return str(error)
+        return f"{_chinese(error)} / {error}"
     if isinstance(error, KeyError):
-        return f"missing value {error}"
-    return str(error)
+        name = str(error.args[0]) if error.args else ""
+        return f"缺少{_column(name)}的值 / missing value {error}"
+    return f"该行无法导入 / {error}"
+
+
+def _chinese(error: RegistryError) -> str:
+    """What a refusal of the rules is about, in Chinese: the column, the kind, the section."""
+    column = "" if error.field is None else _column(error.field)
+    section = f"（CESI-SC-OD13 {error.section}）" if error.section else ""
+    if isinstance(error, RuleViolation):
+        return f"{column}不符合认证规则{section}"
+    if isinstance(error, LifecycleConflict):
+        return f"{column}与证书的状态或历史不符{section}"
+    return f"{column or '该行'}的值不正确{section}"
+
+
+def _column(field: str) -> str:
+    """`holder.uscc` -> 统一社会信用代码（uscc）; a field of no column keeps its own name."""
+    column = FIELD_COLUMNS.get(field, field.removeprefix("evaluation."))
+    name = COLUMN_NAMES.get(column)
+    return f"{name}（{column}）" if name else f"字段 {field} "
 
 
 def _evaluation(row: dict[str, str]) -> dict[str, Any] | None:
@@ -295,7 +380,11 @@ def _optional_date(row: dict[str, str], field: str) -> date | None:
 def _bool(text: str, field: str) -> bool:
     value = text.strip().lower()
     if value not in ("true", "false"):
-        raise InvalidInput(f"{field} must be true or false, not {text!r}", field=field)
+        raise RowRefused(
+            f"{_column(field)}应为 true 或 false，而不是 {text!r}",
+            f"{field} must be true or false, not {text!r}",
+            field=field,
+        )
     return value == "true"
 
 
@@ -303,8 +392,10 @@ def _date(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(
-            f"{field} must be a date YYYY-MM-DD, not {text!r}", field=field
+        raise RowRefused(
+            f"{_column(field)}应为日期 YYYY-MM-DD，而不是 {text!r}",
+            f"{field} must be a date YYYY-MM-DD, not {text!r}",
+            field=field,
         ) from None
 
 
@@ -312,18 +403,28 @@ def _int(text: str, field: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise InvalidInput(f"{field} must be a whole number, not {text!r}", field=field) from None
+        raise RowRefused(
+            f"{_column(field)}应为整数，而不是 {text!r}",
+            f"{field} must be a whole number, not {text!r}",
+            field=field,
+        ) from None
 
 
 def _float(text: str, field: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise InvalidInput(f"{field} must be a number, not {text!r}", field=field) from None
+        raise RowRefused(
+            f"{_column(field)}应为数字，而不是 {text!r}",
+            f"{field} must be a number, not {text!r}",
+            field=field,
+        ) from None
 
 
 def _json(text: str, field: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        raise InvalidInput(f"{field} must be JSON", field=field) from None
+        raise RowRefused(
+            f"{_column(field)}应为 JSON", f"{field} must be JSON", field=field
+        ) from None

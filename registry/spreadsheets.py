@@ -37,13 +37,13 @@ class Header:
         missing = [c for c in self.required if c not in names and not (c == "sites" and site_rows)]
         if missing:
             listed = ", ".join(missing)
-            raise InvalidInput(f"the header lacks {listed} / 表头缺少列：{listed}")
+            raise InvalidInput(f"表头缺少列：{listed} / the header lacks {listed}")
         known = (*self.columns, *SITE_COLUMNS)
         unknown = [c for c in names if c not in known]
         if unknown:
             raise InvalidInput(
-                f"unknown column {unknown[0]!r} / 未知列 {unknown[0]!r}; "
-                f"the columns are / 列为：{', '.join(known)}"
+                f"未知列 {unknown[0]!r} / unknown column {unknown[0]!r}; "
+                f"列为 / the columns are: {', '.join(known)}"
             )
 
 
@@ -61,7 +61,7 @@ def _is_xlsx(path: Path) -> bool:
 
 
 def _unreadable(path: Path, error: OSError) -> InvalidInput:
-    return InvalidInput(f"{path}: cannot be read / 无法读取文件 ({error.strerror or error})")
+    return InvalidInput(f"{path}: 无法读取文件 / cannot be read ({error.strerror or error})")
 
 
 def encoding_of(sample: bytes) -> str:
@@ -78,8 +78,8 @@ def encoding_of(sample: bytes) -> str:
         return "gb18030"  # a superset of GBK and GB2312: decoding with it loses nothing
     guess = f" (it looks like {best.encoding})" if best is not None else ""
     raise InvalidInput(
-        f"the file is neither UTF-8 nor GB18030/GBK{guess}: save it as CSV UTF-8 / "
-        "文件编码既不是 UTF-8 也不是 GB18030/GBK，请另存为 CSV UTF-8"
+        "文件编码既不是 UTF-8 也不是 GB18030/GBK，请另存为 CSV UTF-8 / "
+        f"the file is neither UTF-8 nor GB18030/GBK{guess}: save it as CSV UTF-8"
     )
 
 
@@ -96,8 +96,8 @@ def _csv_rows(path: Path, header: Header) -> Iterator[Row]:
                     yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
             except UnicodeDecodeError:
                 raise InvalidInput(
-                    f"{path}:{reader.line_num + 1}: not {encoding} text / "
-                    "该行编码与文件其余部分不一致"
+                    f"{path}:{reader.line_num + 1}: 该行编码与文件其余部分不一致 / "
+                    f"not {encoding} text"
                 ) from None
     except OSError as error:
         raise _unreadable(path, error) from None
@@ -107,7 +107,7 @@ def _xlsx_rows(path: Path, header: Header) -> Iterator[Row]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise InvalidInput(f"{path}: not an XLSX workbook / 不是 XLSX 工作簿 ({error})") from None
+        raise InvalidInput(f"{path}: 不是 XLSX 工作簿 / not an XLSX workbook ({error})") from None
     try:
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

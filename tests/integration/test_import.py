@@ -31,7 +31,8 @@ GOOD = {
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(COLUMNS))
+        extra = [k for row in rows for k in row if k not in COLUMNS]  # site_address, activity
+        writer = csv.DictWriter(file, fieldnames=list(dict.fromkeys([*COLUMNS, *extra])))
         writer.writeheader()
         writer.writerows(rows)
     return path
@@ -62,6 +63,60 @@ def test_bad_rows_are_reported_by_line_and_the_rest_imported(
     assert [line for line, _ in result.errors] == [3, 4, 6]
     assert "check character" in result.errors[0][1]
     assert registrations(registry) == ["CESI2026EV/IMG10001", "CESI2026EV/IMG10042"]
+
+
+def refusals(registry: Registry, path: Path) -> list[str]:
+    result = Importer(registry).run(read_csv(path))
+    assert result.imported == 0
+    return [message for _, message in result.errors]
+
+
+def test_a_bad_row_is_refused_in_chinese_then_english(registry: Registry, tmp_path: Path) -> None:
+    rows = [
+        GOOD | {"uscc": "91440300708461136U"},
+        GOOD | {"decision_date": "2026-02-30"},
+        GOOD | {"level": "7"},
+        GOOD | {"level": "三"},
+        GOOD | {"status": "gone"},
+    ]
+
+    messages = refusals(registry, write_csv(tmp_path / "in.csv", rows))
+
+    assert messages == [
+        "统一社会信用代码（uscc）的值不正确 / unified social credit code 91440300708461136U: "
+        "check character should be T",
+        "认证决定日期（decision_date）应为日期 YYYY-MM-DD，而不是 '2026-02-30' / "
+        "decision_date must be a date YYYY-MM-DD, not '2026-02-30'",
+        "认证级别（level）的值不正确（CESI-SC-OD13 §5.1.2） / "
+        "level must be 1 to 5, not 7 (CESI-SC-OD13 §5.1.2)",
+        "认证级别（level）应为整数，而不是 '三' / level must be a whole number, not '三'",
+        "证书状态应为 valid、suspended、revoked 或 cancelled，而不是 'gone' / "
+        "status is valid, suspended, revoked or cancelled, not 'gone'",
+    ]
+
+
+def test_a_refusal_of_the_rules_names_its_column_and_section_in_chinese(
+    registry: Registry, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "in.csv", [GOOD | {"person_days": "1"}])
+
+    (message,) = refusals(registry, path)
+
+    chinese, english = message.split(" / ")
+    assert chinese == "现场审核人日（person_days）不符合认证规则（CESI-SC-OD13 §5.3.1）"
+    assert english.startswith("a level 3 evaluation needs at least 5 on-site person-days")
+
+
+def test_a_bad_site_row_is_refused_in_chinese_then_english(
+    registry: Registry, tmp_path: Path
+) -> None:
+    first = {k: v for k, v in GOOD.items() if k != "sites"}
+    rows = [first | {"site_address": "", "activity": "大规模个性化定制设计"}]
+    messages = refusals(registry, write_csv(tmp_path / "in.csv", rows))
+
+    assert messages == [
+        "场所地址（site_address）的值不正确 / scope.sites.address must not be empty"
+    ]
 
 
 def test_function_modules_are_imported_from_their_columns(
@@ -157,8 +212,10 @@ def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: P
     )
 
     assert result.returncode == 1
-    assert f"{path}:3: decision_date must be a date" in result.stderr
-    assert "1 imported, 0 already there, 1 refused" in result.stderr
+    assert f"{path}:3: 认证决定日期（decision_date）应为日期 YYYY-MM-DD" in result.stderr
+    assert "导入 1 条，已存在 0 条，拒绝 1 条 / 1 imported, 0 already there, 1 refused" in (
+        result.stderr
+    )
 
 
 LEGACY = GOOD | {"decision_date": "2021-03-01", "registration_no": "CESI2021EV/IMG10003"}
