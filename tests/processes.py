@@ -1,16 +1,24 @@
-"""The registry as separate processes for tests: its CLI, and `registry serve` on a free port."""
+"""The registry as separate processes for tests: its CLI, `registry serve` on a free port, a
+webhook receiver, and a wall clock those processes share."""
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
+import jwt
 
 from registry.settings import Settings
+
+CLOCK = Path(__file__).parent / "clock"  # sitecustomize.py: a process's wall clock shifted
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -27,13 +35,26 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `registry ARGS` with a bare environment: only what the settings say."""
+def pinned_clock(moment: datetime) -> dict[str, str]:
+    """The environment that starts a process's wall clock at `moment` (tests/clock/
+    sitecustomize.py), whatever clock the test run has. The processes given one such
+    environment share one clock, moving on in real time from when it was made."""
+    return {
+        "PYTHONPATH": str(CLOCK),
+        "HUNT_CLOCK": moment.isoformat(),
+        "HUNT_CLOCK_AT": repr(time.time()),
+    }
+
+
+def cli(
+    settings: Settings, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `registry ARGS` with a bare environment: only what the settings (and `env`) say."""
     return subprocess.run(
         [sys.executable, "-m", "registry.cli", *args],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", **settings_env(settings)},
+        env={"PATH": "/usr/bin:/bin", **settings_env(settings), **(env or {})},
         timeout=120,
         check=False,
     )
@@ -47,13 +68,17 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    settings: Settings, *args: str, port: int | None = None
+    settings: Settings,
+    *args: str,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`registry serve` in its own process: (base URL, process); killed at the end."""
+    """`registry serve` in its own process: (base URL, process); killed at the end. `env`
+    adds to the test run's environment (a setting the `Settings` do not carry, a clock)."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), *args],
-        env={**os.environ, **settings_env(settings)},
+        env={**os.environ, **settings_env(settings), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -68,18 +93,70 @@ def serving(
 
 
 @contextmanager
-def server(settings: Settings, *args: str, port: int | None = None) -> Iterator[str]:
-    with serving(settings, *args, port=port) as (base, _):
+def server(
+    settings: Settings,
+    *args: str,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    with serving(settings, *args, port=port, env=env) as (base, _):
         yield base
 
 
+@contextmanager
+def receiver(
+    port: int, secret: str, inbox: Path, env: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """tests/webhook_receiver.py in its own process on `port`, writing what it verified with
+    `secret` to `inbox`; killed at the end."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.webhook_receiver", str(port), secret, str(inbox)],
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/"), "the receiver to listen")
+        yield
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def received(inbox: Path) -> list[dict[str, Any]]:
+    """What the receiver verified and kept, in the order it came: `{id, type, data, …}`."""
+    if not inbox.exists():
+        return []
+    return [json.loads(line) for line in inbox.read_text("utf-8").splitlines()]
+
+
 def wait_ready(base: str, timeout: float = 30) -> None:
+    wait_until(lambda: _answers(f"{base}/api/v1/clauses"), "the server to start", timeout)
+
+
+def wait_until(done: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    """Poll `done` until it holds; fail naming `what` after `timeout` seconds. For state
+    another process makes: never a sleep standing in for it."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/api/v1/clauses", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
+    while not done():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
         time.sleep(0.05)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def detached_signature_verifies(base: str, signature: str, payload: bytes) -> bool:
+    """PyJWT, an independent JOSE library, checks a detached JWS (RFC 7515 Appendix F: put
+    the payload back) against the key set the server at `base` publishes."""
+    jwks = jwt.PyJWKSet.from_dict(httpx.get(f"{base}/.well-known/jwks.json").json())
+    key = jwks[jwt.get_unverified_header(signature)["kid"]].key
+    header, _, sig = signature.split(".")
+    encoded = jwt.utils.base64url_encode(payload).decode()
+    try:
+        jwt.api_jws.PyJWS().decode(f"{header}.{encoded}.{sig}", key, algorithms=["EdDSA"])
+    except jwt.InvalidSignatureError:
+        return False
+    return True

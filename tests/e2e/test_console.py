@@ -9,8 +9,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-import jwt
 import pyotp
 import pytest
 
@@ -19,7 +17,7 @@ from registry.settings import Settings
 from registry.signing import open_keys
 from registry.users import Accounts
 from tests.examples import CLAUSE_IDS, FIRST_HALF, HOLDER, SITES
-from tests.processes import server
+from tests.processes import detached_signature_verifies, server
 
 PASSWORD = "a long enough passphrase"
 ARTEFACTS = Path(os.environ.get("REGISTRY_TEST_ARTEFACTS", "var/test-artefacts")) / "console"
@@ -230,18 +228,6 @@ def test_staff_run_a_certificates_whole_life_through_the_console(
     body = Path(report.value.path()).read_bytes()
     assert number.encode() in body
     assert detached_signature_verifies(base, Path(signature.value.path()).read_text(), body)
-
-
-def detached_signature_verifies(base: str, signature: str, payload: bytes) -> bool:
-    jwks = jwt.PyJWKSet.from_dict(httpx.get(f"{base}/.well-known/jwks.json").json())
-    key = jwks[jwt.get_unverified_header(signature)["kid"]].key
-    header, _, sig = signature.split(".")
-    encoded = jwt.utils.base64url_encode(payload).decode()
-    try:
-        jwt.api_jws.PyJWS().decode(f"{header}.{encoded}.{sig}", key, algorithms=["EdDSA"])
-    except jwt.InvalidSignatureError:
-        return False
-    return True
 
 
 def test_five_wrong_passwords_lock_the_account_in_the_browser(

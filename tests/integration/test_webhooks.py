@@ -1,16 +1,8 @@
 """Webhooks: signed per Standard Webhooks, at least once, retried with back-off; a real
 receiver process that is down loses nothing."""
 
-import json
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from registry.application import Registry
@@ -19,34 +11,7 @@ from registry.signing import Keys
 from registry.webhooks import FIRST_RETRY, Webhooks
 from tests.conftest import Clock
 from tests.examples import issue_request
-from tests.processes import free_port
-
-
-@contextmanager
-def receiver(port: int, secret: str, path: Path) -> Iterator[None]:
-    """The receiver process on `port`; stopped (killed) at the end."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.webhook_receiver", str(port), secret, str(path)]
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:  # until it listens
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the receiver did not start"
-                time.sleep(0.05)
-        yield
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def received(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+from tests.processes import free_port, received, receiver
 
 
 def issue(registry: Registry) -> str:
