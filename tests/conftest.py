@@ -44,6 +44,21 @@ if os.environ.get("HUNT_CLOCK") and "time_machine" not in sys.modules:
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def registry_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Nothing a test makes or reads resolves to the checkout's own var/ and keys/: a
+    developer's `make run` leaves an unencrypted development key there, which a server that a
+    test starts outside development mode rightly refuses."""
+    home = tmp_path_factory.mktemp("home")
+    before = os.environ.get("REGISTRY_HOME")
+    os.environ["REGISTRY_HOME"] = str(home)
+    yield home
+    if before is None:
+        del os.environ["REGISTRY_HOME"]
+    else:
+        os.environ["REGISTRY_HOME"] = before
+
+
 class Clock:
     """A clock the test moves by hand: the domain never reads the wall clock."""
 
