@@ -5,6 +5,7 @@ a backup in place of a store that does not exist yet, and the caller then proves
 with `audit verify` on the restored copy.
 """
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def restore(settings: Settings, backup_file: Path) -> int:
 
 
 def _copy(source: Path, target: Path) -> None:
+    """Into a new file readable by its owner alone, as the store is: a copy holds the token
+    and password hashes and the webhook subscriptions' signing secrets."""
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     src.close()

@@ -2,6 +2,7 @@
 and proven intact by `audit verify` on the restored copy."""
 
 import sqlite3
+import stat
 from pathlib import Path
 
 from registry.application import open_registry
@@ -37,6 +38,23 @@ def test_a_backup_restored_elsewhere_verifies_and_answers_the_same(tmp_path: Pat
     assert result.stdout.startswith("intact:")
     with open_registry(restored) as registry:
         assert registry.verify(number=no) == answer
+
+
+def test_a_backup_and_its_restored_store_are_readable_by_their_owner_alone(
+    tmp_path: Path,
+) -> None:
+    live, restored = (
+        settings_at(tmp_path / "live", tmp_path),
+        settings_at(tmp_path / "new", tmp_path),
+    )
+    with open_registry(live):
+        pass
+
+    cli(live, "backup", str(tmp_path / "backup.sqlite"))
+    cli(restored, "restore", str(tmp_path / "backup.sqlite"))
+
+    assert stat.S_IMODE((tmp_path / "backup.sqlite").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "new" / "registry.sqlite").stat().st_mode) == 0o600
 
 
 def test_a_tampered_backup_is_restored_but_fails_its_verification(tmp_path: Path) -> None:
