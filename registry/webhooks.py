@@ -24,6 +24,7 @@ from standardwebhooks import Webhook
 from registry.aggregates.certificate import Certificate
 from registry.application import Registry
 from registry.errors import InvalidInput, NotFound
+from registry.projections.store import Row
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS webhook_subscriptions (
@@ -69,6 +70,9 @@ EVENTS = sorted(set(EVENT_TYPES.values()))
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 TIMEOUT = 10.0  # seconds a receiver has to answer
+# A message claimed for sending is due again after this if its sender never says how it went
+# (killed mid-send): at least once, even then.
+CLAIM = timedelta(seconds=2 * TIMEOUT)
 BATCH = 100
 
 
@@ -195,24 +199,48 @@ class Webhooks:
             return
         for subscription in self.subscriptions():
             self._enqueue(subscription)
-        due = self.views.query(
-            "SELECT d.subscription_id, d.message_id, d.payload, d.attempts, s.url, s.secret "
-            "FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id "
-            "WHERE d.status = 'pending' AND d.next_attempt_at <= %s AND s.active = 1 "
-            "ORDER BY d.position LIMIT %s",
-            (now.isoformat(), BATCH),
-        )
-        failed: set[str] = set()
-        for subscription_id, message_id, payload, attempts, url, secret in due:
-            if subscription_id in failed:  # its receiver refused: the rest wait with it
-                continue
-            status, error = self._send(url, secret, message_id, payload)
-            if not self._record(subscription_id, message_id, int(attempts) + 1, status, error, now):
-                failed.add(subscription_id)
+        self.send(self.due())
         row = self.views.query_one(
             "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'"
         )
         self.next_due = datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def due(self) -> list[Row]:
+        """The messages due now, in log order: what `send` takes."""
+        return self.views.query(
+            "SELECT d.subscription_id, d.message_id, d.payload, d.attempts, s.url, s.secret "
+            "FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id "
+            "WHERE d.status = 'pending' AND d.next_attempt_at <= %s AND s.active = 1 "
+            "ORDER BY d.position LIMIT %s",
+            (self.registry.clock().isoformat(), BATCH),
+        )
+
+    def send(self, due: list[Row]) -> None:
+        """Send each message this process claims. Several serving processes see the same
+        messages due; each message goes to the one whose claim lands first, and a
+        subscription whose message another process holds is left to that process this
+        time, so its messages keep their order."""
+        now = self.registry.clock()
+        passed: set[str] = set()  # refused by its receiver, or being sent elsewhere
+        for subscription_id, message_id, payload, attempts, url, secret in due:
+            if subscription_id in passed or not self._claim(subscription_id, message_id, now):
+                passed.add(subscription_id)
+                continue
+            status, error = self._send(url, secret, message_id, payload)
+            if not self._record(subscription_id, message_id, int(attempts) + 1, status, error, now):
+                passed.add(subscription_id)
+
+    def _claim(self, subscription_id: str, message_id: str, now: datetime) -> bool:
+        """Take a due message for sending: one conditional UPDATE, which one process alone
+        wins (SQLite serialises writers; PostgreSQL re-checks the condition on the row a
+        concurrent winner committed). The claim lapses after CLAIM."""
+        with self.views.transaction() as cursor:
+            cursor.execute(
+                "UPDATE webhook_deliveries SET next_attempt_at = %s WHERE subscription_id = %s "
+                "AND message_id = %s AND status = 'pending' AND next_attempt_at <= %s",
+                ((now + CLAIM).isoformat(), subscription_id, message_id, now.isoformat()),
+            )
+            return bool(cursor.rowcount == 1)
 
     def _enqueue(self, subscription: Subscription) -> None:
         row = self.views.query_one(

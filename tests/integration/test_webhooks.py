@@ -1,12 +1,15 @@
 """Webhooks: signed per Standard Webhooks, at least once, retried with back-off; a real
 receiver process that is down loses nothing."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from registry.application import Registry
+from registry.application import Registry, open_registry
 from registry.regulator_reports import make_monthly
+from registry.settings import Settings
 from registry.signing import Keys
 from registry.webhooks import FIRST_RETRY, Webhooks
 from tests.conftest import Clock
@@ -62,6 +65,35 @@ def test_a_receiver_that_was_down_gets_every_event_once_by_id(
     ]
     assert len({m["id"] for m in messages}) == 3
     assert {d["status"] for d in webhooks.deliveries(subscription["id"])} == {"delivered"}
+
+
+def test_two_processes_that_find_the_same_messages_due_send_each_once(
+    durable_database_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    """Two serving processes' dispatchers on one store (two registries, two connections),
+    each having read the same messages due before either sends."""
+    settings = Settings(database_url=durable_database_url)
+    with open_registry(settings, clock=clock) as one, open_registry(settings, clock=clock) as two:
+        dispatchers = [Webhooks(one), Webhooks(two)]
+        port, inbox = free_port(), tmp_path / "inbox.jsonl"
+        subscription = dispatchers[0].subscribe(f"http://127.0.0.1:{port}/", None)
+        issued = [issue(one), issue(one)]
+        dispatchers[0].tick()  # the receiver is down: both wait for their retry
+        clock.advance(seconds=30)
+        both_read = threading.Barrier(2, timeout=60)
+
+        def dispatch(webhooks: Webhooks) -> None:
+            due = webhooks.due()
+            both_read.wait()
+            webhooks.send(due)
+
+        with receiver(port, subscription["secret"], inbox), ThreadPoolExecutor(2) as pool:
+            list(pool.map(dispatch, dispatchers))
+
+    assert [(m["id"], m["data"]["registration_no"]) for m in received(inbox)] == [
+        ("msg_1", issued[0]),
+        ("msg_2", issued[1]),
+    ]
 
 
 def test_a_subscription_gets_only_the_events_it_chose(
