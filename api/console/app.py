@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.console import admin, commands, oversight, pages, signin
+from api.console import admin, commands, oversight, pages, signin, webhooks
 from api.console.auth import PATH, ConsoleForbidden, SignInRequired, current
 from api.console.render import page
 from api.problems import STATUS
@@ -30,6 +30,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(oversight.router)
+    app.include_router(webhooks.router)
     app.mount(
         f"{PATH}/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console"
     )
