@@ -4,6 +4,8 @@ server takes it; what was sent is recorded so that neither is sent twice."""
 
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -113,15 +115,14 @@ class Notifier:
 
     def _digest(self) -> None:
         today = self.registry.today()
-        if not self._sent("digest", today.isoformat()):
-            lines = self.deadlines(today)
+        with self._claimed("digest", today.isoformat()) as ours:
+            lines = self.deadlines(today) if ours else []
             if lines:
                 self.mailer.send(
                     self.registrars,
                     f"认证注册系统：临近的期限 / Deadlines approaching ({today})",
                     "\n".join(lines) + "\n",
                 )
-            self._mark("digest", today.isoformat())
         self.digest_day = today
 
     def deadlines(self, today: date) -> list[str]:
@@ -153,15 +154,15 @@ class Notifier:
 
     def _reports(self) -> None:
         for report in monthly_reports(self.registry, self.reports_dir):
-            if self._sent("report", report["month"]):
-                continue
-            self.mailer.send(
-                self.regulator,
-                f"认证注册系统：{report['month']} 月度报告 / Monthly report {report['month']}",
-                _report_text(report),
-                self._files(report["month"]),
-            )
-            self._mark("report", report["month"])
+            month = report["month"]
+            with self._claimed("report", month) as ours:
+                if ours:
+                    self.mailer.send(
+                        self.regulator,
+                        f"认证注册系统：{month} 月度报告 / Monthly report {month}",
+                        _report_text(report),
+                        self._files(month),
+                    )
 
     def _files(self, month: str) -> list[tuple[str, bytes]]:
         files = []
@@ -172,19 +173,27 @@ class Notifier:
                     files.append((path.name, path.read_bytes()))
         return files
 
-    def _sent(self, kind: str, key: str) -> bool:
-        row = self.registry.views.query_one(
-            "SELECT 1 FROM notifications_sent WHERE kind = %s AND key = %s", (kind, key)
-        )
-        return row is not None
-
-    def _mark(self, kind: str, key: str) -> None:
+    @contextmanager
+    def _claimed(self, kind: str, key: str) -> Iterator[bool]:
+        """Whether this process is the one to send the mail (kind, key): the first to record
+        it, by an INSERT that one process alone makes, so several serving processes ticking
+        at once send it once. A send that fails gives the record back, to be tried again."""
         with self.registry.views.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO notifications_sent VALUES (%s, %s, %s) "
                 "ON CONFLICT (kind, key) DO NOTHING",
                 (kind, key, self.registry.clock().isoformat()),
             )
+            ours = cursor.rowcount == 1
+        try:
+            yield ours
+        except BaseException:
+            if ours:
+                with self.registry.views.transaction() as cursor:
+                    cursor.execute(
+                        "DELETE FROM notifications_sent WHERE kind = %s AND key = %s", (kind, key)
+                    )
+            raise
 
 
 def _report_text(report: dict[str, Any]) -> str:

@@ -2,8 +2,11 @@
 
 import email
 import email.policy
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -11,9 +14,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from registry.application import Registry
+from registry.application import Registry, open_registry
 from registry.notifications import FIRST_RETRY, Mailer, Notifier
 from registry.regulator_reports import make_monthly
+from registry.settings import Settings
 from registry.signing import Keys
 from tests.conftest import Clock
 from tests.examples import issue_request
@@ -112,6 +116,69 @@ def test_the_regulator_gets_each_monthly_report_with_its_files(
     assert "regulator-report-2026-11.csv" in names
     assert "regulator-report-2026-11.manifest.json.jws" in names
     assert "2026-11" in str(to_regulator[0]["Subject"])
+
+
+class Meeting:
+    """Where two notifiers' ticks meet: a mail goes out only once the other notifier is
+    sending too or has finished its tick. Two that both chose to send meet and both send;
+    one that chose not to lets the other go. No timing decides the outcome."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.sending = self.finished = 0
+
+    def send(self) -> None:
+        with self.condition:
+            self.sending += 1
+            self.condition.notify_all()
+            assert self.condition.wait_for(lambda: self.sending + self.finished == 2, 60)
+
+    def finish(self) -> None:
+        with self.condition:
+            self.finished += 1
+            self.condition.notify_all()
+
+
+@dataclass(frozen=True)
+class MeetingMailer(Mailer):
+    meeting: Meeting = field(default_factory=Meeting, compare=False)
+
+    def send(self, to: list[str], subject: str, body: str, *args: Any) -> None:
+        self.meeting.send()
+        super().send(to, subject, body, *args)
+
+
+def test_two_processes_ticking_at_once_send_the_digest_once(
+    durable_database_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    """Two serving processes' notifiers on one store (two registries, two connections)."""
+    settings = Settings(database_url=durable_database_url)
+    port, meeting = free_port(), Meeting()
+    with (
+        open_registry(settings, clock=clock) as one,
+        open_registry(settings, clock=clock) as two,
+        smtp_server(port) as inbox,
+    ):
+        suspended(one)
+        notifiers = [
+            Notifier(
+                registry,
+                MeetingMailer("127.0.0.1", port, "registry@cb.example", meeting=meeting),
+                registrars=REGISTRARS,
+                regulator=[],
+                reports_dir=tmp_path / "reports",
+            )
+            for registry in (one, two)
+        ]
+
+        def tick(notifier: Notifier) -> None:
+            notifier.tick()
+            meeting.finish()
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(tick, notifiers))
+
+    assert [to for to, _ in inbox.messages] == [REGISTRARS]
 
 
 def test_a_mail_server_that_is_down_is_retried_after_a_back_off(
