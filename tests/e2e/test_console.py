@@ -266,3 +266,22 @@ def test_a_post_without_its_csrf_token_is_refused_and_sign_out_ends_the_session(
     assert still_in is not None
     assert still_in.url == f"{base}/console/"
     expect(page).to_have_url(f"{base}/console/login?next=/console/")
+
+
+def test_the_regulator_subscribes_a_webhook_receiver_in_the_browser(
+    console: dict[str, Any],
+    browser: object,
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page()
+    sign_in(page, console["base"], "reg-ulator")
+    page.goto(f"{console['base']}/console/webhooks")
+    page.fill("#url", "https://cnca.example/hooks")
+
+    submit(page)
+
+    expect(page.locator("#new-secret")).to_contain_text("whsec_")
+    expect(page.locator("section.subscription h2")).to_have_text("https://cnca.example/hooks")
+    checked(page, "webhooks")
