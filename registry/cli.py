@@ -125,11 +125,14 @@ def projections(args: argparse.Namespace) -> int:
 def token(args: argparse.Namespace) -> int:
     with open_registry(Settings(projector="external")) as registry:
         if args.action == "create":
-            print(create_token(registry, name=args.name, role=args.role))
+            print(create_token(registry, name=args.name, role=args.role, user=args.user))
         elif args.action == "list":
             for info in list_tokens(registry):
                 state = "revoked" if info.revoked else "live"
-                print(f"{info.id}  {info.role:9}  {state:7}  {info.created_at}  {info.name}")
+                person = f"  (for {info.user})" if info.user else ""
+                print(
+                    f"{info.id}  {info.role:9}  {state:7}  {info.created_at}  {info.name}{person}"
+                )
         else:
             count = revoke_tokens(registry, args.name_or_id)
             print(f"{count} token(s) revoked", file=sys.stderr)
@@ -472,6 +475,11 @@ def parser() -> argparse.ArgumentParser:
     create = actions.add_parser("create", help="print a new token (shown once, stored hashed)")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="who uses it; recorded as the actor")
+    create.add_argument(
+        "--user",
+        help="bind it to this person (a live user holding the role): events then record "
+        "'USER via token NAME', and it stops when the user is disabled",
+    )
     actions.add_parser("list", help="id, role, state, creation time and name of every token")
     revoke = actions.add_parser("revoke", help="revoke by name (all its tokens) or by id")
     revoke.add_argument("name_or_id")
