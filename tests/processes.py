@@ -7,6 +7,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
@@ -39,6 +41,22 @@ def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def clock_env(shift_file: Path) -> dict[str, str]:
+    """The environment of a process whose wall clock a test moves with `move_clock`."""
+    move_clock(shift_file, timedelta(0))
+    clock = str(Path(__file__).parent / "clock")
+    path = os.pathsep.join(p for p in (clock, os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "TEST_CLOCK_SHIFT_FILE": str(shift_file)}
+
+
+def move_clock(shift_file: Path, ahead: timedelta) -> None:
+    """Set the clock of the processes started with `clock_env` this far ahead of real time,
+    from their next reading on: a new file replaces the old, so they see it has changed."""
+    written = shift_file.with_name(shift_file.name + ".new")
+    written.write_text(repr(ahead.total_seconds()), encoding="ascii")
+    os.replace(written, shift_file)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,13 +65,13 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    settings: Settings, *args: str, port: int | None = None
+    settings: Settings, *args: str, port: int | None = None, env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`registry serve` in its own process: (base URL, process); killed at the end."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), *args],
-        env={**os.environ, **settings_env(settings)},
+        env={**os.environ, **settings_env(settings), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -68,8 +86,10 @@ def serving(
 
 
 @contextmanager
-def server(settings: Settings, *args: str, port: int | None = None) -> Iterator[str]:
-    with serving(settings, *args, port=port) as (base, _):
+def server(
+    settings: Settings, *args: str, port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    with serving(settings, *args, port=port, env=env) as (base, _):
         yield base
 
 

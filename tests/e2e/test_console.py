@@ -19,7 +19,7 @@ from registry.settings import Settings
 from registry.signing import open_keys
 from registry.users import Accounts
 from tests.examples import CLAUSE_IDS, FIRST_HALF, HOLDER, SITES
-from tests.processes import server
+from tests.processes import clock_env, move_clock, server
 
 PASSWORD = "a long enough passphrase"
 ARTEFACTS = Path(os.environ.get("REGISTRY_TEST_ARTEFACTS", "var/test-artefacts")) / "console"
@@ -28,7 +28,8 @@ WIDTHS = (1280, 390)
 
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A served registry with an administrator (with TOTP), an auditor and a regulator."""
+    """A served registry with an administrator (with TOTP), an auditor and a regulator; its
+    clock is moved by `move_clock(console["clock"], …)`."""
     url = f"sqlite:///{tmp_path}/registry.sqlite"
     settings = Settings(database_url=url, keys_dir=tmp_path / "keys", dev_mode=True)
     secret = pyotp.random_base32()
@@ -41,8 +42,9 @@ def console(tmp_path: Path) -> Iterator[dict[str, Any]]:
         accounts.create("reg-ulator", ["regulator"], actor="cli", password=PASSWORD)
         accounts.create("locked-1", ["auditor"], actor="cli", password=PASSWORD)
         today = registry.today()
-    with server(settings) as base:
-        yield {"base": base, "secret": secret, "today": today, "downloads": tmp_path}
+    clock = tmp_path / "clock-shift"
+    with server(settings, env=clock_env(clock)) as base:
+        yield {"base": base, "secret": secret, "today": today, "clock": clock}
 
 
 def checked(page: Any, name: str) -> None:
@@ -260,7 +262,26 @@ def test_five_wrong_passwords_lock_the_account_in_the_browser(
     expect(page.locator("#login-error")).to_contain_text("锁定")
 
 
-def test_a_post_without_its_csrf_token_is_refused_and_sign_out_ends_the_session(
+def test_a_post_without_its_csrf_token_is_refused_in_the_browser(
+    console: dict[str, Any],
+    browser: object,
+) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    base = console["base"]
+    page = browser.new_page()
+    sign_in(page, base, "aud-1")
+
+    forged = page.request.post(f"{base}/console/logout", form={"csrf": "forged"})
+    still_in = page.goto(f"{base}/console/")
+
+    assert forged.status == 403
+    assert still_in is not None
+    assert still_in.url == f"{base}/console/"
+
+
+def test_signing_out_ends_the_session_in_the_browser(
     console: dict[str, Any],
     browser: object,
 ) -> None:
@@ -270,13 +291,29 @@ def test_a_post_without_its_csrf_token_is_refused_and_sign_out_ends_the_session(
     base = console["base"]
     page = browser.new_page()
     sign_in(page, base, "aud-1")
+    expect(page).to_have_url(f"{base}/console/")
 
-    forged = page.request.post(f"{base}/console/logout", form={"csrf": "forged"})
-    still_in = page.goto(f"{base}/console/")
     sign_out(page)
     page.goto(f"{base}/console/")
 
-    assert forged.status == 403
-    assert still_in is not None
-    assert still_in.url == f"{base}/console/"
+    expect(page).to_have_url(f"{base}/console/login?next=/console/")
+
+
+def test_a_console_session_ends_after_thirty_idle_minutes_in_the_browser(
+    console: dict[str, Any],
+    browser: object,
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    base = console["base"]
+    page = browser.new_page()
+    sign_in(page, base, "aud-1")
+    move_clock(console["clock"], timedelta(minutes=29))
+    page.goto(f"{base}/console/")
+    expect(page).to_have_url(f"{base}/console/")  # used within the idle time: still signed in
+
+    move_clock(console["clock"], timedelta(minutes=29 + 31))
+    page.goto(f"{base}/console/")
+
     expect(page).to_have_url(f"{base}/console/login?next=/console/")
