@@ -262,58 +262,52 @@ def test_five_wrong_passwords_lock_the_account_in_the_browser(
     expect(page.locator("#login-error")).to_contain_text("锁定")
 
 
-def test_a_post_without_its_csrf_token_is_refused_in_the_browser(
-    console: dict[str, Any],
-    browser: object,
-) -> None:
-    from playwright.sync_api import Browser
+@pytest.fixture
+def auditor_page(console: dict[str, Any], browser: object) -> Any:
+    """A browser page signed in as the auditor, on the dashboard."""
+    from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    base = console["base"]
     page = browser.new_page()
-    sign_in(page, base, "aud-1")
+    sign_in(page, console["base"], "aud-1")
+    expect(page).to_have_url(f"{console['base']}/console/")
+    return page
 
-    forged = page.request.post(f"{base}/console/logout", form={"csrf": "forged"})
-    still_in = page.goto(f"{base}/console/")
+
+def test_a_post_without_its_csrf_token_is_refused_in_the_browser(
+    console: dict[str, Any], auditor_page: Any
+) -> None:
+    base = console["base"]
+
+    forged = auditor_page.request.post(f"{base}/console/logout", form={"csrf": "forged"})
+    still_in = auditor_page.goto(f"{base}/console/")
 
     assert forged.status == 403
-    assert still_in is not None
     assert still_in.url == f"{base}/console/"
 
 
 def test_signing_out_ends_the_session_in_the_browser(
-    console: dict[str, Any],
-    browser: object,
+    console: dict[str, Any], auditor_page: Any
 ) -> None:
-    from playwright.sync_api import Browser, expect
+    from playwright.sync_api import expect
 
-    assert isinstance(browser, Browser)
-    base = console["base"]
-    page = browser.new_page()
-    sign_in(page, base, "aud-1")
-    expect(page).to_have_url(f"{base}/console/")
+    sign_out(auditor_page)
+    auditor_page.goto(f"{console['base']}/console/")
 
-    sign_out(page)
-    page.goto(f"{base}/console/")
-
-    expect(page).to_have_url(f"{base}/console/login?next=/console/")
+    expect(auditor_page).to_have_url(f"{console['base']}/console/login?next=/console/")
 
 
 def test_a_console_session_ends_after_thirty_idle_minutes_in_the_browser(
-    console: dict[str, Any],
-    browser: object,
+    console: dict[str, Any], auditor_page: Any
 ) -> None:
-    from playwright.sync_api import Browser, expect
+    from playwright.sync_api import expect
 
-    assert isinstance(browser, Browser)
     base = console["base"]
-    page = browser.new_page()
-    sign_in(page, base, "aud-1")
     move_clock(console["clock"], timedelta(minutes=29))
-    page.goto(f"{base}/console/")
-    expect(page).to_have_url(f"{base}/console/")  # used within the idle time: still signed in
+    auditor_page.goto(f"{base}/console/")
+    expect(auditor_page).to_have_url(f"{base}/console/")  # used within the idle time: still in
 
     move_clock(console["clock"], timedelta(minutes=29 + 31))
-    page.goto(f"{base}/console/")
+    auditor_page.goto(f"{base}/console/")
 
-    expect(page).to_have_url(f"{base}/console/login?next=/console/")
+    expect(auditor_page).to_have_url(f"{base}/console/login?next=/console/")
