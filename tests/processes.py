@@ -24,6 +24,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
     if "public_base_url" in settings.model_fields_set:  # else it follows the port served on
         env["REGISTRY_PUBLIC_BASE_URL"] = settings.public_base_url
+    if "reports_dir" in settings.model_fields_set:
+        env["REGISTRY_REPORTS_DIR"] = str(settings.reports_dir)
+    if "monthly_reports" in settings.model_fields_set:
+        env["REGISTRY_MONTHLY_REPORTS"] = "1" if settings.monthly_reports else "0"
     if settings.key_passphrase is not None:
         env["REGISTRY_KEY_PASSPHRASE"] = settings.key_passphrase.get_secret_value()
     return env
