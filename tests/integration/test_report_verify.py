@@ -4,13 +4,13 @@ line with exit 1."""
 
 import json
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from registry.application import open_registry
-from registry.regulator_reports import make_monthly
+from registry.regulator_reports import make_monthly, render, status_changes
 from registry.settings import Settings
 from registry.signing import REPORT_TYP, open_keys
 from tests.conftest import Clock
@@ -121,3 +121,22 @@ def test_a_changed_manifest_is_refused(made: Settings) -> None:
 
     assert result.returncode == 1
     assert "the manifest was changed" in result.stderr
+
+
+def test_a_period_report_verifies_against_the_manifest_served_with_it(
+    made: Settings, tmp_path: Path
+) -> None:
+    with open_registry(made, clock=Clock(DECEMBER)) as registry:
+        keys = open_keys(registry, made)
+        start, end = date(2026, 12, 1), date(2026, 12, 2)
+        report = render(
+            status_changes(registry, start, end), "json", start, end, keys, generated_at=DECEMBER
+        )
+    (tmp_path / "period.json").write_bytes(report.body)
+    (tmp_path / "period.manifest.json").write_bytes(report.manifest)
+    (tmp_path / "period.manifest.json.jws").write_text(report.manifest_signature)
+
+    result = verify(made, tmp_path / "period.json", tmp_path / "period.manifest.json")
+
+    assert result.returncode == 0, result.stderr
+    assert "the json report of 2026-12-01 to 2026-12-02\n" in result.stdout
