@@ -149,10 +149,12 @@ def test_oversized_text_is_refused_beside_each_field_and_records_nothing(
         ("/console/admin/users", {"name": OVERSIZED, "roles": ["registrar"]}),
         ("/console/admin/tokens", {"name": OVERSIZED, "role": "auditor"}),
         ("/console/admin/users/reg-x/roles", {"roles": [OVERSIZED]}),
+        ("/console/login", {"name": OVERSIZED, "password": PASSWORD}),
+        ("/console/totp", {"secret": OVERSIZED, "code": "000000", "password": PASSWORD}),
     ],
-    ids=["user", "token", "roles"],
+    ids=["user", "token", "roles", "sign-in", "totp"],
 )
-def test_an_oversized_field_of_an_administrator_form_is_refused_and_records_nothing(
+def test_an_oversized_field_of_a_people_form_is_refused_and_records_nothing(
     console: Console, path: str, data: dict[str, Any]
 ) -> None:
     before = console.head()
@@ -160,6 +162,7 @@ def test_an_oversized_field_of_an_administrator_form_is_refused_and_records_noth
     refused = console.client.post(path, data=data | {"csrf": console.csrf})
 
     assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")  # a page, not problem JSON
     assert console.head() == before
 
 
