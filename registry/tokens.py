@@ -94,7 +94,8 @@ def _acts_as(registry: Registry, user: str, role: str) -> bool:
 
 
 def authenticate(registry: Registry, token: str) -> Principal | None:
-    """The principal of a live token, or None: unknown, malformed or revoked."""
+    """The principal of a live token, or None: unknown, malformed, revoked, or bound to a
+    person who is disabled or no longer holds its role."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     hashed = digest(token)

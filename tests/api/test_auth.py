@@ -123,3 +123,12 @@ def test_a_token_is_not_bound_to_an_unknown_person(api: Api) -> None:
         create_token(registry, name="ci-bot", role="registrar", user="nobody")
 
     assert "ci-bot" not in [t.name for t in list_tokens(registry)]
+
+
+def test_a_bound_token_stops_when_its_person_loses_the_role(api: Api) -> None:
+    api.tokens["registrar"] = bound_token(api)
+    registry = api.client.app.state.registry  # type: ignore[attr-defined]
+
+    Accounts(registry).change_roles("alice", ["auditor"], actor="root")
+
+    assert api.client.get("/api/v1/queues/surveillance", headers=api.auth()).status_code == 401
