@@ -4,6 +4,7 @@ Roles: 401 without a live token, 403 with the wrong role."""
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
@@ -43,7 +44,13 @@ async def get_audit(request: Request) -> AuditLog:
     return audit
 
 
+async def get_reports_dir(request: Request) -> Path:
+    folder: Path = request.app.state.reports_dir
+    return folder
+
+
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+ReportsDir = Annotated[Path, Depends(get_reports_dir)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 

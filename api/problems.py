@@ -142,7 +142,7 @@ async def storage_unavailable(request: Request, error: Exception) -> JSONRespons
     return response
 
 
-def _field(location: tuple[int | str, ...] | list[int | str]) -> str:
+def field_path(location: tuple[int | str, ...] | list[int | str]) -> str:
     """`body.holder.uscc` → `holder.uscc`: where in the request the value was."""
     parts = [str(part) for part in location]
     return ".".join(parts[1:]) or parts[0]
@@ -175,7 +175,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field(item["loc"]), "detail": str(item["msg"])} for item in error.errors()
+            {"field": field_path(item["loc"]), "detail": str(item["msg"])}
+            for item in error.errors()
         ]
         return problem(
             422,

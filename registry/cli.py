@@ -31,7 +31,15 @@ from registry.hardening import harden
 from registry.importer import Importer, read_csv
 from registry.logs import uvicorn_log_config
 from registry.qrcodes import decode, token_of
-from registry.regulator_reports import FORMATS, make_monthly, overdue, render, status_changes
+from registry.regulator_reports import (
+    FORMATS,
+    ReportMismatch,
+    check_report,
+    make_monthly,
+    overdue,
+    render,
+    status_changes,
+)
 from registry.rules.dates import local_date
 from registry.rules.lifecycle import Status
 from registry.settings import STORAGE_ERRORS, Settings
@@ -40,7 +48,7 @@ from registry.status_list import listed_status, read_list
 from registry.tokens import create_token, list_tokens, revoke_tokens
 from registry.transparency import verify_store
 from registry.users import Accounts
-from registry.witness import Fork, load_checkpoint, witness
+from registry.witness import Fork, fetch_json, load_checkpoint, witness
 from registry.x509chain import load_certificate, root_certificate
 
 
@@ -125,11 +133,14 @@ def projections(args: argparse.Namespace) -> int:
 def token(args: argparse.Namespace) -> int:
     with open_registry(Settings(projector="external")) as registry:
         if args.action == "create":
-            print(create_token(registry, name=args.name, role=args.role))
+            print(create_token(registry, name=args.name, role=args.role, user=args.user))
         elif args.action == "list":
             for info in list_tokens(registry):
                 state = "revoked" if info.revoked else "live"
-                print(f"{info.id}  {info.role:9}  {state:7}  {info.created_at}  {info.name}")
+                person = f"  (for {info.user})" if info.user else ""
+                print(
+                    f"{info.id}  {info.role:9}  {state:7}  {info.created_at}  {info.name}{person}"
+                )
         else:
             count = revoke_tokens(registry, args.name_or_id)
             print(f"{count} token(s) revoked", file=sys.stderr)
@@ -380,6 +391,8 @@ def db(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    if args.action == "verify":
+        return verify_report(args)
     settings = Settings()
     if args.action is None and (args.start is None or args.end is None):
         raise InvalidInput("give --from DATE --to DATE, or `monthly` or `overdue`")
@@ -397,6 +410,40 @@ def report(args: argparse.Namespace) -> int:
         made = f"made {o.made_on}" if o.made_on else "never made"
         print(f"{o.month}: {o.items} status change(s), due {o.deadline}, {made}")
     return 1 if late else 0
+
+
+def verify_report(args: argparse.Namespace) -> int:
+    """A report (a monthly file, or a period report) against its manifest, and the manifest's
+    detached signature against the registry's key set. Exit 0 intact, 1 otherwise."""
+    body = args.file.read_bytes()
+    manifest = args.manifest.read_bytes()
+    signed = args.manifest_signature or args.manifest.with_name(args.manifest.name + ".jws")
+    signature = signed.read_text("utf-8", errors="replace")
+    try:
+        vouched = check_report(body, manifest, signature, _key_set(args.jwks))
+    except ReportMismatch as error:
+        return refuse(f"{args.file}: NOT the signed report: {error}", 1)
+    period = vouched.month or f"{vouched.start} to {vouched.end}"
+    print(f"intact: {args.file} is the {vouched.format} report of {period}")
+    print(f"manifest signed by key {vouched.kid}")
+    return 0
+
+
+def _key_set(source: str | None) -> dict[str, Any]:
+    """The registry's public keys: from a URL (a registry's base URL or its JWKS URL), a saved
+    /.well-known/jwks.json, or by default this registry's own keyring."""
+    if source is None:
+        settings = Settings(projector="external")
+        with open_registry(settings) as registry:
+            return open_keys(registry, settings).jwks()
+    if source.startswith(("https://", "http://")):
+        if urllib.parse.urlsplit(source).path in ("", "/"):
+            source = source.rstrip("/") + "/.well-known/jwks.json"
+        found = fetch_json(source)
+        if not isinstance(found, dict):
+            raise InvalidInput(f"{source}: not a JSON key set")
+        return found
+    return _json_file(Path(source), "a JSON key set")
 
 
 def _period_report(registry: Registry, settings: Settings, args: argparse.Namespace) -> Path:
@@ -472,6 +519,11 @@ def parser() -> argparse.ArgumentParser:
     create = actions.add_parser("create", help="print a new token (shown once, stored hashed)")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="who uses it; recorded as the actor")
+    create.add_argument(
+        "--user",
+        help="bind it to this person (a live user holding the role): events then record "
+        "'USER via token NAME', and it stops when the user is disabled",
+    )
     actions.add_parser("list", help="id, role, state, creation time and name of every token")
     revoke = actions.add_parser("revoke", help="revoke by name (all its tokens) or by id")
     revoke.add_argument("name_or_id")
@@ -557,6 +609,20 @@ def parser() -> argparse.ArgumentParser:
     monthly.add_argument("--month", required=True, help="YYYY-MM, a month that has ended")
     monthly.add_argument("--out", type=Path, help="default var/reports in REGISTRY_HOME")
     actions.add_parser("overdue", help="months not reported by the 10th; exit 1 if any")
+    check = actions.add_parser(
+        "verify", help="check a report against its signed manifest; exit 0 intact, 1 otherwise"
+    )
+    check.add_argument("file", type=Path, help="the report (CSV, JSON or XLSX)")
+    check.add_argument("--manifest", type=Path, required=True, help="its manifest (…manifest.json)")
+    check.add_argument(
+        "--manifest-signature", type=Path, help="the manifest's detached JWS (MANIFEST.jws)"
+    )
+    check.add_argument(
+        "--jwks",
+        metavar="URL|FILE",
+        help="the registry's key set: its URL, or a saved /.well-known/jwks.json "
+        "(default: this registry's keyring)",
+    )
     p.set_defaults(run=report)
 
     p = commands.add_parser("backup", help="copy the SQLite store to FILE (online)")

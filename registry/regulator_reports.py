@@ -1,6 +1,7 @@
 """Reports to the regulator (§6.3.3): every status change recorded in a period, as CSV (UTF-8
 with BOM, for Excel), JSON or XLSX, signed; the monthly report, due by the 10th of the next
-month, and the changes not reported by their deadline."""
+month, and the changes not reported by their deadline; and the check of a report against its
+signed manifest that anyone holding the registry's public keys can run."""
 
 import csv
 import hashlib
@@ -18,10 +19,10 @@ from registry import canonical
 from registry.aggregates.chain import Stamp
 from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
-from registry.errors import InvalidInput, LifecycleConflict
+from registry.errors import InvalidInput, LifecycleConflict, RegistryError
 from registry.projections.feed import Change
 from registry.rules.dates import ONE_DAY, day_start_utc, local_date
-from registry.signing import REPORT_TYP, Keys
+from registry.signing import REPORT_TYP, Keys, detached_header, verify_detached
 
 DEADLINE_DAY = 10  # the monthly report is due by the 10th of the following month
 FORMATS = {
@@ -353,3 +354,49 @@ def _reports(registry: Registry) -> RegulatorReports | None:
         return cast(RegulatorReports, registry.repository.get(REPORTS_ID))
     except AggregateNotFoundError:
         return None
+
+
+class ReportMismatch(RegistryError):
+    """A report its signed manifest does not vouch for."""
+
+    slug = "report-mismatch"
+    title = "The report does not match its signed manifest"
+
+
+@dataclass(frozen=True)
+class Vouched:
+    """What a signed manifest says of the report it names."""
+
+    format: str
+    start: str
+    end: str
+    month: str | None  # a monthly report's month; None for a period report
+    kid: str  # the key that signed the manifest
+
+
+def check_report(body: bytes, manifest: bytes, signature: str, jwks: dict[str, Any]) -> Vouched:
+    """The report `body` as its manifest vouches for it: the manifest signed for reports
+    (`report+jws`) by a key of `jwks`, and naming the body's SHA-256 (a monthly manifest
+    names each of its files, a period report's its one body). Raises `ReportMismatch`."""
+    if not verify_detached(signature.strip(), manifest, jwks, REPORT_TYP):
+        raise ReportMismatch(
+            "the manifest's signature does not verify with the key set: the manifest was "
+            "changed, or a key the registry does not publish signed it"
+        )
+    try:
+        document = json.loads(manifest)
+        files = document.get("files") or {document["format"]: {"sha256": document["sha256"]}}
+        digests = {str(fmt): str(entry["sha256"]) for fmt, entry in files.items()}
+        start, end = str(document["from"]), str(document["to"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ReportMismatch("the signed file is not a report's manifest") from None
+    digest = hashlib.sha256(body).hexdigest()
+    fmt = next((f for f, named in digests.items() if named == digest), None)
+    if fmt is None:
+        raise ReportMismatch(
+            f"its SHA-256 {digest[:16]}… is not one the signed manifest names: the report "
+            "was changed, or the manifest is another report's"
+        )
+    month = document.get("month")
+    kid = str((detached_header(signature.strip()) or {}).get("kid"))
+    return Vouched(fmt, start, end, None if month is None else str(month), kid)

@@ -181,21 +181,28 @@ def sign_bytes(payload: bytes, key: jwk.JWK, typ: str) -> str:
     return str(token.serialize(compact=True))
 
 
+def detached_header(signature: str) -> dict[str, Any] | None:
+    """The protected header of a detached compact JWS (`header..signature`), or None."""
+    if not isinstance(signature, str) or signature.count(".") != 2:
+        return None
+    header, empty, _ = signature.split(".")
+    if empty:
+        return None
+    try:
+        fields = json.loads(base64url_decode(header))
+    except (ValueError, TypeError):
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
 def verify_detached(signature: str, payload: bytes, jwks: dict[str, Any], typ: str) -> bool:
     """Whether a detached JWS for purpose `typ` signs exactly `payload` with a key of `jwks`.
     A signature without `typ` (made before it was added) still counts: the caller rebuilt
     `payload` for this purpose, so a signature of another purpose cannot match it."""
-    if not isinstance(signature, str) or signature.count(".") != 2:
+    fields = detached_header(signature)
+    if fields is None or fields.get("alg") != ALGORITHM:
         return False
-    header, empty, sig = signature.split(".")
-    if empty:
-        return False
-    try:
-        fields = json.loads(base64url_decode(header))
-    except (ValueError, TypeError):
-        return False
-    if not isinstance(fields, dict) or fields.get("alg") != ALGORITHM:
-        return False
+    header, _, sig = signature.split(".")
     if fields.get("typ", typ) != typ:
         return False
     key = next((k for k in jwks.get("keys", []) if k.get("kid") == fields.get("kid")), None)

@@ -1,4 +1,5 @@
-"""Bearer tokens for the API: created once, stored only as a hash, revoked at once."""
+"""Bearer tokens for the API: created once, stored only as a hash, revoked at once; a token
+bound to a person acts as that person, and stops when the person is disabled."""
 
 import hashlib
 import hmac
@@ -13,6 +14,7 @@ from eventsourcing.utils import get_topic
 
 from registry.aggregates.api_token import ROLES, ApiToken
 from registry.aggregates.chain import Stamp
+from registry.aggregates.user import User
 from registry.application import Registry
 from registry.errors import InvalidInput, LifecycleConflict, NotFound
 
@@ -22,7 +24,7 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 @dataclass(frozen=True)
 class Principal:
-    name: str
+    name: str  # recorded as the actor of every event it causes
     role: str
 
 
@@ -33,14 +35,23 @@ class TokenInfo:
     role: str
     created_at: str
     revoked: bool
+    user: str | None  # the person it acts for
+
+
+def actor_of(name: str, user: str | None) -> str:
+    """The actor a token's events record: its name, or the person acting through it."""
+    return name if user is None else f"{user} via token {name}"
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def create_token(registry: Registry, *, name: str, role: str, actor: str = "cli") -> str:
-    """A new bearer token; the secret is returned once and never stored."""
+def create_token(
+    registry: Registry, *, name: str, role: str, actor: str = "cli", user: str | None = None
+) -> str:
+    """A new bearer token; the secret is returned once and never stored. Bound to `user`,
+    it acts for that person, who must be live and hold `role`."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}", field="role")
     if not NAME.fullmatch(name):
@@ -53,17 +64,38 @@ def create_token(registry: Registry, *, name: str, role: str, actor: str = "cli"
             f"a live token is already named {name!r}: revoke it first, or choose another name",
             field="name",
         )
+    if user is not None and not _acts_as(registry, user, role):
+        raise InvalidInput(
+            f"a token is bound to a live user holding the {role} role; {user!r} is not one",
+            field="user",
+        )
     token = PREFIX + secrets.token_urlsafe(32)
     registry.save(
         ApiToken.create(
-            name=name, role=role, token_hash=digest(token), stamp=_stamp(registry, actor)
+            name=name,
+            role=role,
+            token_hash=digest(token),
+            stamp=_stamp(registry, actor),
+            user=user,
         )
     )
     return token
 
 
+def _acts_as(registry: Registry, user: str, role: str) -> bool:
+    """Whether `user` is a live person holding `role`: what a token bound to them needs."""
+    if not NAME.fullmatch(user):
+        return False
+    try:
+        person = cast(User, registry.repository.get(User.create_id(user)))
+    except AggregateNotFoundError:
+        return False
+    return not person.disabled and role in person.roles
+
+
 def authenticate(registry: Registry, token: str) -> Principal | None:
-    """The principal of a live token, or None: unknown, malformed or revoked."""
+    """The principal of a live token, or None: unknown, malformed, revoked, or bound to a
+    person who is disabled or no longer holds its role."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     hashed = digest(token)
@@ -73,7 +105,9 @@ def authenticate(registry: Registry, token: str) -> Principal | None:
         return None
     if record.revoked or not hmac.compare_digest(record.token_hash, hashed):
         return None
-    return Principal(record.name, record.role)
+    if record.user is not None and not _acts_as(registry, record.user, record.role):
+        return None  # the person was disabled or lost the role: so does their token
+    return Principal(actor_of(record.name, record.user), record.role)
 
 
 def list_tokens(registry: Registry) -> list[TokenInfo]:
@@ -84,6 +118,7 @@ def list_tokens(registry: Registry) -> list[TokenInfo]:
             record.role,
             record.created_on.isoformat(timespec="seconds"),
             record.revoked,
+            record.user,
         )
         for record in _records(registry)
     ]

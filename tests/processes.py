@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
     if "public_base_url" in settings.model_fields_set:  # else it follows the port served on
         env["REGISTRY_PUBLIC_BASE_URL"] = settings.public_base_url
+    if "reports_dir" in settings.model_fields_set:
+        env["REGISTRY_REPORTS_DIR"] = str(settings.reports_dir)
+    if "monthly_reports" in settings.model_fields_set:
+        env["REGISTRY_MONTHLY_REPORTS"] = "1" if settings.monthly_reports else "0"
     if settings.key_passphrase is not None:
         env["REGISTRY_KEY_PASSPHRASE"] = settings.key_passphrase.get_secret_value()
     return env
@@ -69,6 +73,22 @@ def cli(
         timeout=120,
         check=False,
     )
+
+
+def clock_env(shift_file: Path) -> dict[str, str]:
+    """The environment of a process whose wall clock a test moves with `move_clock`."""
+    move_clock(shift_file, timedelta(0))
+    clock = str(Path(__file__).parent / "clock")
+    path = os.pathsep.join(p for p in (clock, os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "TEST_CLOCK_SHIFT_FILE": str(shift_file)}
+
+
+def move_clock(shift_file: Path, ahead: timedelta) -> None:
+    """Set the clock of the processes started with `clock_env` this far ahead of real time,
+    from their next reading on: a new file replaces the old, so they see it has changed."""
+    written = shift_file.with_name(shift_file.name + ".new")
+    written.write_text(repr(ahead.total_seconds()), encoding="ascii")
+    os.replace(written, shift_file)
 
 
 def free_port() -> int:

@@ -96,18 +96,26 @@ def change_roles(
     try:
         sessions.accounts.change_roles(name, roles, actor=session.name)
     except RegistryError as error:
-        return _users_page(request, sessions, session, 422, error=error.detail, field="roles")
+        return _users_page(request, sessions, session, 422, error=f"{name}: {error.detail}")
     return RedirectResponse(f"{PATH}/admin/users", status_code=303)
 
 
 @router.get("/tokens", response_class=HTMLResponse)
-def tokens(request: Request, registry: RegistryDep, session: Admin) -> Response:
-    return _tokens_page(request, registry, session)
+def tokens(
+    request: Request, registry: RegistryDep, sessions: SessionsDep, session: Admin
+) -> Response:
+    return _tokens_page(request, registry, sessions, session)
 
 
 def _tokens_page(
-    request: Request, registry: RegistryDep, session: Admin, status: int = 200, **context: object
+    request: Request,
+    registry: RegistryDep,
+    sessions: SessionsDep,
+    session: Admin,
+    status: int = 200,
+    **context: object,
 ) -> Response:
+    people = [u for u in sessions.accounts.listing() if not u.disabled]
     return page(
         request,
         "tokens.html",
@@ -115,6 +123,7 @@ def _tokens_page(
         status,
         tokens=list_tokens(registry),
         roles=TOKEN_ROLES,
+        people=[u for u in people if set(u.roles) & set(TOKEN_ROLES)],
         **context,
     )
 
@@ -123,17 +132,30 @@ def _tokens_page(
 def create(
     request: Request,
     registry: RegistryDep,
+    sessions: SessionsDep,
     session: Admin,
     name: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
+    user: Annotated[str, Form(max_length=200)] = "",
     csrf: Csrf = "",
 ) -> Response:
     check_csrf(session, csrf)
     try:
-        token = create_token(registry, name=name, role=role, actor=session.name)
+        token = create_token(registry, name=name, role=role, actor=session.name, user=user or None)
     except RegistryError as error:
-        return _tokens_page(request, registry, session, 422, error=error.detail, name=name)
-    return _tokens_page(request, registry, session, 201, created=name, token=token)
+        return _tokens_page(
+            request,
+            registry,
+            sessions,
+            session,
+            422,
+            error=error.detail,
+            field=error.field,
+            name=name,
+            chosen_role=role,
+            chosen_user=user,
+        )
+    return _tokens_page(request, registry, sessions, session, 201, created=name, token=token)
 
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)

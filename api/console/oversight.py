@@ -12,14 +12,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.console.auth import PATH, check_csrf, staff
 from api.console.pages import last_month
 from api.console.render import page
-from api.deps import AuditDep, KeysDep, RegistryDep
+from api.deps import AuditDep, KeysDep, RegistryDep, ReportsDir
+from api.routes.monthly import made_file
 from registry.errors import InvalidInput
 from registry.projections.audit import AuditEvent
 from registry.regulator_reports import (
     month_bounds,
+    monthly_reports,
     overdue,
     render,
-    reports_made,
     status_changes,
 )
 from registry.sessions import Session
@@ -137,6 +138,7 @@ def regulator_page(
     request: Request,
     registry: RegistryDep,
     audit: AuditDep,
+    folder: ReportsDir,
     session: Regulator,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")] = "",
@@ -150,8 +152,15 @@ def regulator_page(
         feed=feed,
         late=overdue(registry),
         month=month or last_month(registry.today()),
-        made=reports_made(registry),
+        made=monthly_reports(registry, folder),
     )
+
+
+@router.get("/regulator/reports/{name}")
+def made_report_file(name: str, folder: ReportsDir, session: Regulator) -> Response:
+    """A monthly report's file as it was made and sent (`2026-11.csv`, `…manifest.json`), or
+    with `.jws` its detached signature: what `registry report verify` checks."""
+    return made_file(folder, name)
 
 
 @router.get("/regulator/report")

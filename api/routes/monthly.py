@@ -1,25 +1,17 @@
 """The monthly reports made (§6.3.3): the list, and each report's files, for the regulator."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 
-from api.deps import RegistryDep, Regulator
+from api.deps import RegistryDep, Regulator, ReportsDir
 from api.problems import PROBLEM_RESPONSES
 from registry.errors import InvalidInput, NotFound
 from registry.regulator_reports import FORMATS, monthly_reports, report_file
 
 router = APIRouter(prefix="/api/v1/regulator", tags=["regulator"], responses=PROBLEM_RESPONSES)
 PREFIX = "/api/v1/regulator/reports/monthly/"
-
-
-async def get_reports_dir(request: Request) -> Path:
-    folder: Path = request.app.state.reports_dir
-    return folder
-
-
-ReportsDir = Annotated[Path, Depends(get_reports_dir)]
 
 
 @router.get("/reports/monthly")
@@ -40,19 +32,33 @@ def monthly(registry: RegistryDep, folder: ReportsDir, _: Regulator) -> list[dic
 )
 def monthly_file(name: str, folder: ReportsDir, _: Regulator) -> Response:
     """`2026-11.csv`, `.json`, `.xlsx` or `.manifest.json`: the file as made, with its
-    detached JWS in `X-Registry-Signature`."""
-    month, dot, fmt = name.partition(".")
+    detached JWS in `X-Registry-Signature`; any of them with `.jws` added: that signature
+    as a file of its own."""
+    return made_file(folder, name)
+
+
+def made_file(folder: Path, name: str) -> Response:
+    """A monthly report's file as made, or (NAME.jws) its detached signature."""
+    unsigned = name.removesuffix(".jws")
+    month, dot, fmt = unsigned.partition(".")
     if not dot:
         raise InvalidInput("name is MONTH.FORMAT, e.g. 2026-11.csv", field="name")
     path = report_file(folder, month, fmt)
-    if path is None:
-        raise NotFound(f"no {fmt} report of {month} in this server's reports folder")
-    signature = path.with_name(path.name + ".jws")
+    signature = None if path is None else path.with_name(path.name + ".jws")
+    signed = signature.read_text().strip() if signature and signature.exists() else ""
+    if path is None or signature is None or (unsigned != name and not signed):
+        raise NotFound(f"no {name} of {month}'s report in this server's reports folder")
+    if unsigned != name:
+        return Response(
+            signed + "\n",
+            media_type="application/jose",
+            headers={"Content-Disposition": f'attachment; filename="{signature.name}"'},
+        )
     return Response(
         path.read_bytes(),
         media_type=FORMATS.get(fmt, "application/json"),
         headers={
-            "X-Registry-Signature": signature.read_text().strip() if signature.exists() else "",
+            "X-Registry-Signature": signed,
             "Content-Disposition": f'attachment; filename="{path.name}"',
         },
     )

@@ -1,6 +1,7 @@
-"""API tokens: a bearer secret's hash, its holder's name (the actor) and role."""
+"""API tokens: a bearer secret's hash, its holder's name (the actor) and role, and the person
+it acts for when it is bound to one."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from registry.aggregates.chain import Chained, Stamp
@@ -15,6 +16,7 @@ class ApiToken(Chained):
         name: str
         role: str
         token_hash: str
+        user: str | None  # the person the token acts for; None: a program's own token
         revoked: bool
 
     @staticmethod
@@ -22,7 +24,9 @@ class ApiToken(Chained):
         return uuid5(NAMESPACE_URL, f"/certregistry/tokens/{token_hash}")
 
     @classmethod
-    def create(cls, *, name: str, role: str, token_hash: str, stamp: Stamp) -> "ApiToken":
+    def create(
+        cls, *, name: str, role: str, token_hash: str, stamp: Stamp, user: str | None = None
+    ) -> "ApiToken":
         return cls._begin(
             cls.TokenCreated,
             id=cls.create_id(token_hash),
@@ -31,6 +35,7 @@ class ApiToken(Chained):
             name=name,
             role=role,
             token_hash=token_hash,
+            user=user,
         )
 
     def revoke(self, *, stamp: Stamp) -> None:
@@ -41,9 +46,12 @@ class ApiToken(Chained):
         name: str
         role: str
         token_hash: str
+        user: str | None = None  # recorded since issue 16
+        added_fields: ClassVar[frozenset[str]] = frozenset({"user"})
 
         def apply(self, token: "ApiToken") -> None:
             token.name, token.role, token.token_hash = self.name, self.role, self.token_hash
+            token.user = self.user
             token.revoked = False
 
     class TokenRevoked(Chained.Event):

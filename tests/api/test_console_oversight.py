@@ -2,11 +2,10 @@
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 
-from registry.regulator_reports import make_monthly
+from registry.regulator_reports import check_report, make_monthly
 from tests.api.conftest import SUSPENSION, Api, detached_verifies
 from tests.api.test_console_signin import PASSWORD, accounts, csrf_of, sign_in
 from tests.conftest import Clock
@@ -91,16 +90,45 @@ def test_an_auditor_cannot_open_the_regulator_page(auditor: Api) -> None:
     assert auditor.client.get("/console/regulator").status_code == 403
 
 
-def test_the_regulator_page_lists_the_reports_made_with_their_downloads(
-    regulator: Api, clock: Clock, tmp_path: Path
-) -> None:
+def made_november(regulator: Api, clock: Clock) -> None:
+    """November's report made a week into December, in the server's reports folder."""
     regulator.issue()
     clock.advance(days=7)
     state = regulator.client.app.state  # type: ignore[attr-defined]
-    make_monthly(state.registry, state.keys, "2026-11", tmp_path, actor="cli:test")
+    make_monthly(state.registry, state.keys, "2026-11", state.reports_dir, actor="cli:test")
     sign_in(regulator.client, "regulator-p")  # a week idle ended the session
+
+
+def test_the_regulator_page_lists_the_reports_made_with_their_files(
+    regulator: Api, clock: Clock
+) -> None:
+    made_november(regulator, clock)
 
     page = regulator.client.get("/console/regulator")
 
     assert "2026-11 · 2026-12-02" in page.text
-    assert "/console/regulator/report?month=2026-11&amp;format=xlsx" in page.text
+    assert 'href="/console/regulator/reports/2026-11.xlsx"' in page.text
+    assert 'href="/console/regulator/reports/2026-11.manifest.json.jws"' in page.text
+
+
+def test_a_made_reports_files_download_as_made_and_verify_against_the_manifest(
+    regulator: Api, clock: Clock
+) -> None:
+    made_november(regulator, clock)
+    folder = "/console/regulator/reports/2026-11"
+
+    body = regulator.client.get(f"{folder}.csv").content
+    manifest = regulator.client.get(f"{folder}.manifest.json").content
+    signature = regulator.client.get(f"{folder}.manifest.json.jws").text
+    jwks = regulator.client.get("/.well-known/jwks.json").json()
+
+    reports_dir = regulator.client.app.state.reports_dir  # type: ignore[attr-defined]
+    assert body == (reports_dir / "regulator-report-2026-11.csv").read_bytes()
+    assert check_report(body, manifest, signature, jwks).format == "csv"
+
+
+def test_a_report_file_not_made_is_a_404_page(regulator: Api) -> None:
+    page = regulator.client.get("/console/regulator/reports/2026-11.csv.jws")
+
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")

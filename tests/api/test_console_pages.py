@@ -5,6 +5,7 @@ import re
 import pyotp
 import pytest
 
+from registry.tokens import list_tokens
 from tests.api.conftest import SUSPENSION, Api
 from tests.api.test_console_signin import PASSWORD, accounts, csrf_of, sign_in
 from tests.conftest import Clock
@@ -173,6 +174,39 @@ def test_an_administrator_creates_a_token_shown_once_that_works(admin: Api) -> N
         "/api/v1/audit/events", headers={"Authorization": f"Bearer {token.group(1)}"}
     )
     assert feed.status_code == 200
+
+
+def test_an_administrator_binds_a_token_to_a_person_chosen_from_the_users(admin: Api) -> None:
+    accounts(admin).create("reg-2", ["registrar"], actor="cli", password=PASSWORD)
+    page = admin.client.get("/console/admin/tokens").text
+    assert '<option value="reg-2"' in page
+
+    created = admin.client.post(
+        "/console/admin/tokens",
+        data={"csrf": csrf_of(page), "name": "robot", "role": "registrar", "user": "reg-2"},
+    )
+
+    token = re.search(r'id="new-token">([^<]+)<', created.text)
+    assert token
+    admin.tokens["registrar"] = token.group(1)
+    no = admin.issue()
+    assert admin.client.app.state.registry.history(no)[0]["actor"] == "reg-2 via token robot"  # type: ignore[attr-defined]
+
+
+def test_binding_a_token_to_a_person_without_its_role_is_refused_beside_the_chooser(
+    admin: Api,
+) -> None:
+    accounts(admin).create("aud-2", ["auditor"], actor="cli", password=PASSWORD)
+    csrf = csrf_of(admin.client.get("/console/admin/tokens").text)
+
+    refused = admin.client.post(
+        "/console/admin/tokens",
+        data={"csrf": csrf, "name": "robot", "role": "registrar", "user": "aud-2"},
+    )
+
+    assert refused.status_code == 422
+    assert 'id="error-user"' in refused.text
+    assert "robot" not in [t.name for t in list_tokens(admin.client.app.state.registry)]  # type: ignore[attr-defined]
 
 
 def test_revoking_a_token_asks_to_confirm_first(admin: Api) -> None:

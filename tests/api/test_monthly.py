@@ -65,3 +65,15 @@ def test_monthly_reports_are_for_the_regulator_and_unknown_ones_are_404(
     nonsense = api.client.get(f"{LIST}/2026-11.pdf", headers=api.auth("regulator"))
 
     assert [r.status_code for r in (auditor, missing, nonsense)] == [403, 404, 422]
+
+
+def test_a_files_signature_downloads_as_a_file_of_its_own(api: Api, clock: Clock) -> None:
+    november_made(api, clock)
+    regulator = api.auth("regulator")
+
+    manifest = api.client.get(f"{LIST}/2026-11.manifest.json", headers=regulator)
+    signature = api.client.get(f"{LIST}/2026-11.manifest.json.jws", headers=regulator)
+
+    assert signature.headers["content-type"] == "application/jose"
+    assert signature.text.strip() == manifest.headers["X-Registry-Signature"]
+    assert detached_verifies(api, signature.text.strip(), manifest.content)

@@ -17,7 +17,7 @@ from registry.settings import Settings
 from registry.signing import open_keys
 from registry.users import Accounts
 from tests.examples import CLAUSE_IDS, FIRST_HALF, HOLDER, SITES
-from tests.processes import detached_signature_verifies, server
+from tests.processes import cli, clock_env, move_clock, server
 
 PASSWORD = "a long enough passphrase"
 ARTEFACTS = Path(os.environ.get("REGISTRY_TEST_ARTEFACTS", "var/test-artefacts")) / "console"
@@ -26,9 +26,16 @@ WIDTHS = (1280, 390)
 
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A served registry with an administrator (with TOTP), an auditor and a regulator."""
+    """A served registry with an administrator (with TOTP), an auditor and a regulator; its
+    clock is moved by `move_clock(console["clock"], …)`."""
     url = f"sqlite:///{tmp_path}/registry.sqlite"
-    settings = Settings(database_url=url, keys_dir=tmp_path / "keys", dev_mode=True)
+    settings = Settings(
+        database_url=url,
+        keys_dir=tmp_path / "keys",
+        dev_mode=True,
+        reports_dir=tmp_path / "reports",
+        monthly_reports=False,  # made by the CLI once there is something to report
+    )
     secret = pyotp.random_base32()
     with open_registry(settings) as registry:
         open_keys(registry, settings).generate()
@@ -39,8 +46,16 @@ def console(tmp_path: Path) -> Iterator[dict[str, Any]]:
         accounts.create("reg-ulator", ["regulator"], actor="cli", password=PASSWORD)
         accounts.create("locked-1", ["auditor"], actor="cli", password=PASSWORD)
         today = registry.today()
-    with server(settings) as base:
-        yield {"base": base, "secret": secret, "today": today, "downloads": tmp_path}
+    clock = tmp_path / "clock-shift"
+    with server(settings, env=clock_env(clock)) as base:
+        yield {
+            "base": base,
+            "secret": secret,
+            "today": today,
+            "clock": clock,
+            "settings": settings,
+            "downloads": tmp_path / "downloads",
+        }
 
 
 def checked(page: Any, name: str) -> None:
@@ -107,12 +122,24 @@ def test_staff_run_a_certificates_whole_life_through_the_console(
     click(page, "#create-user button")
     password = page.locator("#new-password").inner_text().strip()
     checked(page, "users")
+    # … and a token for the registrar's own program, bound to the registrar.
+    page.goto(f"{base}/console/admin/tokens")
+    page.fill("#name", "ci-reg-e2e")
+    page.select_option("#role", "registrar")
+    page.select_option("#user", "reg-e2e")
+    click(page, "#create-token button")
+    expect(page.locator("#new-token")).to_contain_text("crt_")
+    expect(page.locator("main table")).to_contain_text("reg-e2e")
+    checked(page, "tokens")
+    page.goto(f"{base}/console/admin/keys")
+    checked(page, "keys")
     sign_out(page)
     expect(page).to_have_url(f"{base}/console/login")
     checked(page, "login")
 
     # The registrar issues a certificate with two sites.
     sign_in(page, base, "reg-e2e", password)
+    checked(page, "dashboard")
     page.goto(f"{base}/console/issue")
     for name, value in HOLDER.items():
         page.fill(f"[id='holder.{name}']", str(value))
@@ -169,23 +196,31 @@ def test_staff_run_a_certificates_whole_life_through_the_console(
     page.goto(f"{base}/console/commands/restorations/{number}")
     page.fill("#effective_date", day(today, 30))
     page.fill("#verification_ref", "VR-1")
+    checked(page, "restoration")
     submit(page)
+    expect(page.locator("#status")).to_contain_text("valid")
     page.goto(f"{base}/console/commands/scope-narrowings/{number}")
     page.select_option("#reason", "b")
     page.fill("#remove_sites", str(SITES[1]["address"]))
     page.fill("#approval_ref", "AP-1")
     page.fill("#effective_date", day(today, 20))
+    checked(page, "scope-narrowing")
     submit(page)
+    expect(page.locator("#done")).to_be_visible()
     page.goto(f"{base}/console/commands/revocations/{number}")
     page.select_option("#reason", "e")
     page.fill("#details", "严重违反法律法规要求")
     page.fill("#effective_date", day(today, 10))
+    checked(page, "revocation")
     submit(page)
     expect(page.locator("#consequence")).to_contain_text("不可恢复")
     checked(page, "revocation-confirm")
     submit(page)
     expect(page.locator("#status")).to_contain_text("revoked")
     checked(page, "certificate")
+    page.goto(f"{base}/console/certificates?q={HOLDER['uscc']}")
+    expect(page.locator("main")).to_contain_text(number)
+    checked(page, "certificates")
 
     # A registrar opening an administrator page gets a clear 403 page.
     response = page.goto(f"{base}/console/admin/users")
@@ -200,6 +235,7 @@ def test_staff_run_a_certificates_whole_life_through_the_console(
     timeline = page.locator("#history li")
     expect(timeline).to_have_count(7)
     expect(page.locator("#history")).to_contain_text("reg-e2e")
+    checked(page, "history-auditor")
     page.goto(f"{base}/console/audit?actor=reg-e2e")
     checked(page, "audit")
     with page.expect_download() as download:
@@ -215,19 +251,28 @@ def test_staff_run_a_certificates_whole_life_through_the_console(
     checked(page, "integrity")
     sign_out(page)
 
-    # The regulator downloads the month's report and checks its signature.
+    # Last month's report is made; the regulator downloads it as made, with its signed
+    # manifest, and checks it with the CLI against the registry's published keys.
+    settings, month = console["settings"], (today.replace(day=1) - timedelta(days=1))
+    made = cli(settings, "report", "monthly", "--month", f"{month:%Y-%m}")
+    assert made.returncode == 0, made.stderr
     sign_in(page, base, "reg-ulator")
     page.goto(f"{base}/console/regulator")
     checked(page, "regulator")
-    page.fill("#month", today.strftime("%Y-%m"))
-    with page.expect_download() as report:
-        page.click("main form button")
-    page.goto(f"{base}/console/regulator?month={today.strftime('%Y-%m')}")
-    with page.expect_download() as signature:
-        page.click("#signature-csv")
-    body = Path(report.value.path()).read_bytes()
-    assert number.encode() in body
-    assert detached_signature_verifies(base, Path(signature.value.path()).read_text(), body)
+    files = {}
+    console["downloads"].mkdir()
+    for name in ("csv", "manifest-json", "manifest-json-jws"):
+        with page.expect_download() as download:
+            page.click(f"#made-{month:%Y-%m}-{name}")
+        files[name] = console["downloads"] / download.value.suggested_filename
+        download.value.save_as(files[name])
+    assert number.encode() in files["csv"].read_bytes()
+    verified = cli(
+        settings, "report", "verify", str(files["csv"]), "--manifest", str(files["manifest-json"]),
+        "--manifest-signature", str(files["manifest-json-jws"]), "--jwks", base,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith(f"intact: {files['csv']} is the csv report of {month:%Y-%m}")
 
 
 def test_five_wrong_passwords_lock_the_account_in_the_browser(
@@ -246,26 +291,55 @@ def test_five_wrong_passwords_lock_the_account_in_the_browser(
     expect(page.locator("#login-error")).to_contain_text("锁定")
 
 
-def test_a_post_without_its_csrf_token_is_refused_and_sign_out_ends_the_session(
-    console: dict[str, Any],
-    browser: object,
-) -> None:
+@pytest.fixture
+def auditor_page(console: dict[str, Any], browser: object) -> Any:
+    """A browser page signed in as the auditor, on the dashboard."""
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    base = console["base"]
     page = browser.new_page()
-    sign_in(page, base, "aud-1")
+    sign_in(page, console["base"], "aud-1")
+    expect(page).to_have_url(f"{console['base']}/console/")
+    return page
 
-    forged = page.request.post(f"{base}/console/logout", form={"csrf": "forged"})
-    still_in = page.goto(f"{base}/console/")
-    sign_out(page)
-    page.goto(f"{base}/console/")
+
+def test_a_post_without_its_csrf_token_is_refused_in_the_browser(
+    console: dict[str, Any], auditor_page: Any
+) -> None:
+    base = console["base"]
+
+    forged = auditor_page.request.post(f"{base}/console/logout", form={"csrf": "forged"})
+    still_in = auditor_page.goto(f"{base}/console/")
 
     assert forged.status == 403
-    assert still_in is not None
     assert still_in.url == f"{base}/console/"
-    expect(page).to_have_url(f"{base}/console/login?next=/console/")
+
+
+def test_signing_out_ends_the_session_in_the_browser(
+    console: dict[str, Any], auditor_page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    sign_out(auditor_page)
+    auditor_page.goto(f"{console['base']}/console/")
+
+    expect(auditor_page).to_have_url(f"{console['base']}/console/login?next=/console/")
+
+
+def test_a_console_session_ends_after_thirty_idle_minutes_in_the_browser(
+    console: dict[str, Any], auditor_page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    base = console["base"]
+    move_clock(console["clock"], timedelta(minutes=29))
+    auditor_page.goto(f"{base}/console/")
+    expect(auditor_page).to_have_url(f"{base}/console/")  # used within the idle time: still in
+
+    move_clock(console["clock"], timedelta(minutes=29 + 31))
+    auditor_page.goto(f"{base}/console/")
+
+    expect(auditor_page).to_have_url(f"{base}/console/login?next=/console/")
 
 
 def test_the_regulator_subscribes_a_webhook_receiver_in_the_browser(

@@ -1,4 +1,5 @@
-"""`registry user …`: the password printed alone, once; refusals in one line."""
+"""`registry user …` and tokens bound to a user: the password printed alone, once; refusals in
+one line."""
 
 import subprocess
 import sys
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from registry.application import open_registry
 from registry.settings import Settings
+from registry.tokens import Principal, authenticate
 from registry.users import Accounts
 from tests.processes import cli, settings_env
 
@@ -90,3 +92,32 @@ def test_demo_creates_one_user_per_role_and_prints_each_password_once(tmp_path: 
     assert "password" not in second.stdout
     with open_registry(settings(tmp_path)) as registry:
         assert Accounts(registry).sign_in("demo-admin", lines[-1].split()[-1]) is not None
+
+
+def test_token_create_binds_a_token_to_a_user_and_lists_it_with_them(tmp_path: Path) -> None:
+    cli(settings(tmp_path), "user", "create", "--name", "alice", "--role", "registrar")
+
+    created = cli(
+        settings(tmp_path), "token", "create", "--role", "registrar", "--name", "ci-bot",
+        "--user", "alice",
+    )  # fmt: skip
+    listed = cli(settings(tmp_path), "token", "list")
+
+    assert created.returncode == 0
+    with open_registry(settings(tmp_path)) as registry:
+        who = authenticate(registry, created.stdout.strip())
+    assert who == Principal("alice via token ci-bot", "registrar")
+    assert listed.stdout.rstrip().endswith("ci-bot  (for alice)")
+
+
+def test_binding_a_token_to_an_unknown_user_is_refused_in_one_line(tmp_path: Path) -> None:
+    result = cli(
+        settings(tmp_path), "token", "create", "--role", "auditor", "--name", "ci-bot",
+        "--user", "nobody",
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "registry: a token is bound to a live user holding the auditor role; 'nobody' is not one"
+    )
+    assert cli(settings(tmp_path), "token", "list").stdout == ""
