@@ -53,11 +53,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             reports_dir=reports_dir,
             webhooks=webhooks,
             notifier=notifier(registry, settings),
+            checkpoint_interval=settings.checkpoint_interval,
         )
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         app.state.keys = keys
         app.state.audit = audit
+        app.state.checkpoint_interval = settings.checkpoint_interval  # audit verify's limit
         app.state.maintenance = maintenance  # its `alarm`: a read model differs from the log
         app.state.public_base_url = settings.public_base_url
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
