@@ -15,7 +15,7 @@ from api import operations, pages, problems
 from api.console import app as console
 from api.hot import HOT_ROUTES
 from api.limits import RequestGuard
-from api.ratelimit import RateLimit
+from api.ratelimit import AuthFailures, RateLimit
 from api.replica import ReplicaLag
 from api.routes import commands, monthly, open_data, oversight, pdf, public, qr, transparency
 from api.routes import webhooks as webhook_routes
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.state.checkpoint_interval = settings.checkpoint_interval  # audit verify's limit
         app.state.maintenance = maintenance  # its `alarm`: a read model differs from the log
         app.state.public_base_url = settings.public_base_url
+        app.state.auth_failures = AuthFailures()  # bearer tokens and console sign-in alike
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
         app.state.readiness.add("read_models", maintenance.read_models_check)
         app.state.exports = Exports(registry, keys, audit)
