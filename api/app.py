@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.read_database_url is not None:  # X-Registry-Lag on answers from the replica
         app.add_middleware(ReplicaLag)
-    app.add_middleware(RequestGuard)
+    app.add_middleware(RequestGuard, body_timeout=settings.body_timeout)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     pages.install_security_headers(app)
     install_observation(app, settings)  # outermost: counts 413 and 429 answers too

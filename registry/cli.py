@@ -85,6 +85,7 @@ def serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=settings.trusted_proxies or None,
         log_config=uvicorn_log_config() if settings.log_format == "json" else LOGGING_CONFIG,
         server_header=False,  # what serves the registry is nobody's business
+        http="api.serving:BoundedHttpToolsProtocol",  # header time and connections bounded
     )
     return 0
 

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # Addresses (comma-separated, or *) whose X-Forwarded-For is believed: the reverse proxy.
     trusted_proxies: str = ""
     checkpoint_interval: float = Field(default=CHECKPOINT_INTERVAL, gt=0)
+    # Slow clients: seconds for a request's headers, and for its body, to arrive; and the
+    # connections one serving process keeps open at once (beyond, new ones are closed).
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
+    max_connections: int = Field(default=4096, gt=0)
 
     @model_validator(mode="after")
     def _from_home(self) -> "Settings":

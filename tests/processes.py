@@ -22,8 +22,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
     if "public_base_url" in settings.model_fields_set:  # else it follows the port served on
         env["REGISTRY_PUBLIC_BASE_URL"] = settings.public_base_url
-    if "checkpoint_interval" in settings.model_fields_set:
-        env["REGISTRY_CHECKPOINT_INTERVAL"] = str(settings.checkpoint_interval)
+    for name in ("checkpoint_interval", "header_timeout", "body_timeout", "max_connections"):
+        if name in settings.model_fields_set:
+            env[f"REGISTRY_{name.upper()}"] = str(getattr(settings, name))
     if settings.key_passphrase is not None:
         env["REGISTRY_KEY_PASSPHRASE"] = settings.key_passphrase.get_secret_value()
     return env
