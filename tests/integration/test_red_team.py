@@ -3,8 +3,8 @@ process, on both backends where the store is involved.
 
 Elsewhere, because they need what this module must not do: item 9, the PostgreSQL outage
 against a real server (`test_faults.py`: it cuts the database's connections); item 7, an
-idle checkpoint refreshed and a public GET that writes nothing, and the default age limit
-of item 2 (`test_maintenance.py`, `test_tamper.py`: they need a clock moved by hand)."""
+idle checkpoint refreshed and a public GET that writes nothing (`test_maintenance.py`: it
+needs a clock moved by hand)."""
 
 import base64
 import io
@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -133,6 +133,39 @@ def test_a_revoked_row_set_to_valid_gets_no_valid_receipt_and_fails_the_audit(
 
 
 # 2. Checkpoints deleted with the event they covered ------------------------------------------
+
+
+def audit_later(target: Target, hours: float, *args: str) -> subprocess.CompletedProcess[str]:
+    """`registry audit verify ARGS` run with its wall clock `hours` on (tests/clock), as an
+    auditor would find a copy the server stopped refreshing: its checkpoints go stale."""
+    later = (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", "audit", "verify", *args],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).parents[1] / "clock"),
+            "HUNT_CLOCK": later,
+            **settings_env(target.settings),
+        },
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_copy_left_two_hours_without_a_fresh_checkpoint_fails_the_audit_by_default(
+    target: Target,
+) -> None:
+    target.issue()
+    httpx.get(f"{target.base}/api/v1/regulator/feed", headers=target.auth("regulator"))
+
+    stale = audit_later(target, 2)
+    widened = audit_later(target, 2, "--max-age", "10800")
+
+    assert stale.returncode == 1
+    assert "older than the 3600 s (1 h) allowed" in stale.stderr
+    assert widened.returncode == 0, widened.stderr
 
 
 def test_a_revoked_token_brought_back_with_the_checkpoints_deleted_fails_the_audit(
