@@ -15,7 +15,7 @@ from api import operations, pages, problems
 from api.console import app as console
 from api.hot import HOT_ROUTES
 from api.limits import RequestGuard
-from api.ratelimit import RateLimit
+from api.ratelimit import AuthFailures, RateLimit
 from api.replica import ReplicaLag
 from api.routes import commands, monthly, open_data, oversight, pdf, public, qr, transparency
 from api.routes import webhooks as webhook_routes
@@ -53,13 +53,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             reports_dir=reports_dir,
             webhooks=webhooks,
             notifier=notifier(registry, settings),
+            checkpoint_interval=settings.checkpoint_interval,
         )
         maintenance.start()  # sweeps now, then daily; projects other processes' events
         app.state.registry = registry
         app.state.keys = keys
         app.state.audit = audit
+        app.state.checkpoint_interval = settings.checkpoint_interval  # audit verify's limit
         app.state.maintenance = maintenance  # its `alarm`: a read model differs from the log
         app.state.public_base_url = settings.public_base_url
+        app.state.auth_failures = AuthFailures()  # bearer tokens and console sign-in alike
         app.state.readiness = Readiness(registry, keys, settings.ready_max_lag)
         app.state.readiness.add("read_models", maintenance.read_models_check)
         app.state.exports = Exports(registry, keys, audit)
@@ -108,7 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.read_database_url is not None:  # X-Registry-Lag on answers from the replica
         app.add_middleware(ReplicaLag)
-    app.add_middleware(RequestGuard)
+    app.add_middleware(RequestGuard, body_timeout=settings.body_timeout)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     pages.install_security_headers(app)
     install_observation(app, settings)  # outermost: counts 413 and 429 answers too

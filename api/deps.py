@@ -5,7 +5,7 @@ Roles: 401 without a live token, 403 with the wrong role."""
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,6 +14,9 @@ from registry.application import Registry
 from registry.signing import Keys
 from registry.tokens import Principal, authenticate
 from registry.transparency import AuditLog
+
+if TYPE_CHECKING:
+    from api.ratelimit import AuthFailures
 
 log = logging.getLogger("registry.auth")
 
@@ -26,6 +29,14 @@ class Unauthorized(Exception):
 class Forbidden(Exception):
     def __init__(self, detail: str):
         self.detail = detail
+
+
+class TooManyFailures(Exception):
+    """Raised before a credential is looked at: 429 with Retry-After."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        self.detail = f"too many failed authentications from this address; retry in {retry_after} s"
 
 
 async def get_registry(request: Request) -> Registry:
@@ -67,12 +78,16 @@ def require(*roles: str) -> Callable[..., Principal]:
         registry: RegistryDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
     ) -> Principal:
+        failures: AuthFailures = request.app.state.auth_failures
+        if (wait := failures.retry_after(client_address(request))) is not None:
+            raise TooManyFailures(wait)  # before any token is looked at: no guessing
         token = credentials.credentials.strip() if credentials else ""
         if not token:
             raise Unauthorized("send Authorization: Bearer TOKEN (see `registry token create`)")
         who = authenticate(registry, token)
         if who is None:
             _failed(request, registry, "unknown or revoked token")
+            failures.failed(client_address(request))
             raise Unauthorized("the bearer token is unknown or revoked")
         if who.role not in roles:
             _failed(request, registry, f"{who.name} ({who.role}) lacks the {'/'.join(roles)} role")
@@ -82,12 +97,16 @@ def require(*roles: str) -> Callable[..., Principal]:
     return principal
 
 
+def client_address(request: Request) -> str:
+    """The peer, or the address a trusted proxy (REGISTRY_TRUSTED_PROXIES) names."""
+    return request.client.host if request.client else "unknown"
+
+
 def _failed(request: Request, registry: Registry, why: str) -> None:
     """A refused credential, with where and when it came from (never the token itself)."""
-    address = request.client.host if request.client else "unknown"
     log.warning(
         "authentication failed from %s at %s on %s %s: %s",
-        address,
+        client_address(request),
         registry.clock().isoformat(),
         request.method,
         request.url.path,

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import Send
 
-from api.deps import Forbidden, Unauthorized
+from api.deps import Forbidden, TooManyFailures, Unauthorized
 from registry.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -67,7 +67,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "No such certificate"),
         (409, "Lifecycle or concurrency conflict: nothing was recorded"),
         (413, "Request body too large"),
-        (429, "Too many public requests from this address"),
+        (429, "Too many public requests, or failed authentications, from this address"),
         (422, "Invalid input, or the rule does not allow it: nothing was recorded"),
     )
 }
@@ -190,6 +190,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Unauthorized)
     async def unauthorized(_: Request, error: Unauthorized) -> JSONResponse:
         return problem(401, "unauthorized", "Authentication required", error.detail)
+
+    @app.exception_handler(TooManyFailures)
+    async def too_many_failures(_: Request, error: TooManyFailures) -> JSONResponse:
+        response = problem(429, "too-many-requests", "Too many requests", error.detail)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, error: Forbidden) -> JSONResponse:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import http, pdf, rebuild, scaleout, storage, writes
+from bench import http, pdf, rebuild, scaleout, slow, storage, writes
 from bench.common import ROOT, Config, Quiet, Section
 from bench.load import wrk
 
@@ -179,6 +179,8 @@ def main() -> int:
             sections += guarded("pdf", lambda: [pdf.measure(cfg, workdir, quiet)])
         if cfg.runs("writes"):
             sections += guarded("writes", lambda: [writes.measure(cfg, workdir, quiet)])
+        if cfg.runs("slow"):  # optional: not in the default BENCH_SECTIONS
+            sections += guarded("slow clients", lambda: [slow.measure(cfg, workdir, quiet)])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     sections.sort(key=lambda s: s.name)

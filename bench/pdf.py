@@ -32,15 +32,22 @@ GOAL_MS = 200.0
 COUNT = env_int("BENCH_PDF_CERTIFICATES", 20)
 HOLDER = {"name": "深圳市定制家居科技有限公司", "address": "广东省深圳市南山区科技园南区 1 号"}
 ACTIVITIES = ["全屋定制家具的设计与交付", "定制家具生产制造"]
-EVALUATION = {"not_met": 1, "partially_met": 20, "fully_met": 84, "report_ref": "TR-3"}
+EVALUATION = {
+    "functions_met": ["1", "2", "3", "4", "5", "6", "7", "8"],
+    "platform_met": True,
+    "not_met": 1,
+    "partially_met": 20,
+    "fully_met": 84,
+    "report_ref": "TR-3",
+}
 USCC = "91440300708461136T"
 
 
-def build(workdir: Path) -> tuple[Settings, list[str]]:
+def build(workdir: Path, name: str = "pdf") -> tuple[Settings, list[str]]:
     """A registry of COUNT valid certificates and a signing key; their numbers."""
     settings = Settings(
-        database_url=f"sqlite:///{workdir / 'pdf'}.sqlite",
-        keys_dir=workdir / "pdf-keys",
+        database_url=f"sqlite:///{workdir / name}.sqlite",
+        keys_dir=workdir / f"{name}-keys",
         dev_mode=True,
     )
     with open_registry(settings) as registry:

@@ -59,6 +59,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
@@ -83,6 +93,7 @@ def serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=settings.trusted_proxies or None,
         log_config=uvicorn_log_config() if settings.log_format == "json" else LOGGING_CONFIG,
         server_header=False,  # what serves the registry is nobody's business
+        http="api.serving:BoundedHttpToolsProtocol",  # header time and connections bounded
     )
     return 0
 
@@ -339,11 +350,14 @@ def audit(args: argparse.Namespace) -> int:
     if args.action == "witness":
         return _witness(args)
     held = load_checkpoint(args.checkpoint) if args.checkpoint else None
-    return _verify(held, args.max_age)
-
-
-def _verify(held: dict[str, Any] | None = None, max_age: float | None = None) -> int:
     settings = Settings(projector="external")
+    # By default the newest stored checkpoint may be no older than the interval a running
+    # server refreshes it within; a checkpoint held elsewhere is the evidence instead.
+    default = None if held is not None else settings.checkpoint_interval
+    return _verify(settings, held, default if args.max_age is None else args.max_age)
+
+
+def _verify(settings: Settings, held: dict[str, Any] | None, max_age: float | None) -> int:
     with open_registry(settings) as registry:
         report = verify_store(registry, open_keys(registry, settings), held=held, max_age=max_age)
     for note in report.notes:
@@ -369,7 +383,8 @@ def restore_store(args: argparse.Namespace) -> int:
     """Put a backup in place, then prove it: `audit verify` on the restored copy."""
     count = restore(Settings(), args.file)
     print(f"restored {count} events; verifying", file=sys.stderr)
-    return _verify()
+    # A backup's checkpoint is as old as the backup: its age proves nothing here.
+    return _verify(Settings(projector="external"), None, None)
 
 
 def _witness(args: argparse.Namespace) -> int:
@@ -585,7 +600,11 @@ def parser() -> argparse.ArgumentParser:
         "--checkpoint", help="a checkpoint held elsewhere (JSON file or URL): prove consistency"
     )
     check.add_argument(
-        "--max-age", type=float, help="fail if the newest checkpoint is older (seconds)"
+        "--max-age",
+        type=_seconds,
+        metavar="SECONDS",
+        help="fail if the newest checkpoint is older (default: REGISTRY_CHECKPOINT_INTERVAL, "
+        "3600; widen it for an offline copy of a stopped server)",
     )
     pin = actions.add_parser("witness", help="pin a registry's log: exit 1 on a fork")
     pin.add_argument("url", help="the registry's base URL")

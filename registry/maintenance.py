@@ -11,6 +11,7 @@ from registry.application import Registry
 from registry.health import Check
 from registry.readmodels import sample
 from registry.regulator_reports import make_monthly, report_file, reports_made
+from registry.settings import CHECKPOINT_INTERVAL
 from registry.signing import Keys
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from registry.webhooks import Webhooks
 
 log = logging.getLogger("registry.maintenance")
-CHECKPOINT_EVERY = timedelta(minutes=10)  # when idle; AuditLog.issue re-signs hourly
+CHECKPOINT_EVERY = timedelta(minutes=10)  # at most this long between looks while idle
 
 
 class Maintenance:
@@ -35,6 +36,7 @@ class Maintenance:
         reports_dir: Path | None = None,
         webhooks: "Webhooks | None" = None,
         notifier: "Notifier | None" = None,
+        checkpoint_interval: float = CHECKPOINT_INTERVAL,
     ):
         self.registry = registry
         self.keys = keys
@@ -50,6 +52,10 @@ class Maintenance:
         self.swept_on: date | None = None
         self.head = -1  # the log's head at the last tick
         self.next_checkpoint = datetime.min.replace(tzinfo=UTC)
+        # An idle log's checkpoint is signed again once half the interval has passed, looked
+        # at every quarter (or 10 minutes): never older than the interval while serving.
+        self.checkpoint_interval = checkpoint_interval
+        self.checkpoint_look = min(CHECKPOINT_EVERY, timedelta(seconds=checkpoint_interval / 4))
         self.sampled = ""  # the certificates row checked last against the events
         self.alarm: str | None = None  # what a sample found differing, until restarted
         self._stop = threading.Event()
@@ -82,8 +88,9 @@ class Maintenance:
         can_sign = self.audit is not None and self.keys is not None and self.keys.active_kid
         due = head != self.head or self.registry.clock() >= self.next_checkpoint
         if can_sign and due and self.audit is not None:
-            self.audit.issue()  # a signed checkpoint after each batch of commands
-            self.next_checkpoint = self.registry.clock() + CHECKPOINT_EVERY
+            # a signed checkpoint after each batch of commands, and before an idle one ages
+            self.audit.issue(max_age=self.checkpoint_interval / 2)
+            self.next_checkpoint = self.registry.clock() + self.checkpoint_look
         if self.reports is not None:
             self.reports.tick()
         if self.webhooks is not None:  # after the report: its event goes out in this tick

@@ -12,10 +12,14 @@ import psycopg
 import psycopg_pool
 from eventsourcing import persistence as es
 from psycopg import sql
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry.errors import InvalidInput
+
+# Seconds: a serving process keeps its newest signed checkpoint younger than this, idle or
+# not, so `registry audit verify` fails by default on an older one (checkpoints deleted).
+CHECKPOINT_INTERVAL = 3600.0
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,12 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"  # json: every log line a JSON document
     # Addresses (comma-separated, or *) whose X-Forwarded-For is believed: the reverse proxy.
     trusted_proxies: str = ""
+    checkpoint_interval: float = Field(default=CHECKPOINT_INTERVAL, gt=0)
+    # Slow clients: seconds for a request's headers, and for its body, to arrive; and the
+    # connections one serving process keeps open at once (beyond, new ones are closed).
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
+    max_connections: int = Field(default=4096, gt=0)
 
     @model_validator(mode="after")
     def _from_home(self) -> "Settings":

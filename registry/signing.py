@@ -321,13 +321,20 @@ class Keys:
             ]
         }
 
+    @property
+    def verdicts_cached(self) -> int:
+        return len(self._verdicts)
+
     def verify(self, token: str) -> Verdict:
         verdict = self._verdicts.get(token)
         if verdict is None:
             verdict = verify_with_jwks(token, self.jwks())
             if not verdict.authentic and self.status(verdict.kid) == COMPROMISED:
                 verdict = Verdict(False, verdict.kid, None, "the signing key was compromised")
-            _remember(self._verdicts, token, verdict)
+            # Only what we signed is remembered: anyone can send endless malformed or forged
+            # tokens, and each would push a printed code's verdict out of the cache.
+            if verdict.authentic:
+                _remember(self._verdicts, token, verdict)
         return verdict
 
     # Changes (the CLI) -------------------------------------------------------------------

@@ -10,13 +10,15 @@ from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from registry.aggregates.api_token import ROLES, ApiToken
 from registry.aggregates.chain import Stamp
+from registry.aggregates.token_name import TokenName
 from registry.aggregates.user import User
 from registry.application import Registry
-from registry.errors import InvalidInput, LifecycleConflict, NotFound
+from registry.errors import ConcurrencyConflict, InvalidInput, LifecycleConflict, NotFound
 
 PREFIX = "crt_"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -59,27 +61,51 @@ def create_token(
             "a token name is 1-64 letters, digits or . _ @ - (it is recorded as the actor)",
             field="name",
         )
-    if any(r.name == name and not r.revoked for r in _records(registry)):
-        raise LifecycleConflict(  # the name is the actor in the audit trail: one per person
-            f"a live token is already named {name!r}: revoke it first, or choose another name",
-            field="name",
-        )
     if user is not None and not _acts_as(registry, user, role):
         raise InvalidInput(
             f"a token is bound to a live user holding the {role} role; {user!r} is not one",
             field="user",
         )
     token = PREFIX + secrets.token_urlsafe(32)
-    registry.save(
-        ApiToken.create(
-            name=name,
-            role=role,
-            token_hash=digest(token),
-            stamp=_stamp(registry, actor),
-            user=user,
+    hashed, stamp = digest(token), _stamp(registry, actor)
+    claim = _claim(registry, name, hashed, stamp)
+    try:  # one transaction: the token and its name's claim land together or not at all
+        registry.save(
+            ApiToken.create(name=name, role=role, token_hash=hashed, stamp=stamp, user=user),
+            claim,
         )
-    )
+    except IntegrityError:  # another token claimed the name between our read and our write
+        raise _taken(name) from None
     return token
+
+
+def _claim(registry: Registry, name: str, token_hash: str, stamp: Stamp) -> TokenName:
+    """The name's claim for a new token, or a refusal while a live token holds the name."""
+    claim = _claim_of(registry, name)
+    # Tokens created before names were claimed hold theirs without a claim: look at them too.
+    if (claim is not None and claim.holder is not None) or any(
+        r.name == name and not r.revoked for r in _records(registry)
+    ):
+        raise _taken(name)
+    if claim is None:
+        return TokenName.claim(name=name, token_hash=token_hash, stamp=stamp)
+    claim.claim_again(token_hash=token_hash, stamp=stamp)
+    return claim
+
+
+def _claim_of(registry: Registry, name: str) -> TokenName | None:
+    """None for a name never claimed (tokens created before names were claimed have none)."""
+    try:
+        return cast(TokenName, registry.repository.get(TokenName.create_id(name)))
+    except AggregateNotFoundError:
+        return None
+
+
+def _taken(name: str) -> LifecycleConflict:
+    return LifecycleConflict(  # the name is the actor in the audit trail: one per person
+        f"a live token is already named {name!r}: revoke it first, or choose another name",
+        field="name",
+    )
 
 
 def _acts_as(registry: Registry, user: str, role: str) -> bool:
@@ -133,9 +159,20 @@ def revoke_tokens(registry: Registry, name_or_id: str, *, actor: str = "cli") ->
     ]
     if not chosen:
         raise NotFound(f"no live token named {name_or_id!r} or with that id")
+    stamp = _stamp(registry, actor)
+    claims: dict[str, TokenName | None] = {}
     for record in chosen:
-        record.revoke(stamp=_stamp(registry, actor))
-    registry.save(*chosen)
+        record.revoke(stamp=stamp)
+        if record.name not in claims:
+            claims[record.name] = _claim_of(registry, record.name)
+        if (claim := claims[record.name]) is not None:
+            claim.release(token_hash=record.token_hash, stamp=stamp)
+    try:
+        registry.save(*chosen, *(c for c in claims.values() if c is not None))
+    except IntegrityError:
+        raise ConcurrencyConflict(
+            f"the tokens named {name_or_id!r} were changed meanwhile: list them and try again"
+        ) from None
     return len(chosen)
 
 

@@ -21,6 +21,7 @@ from registry.errors import InvalidInput, NotFound
 from registry.merkle import MerkleLog, leaf_hash, verify_consistency
 from registry.projections.feed import FeedItem
 from registry.readmodels import check_certificates, check_receipt
+from registry.settings import CHECKPOINT_INTERVAL
 from registry.signing import CHECKPOINT_TYP, RECEIPT_TYP, Keys, verify_detached
 
 
@@ -69,7 +70,6 @@ CHECKPOINTS = """CREATE TABLE IF NOT EXISTS checkpoints (
 # Subtrees of fewer than 2**4 leaves are not held in memory but read back from the audit
 # index when a proof needs them: 4 bytes a leaf, not 64 (128 MB at 2 million events).
 MEMORY_FLOOR = 4
-CHECKPOINT_AGE = 3600.0  # seconds: a fresh checkpoint at least hourly, even when idle
 
 
 def ensure_checkpoints(registry: Registry) -> None:
@@ -165,7 +165,7 @@ class AuditLog:
             "signature": signature,
         }
 
-    def issue(self, *, max_age: float = CHECKPOINT_AGE) -> Checkpoint:
+    def issue(self, *, max_age: float = CHECKPOINT_INTERVAL) -> Checkpoint:
         """A checkpoint of the whole log: the latest if nothing was added since (and it is
         younger than `max_age`), else a new one, signed by the active key."""
         self.registry.catch_up_projections()
@@ -378,10 +378,24 @@ def _check_cover(
         return [
             Finding(
                 None,
-                f"the newest checkpoint ({newest['timestamp']}) is older than {max_age:g} s",
+                f"the newest checkpoint (size {newest['size']}, signed {newest['timestamp']}) "
+                f"is {_duration(age)} old, older than the {_duration(max_age)} allowed (by "
+                "default the refresh interval, REGISTRY_CHECKPOINT_INTERVAL, within which a "
+                "running server signs again, so checkpoints may have been deleted): for an "
+                "offline copy of a stopped server widen it with --max-age SECONDS, or check "
+                "against a checkpoint held elsewhere with --checkpoint FILE|URL",
             )
         ]
     return []
+
+
+def _duration(seconds: float) -> str:
+    """`7261 s (2 h 1 min)`: exact for a script, readable for a person."""
+    whole = int(seconds)
+    hours, minutes = divmod(whole // 60, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return f"{seconds:.0f} s" + (f" ({' '.join(parts)})" if parts else "")
 
 
 def check_held(held: dict[str, Any], tree: MerkleLog, keys: Keys) -> list[Finding]:

@@ -34,6 +34,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env["REGISTRY_REPORTS_DIR"] = str(settings.reports_dir)
     if "monthly_reports" in settings.model_fields_set:
         env["REGISTRY_MONTHLY_REPORTS"] = "1" if settings.monthly_reports else "0"
+    for name in ("checkpoint_interval", "header_timeout", "body_timeout", "max_connections"):
+        if name in settings.model_fields_set:
+            env[f"REGISTRY_{name.upper()}"] = str(getattr(settings, name))
     if settings.key_passphrase is not None:
         env["REGISTRY_KEY_PASSPHRASE"] = settings.key_passphrase.get_secret_value()
     return env

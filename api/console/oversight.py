@@ -121,7 +121,7 @@ def run_verify(
     csrf: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     check_csrf(session, csrf)
-    report = verify_store(registry, keys)
+    report = verify_store(registry, keys, max_age=request.app.state.checkpoint_interval)
     request.app.state.console_last_verify = {
         "at": registry.clock().isoformat(timespec="seconds"),
         "by": session.name,

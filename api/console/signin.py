@@ -20,6 +20,8 @@ from api.console.auth import (
     set_cookie,
 )
 from api.console.render import page
+from api.deps import client_address
+from api.ratelimit import AuthFailures
 from registry.users import Locked
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
@@ -58,6 +60,8 @@ def login(
             "表单缺少有效的 CSRF 令牌 · The form's CSRF token is missing or wrong"
         )
     accounts = sessions.accounts
+    failures: AuthFailures = request.app.state.auth_failures
+    address = client_address(request)
 
     def refused(error: str, status: int) -> Response:
         return page(
@@ -70,6 +74,12 @@ def login(
             error=error,
         )
 
+    if (wait := failures.retry_after(address)) is not None:  # before any password is checked
+        response = refused(
+            f"尝试过多，请 {wait} 秒后再试 · Too many failed sign-ins: retry in {wait} s", 429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         user = accounts.sign_in(name, password)
     except Locked as locked:
@@ -80,6 +90,13 @@ def login(
             accounts.failed(name)
             user = None
     if user is None:
+        failures.failed(address)
+        log.warning(
+            "console sign-in failed from %s at %s for %r",
+            address,
+            accounts.registry.clock().isoformat(),
+            name,
+        )
         return refused("用户名、密码或验证码错误 · Wrong user name, password or code", 401)
     log.info("console sign-in by %s", user.name)
     target = f"{PATH}/totp" if "admin" in user.roles and user.totp_secret is None else next

@@ -1,5 +1,6 @@
 """Signing in to the console: cookies, CSRF, lockout, sessions that end, roles, TOTP."""
 
+import logging
 import re
 from typing import Any
 
@@ -258,3 +259,20 @@ def test_setting_up_totp_without_the_password_is_refused(api: Api, clock: Clock)
     user = accounts(api).get("root")
     assert user is not None
     assert user.totp_secret is None
+
+
+def test_ten_failed_sign_ins_from_one_address_hold_it_back_before_any_password_is_checked(
+    registrar: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    accounts(registrar).create("reg-2", ["registrar"], actor="admin-1", password=PASSWORD)
+    caplog.set_level(logging.WARNING, logger="registry.console")
+    for n in range(10):  # two accounts: five each stays under each one's lockout
+        sign_in(registrar.client, f"reg-{1 + n % 2}", "not the passphrase")
+
+    response = sign_in(registrar.client, "reg-1")
+
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+    assert "console sign-in failed from testclient at 2026-11-25T02:00:00+00:00 for 'reg-1'" in (
+        caplog.text
+    )

@@ -133,6 +133,18 @@ def test_damaged_tokens_are_not_authentic(api: Api, damage: Any) -> None:
     assert result["current"] is None
 
 
+def test_only_authentic_verdicts_are_cached(api: Api) -> None:
+    token = scanned_token(api, api.issue())
+    keys = api.client.app.state.keys  # type: ignore[attr-defined]
+
+    for n in range(50):
+        check(api, f"{token[:-8]}{n:08d}")  # forged signatures
+        check(api, f"junk-{n}")  # malformed
+    check(api, token)
+
+    assert keys.verdicts_cached == 1
+
+
 def test_a_token_from_another_issuers_key_is_not_authentic(api: Api) -> None:
     no = api.issue()
     claims = jwt.decode(scanned_token(api, no), options={"verify_signature": False})

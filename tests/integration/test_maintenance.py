@@ -1,6 +1,6 @@
 """The server's maintenance: a sweep at start and on each new day."""
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -58,6 +58,24 @@ def test_an_idle_logs_checkpoint_is_signed_again_by_the_maintenance_loop(
     assert [(row[0], row[2]) for row in stored_checkpoints(registry)] == [
         (size, clock.now.isoformat())
     ]
+
+
+def test_an_idle_servers_newest_checkpoint_never_ages_past_the_interval(
+    registry: Registry, clock: Clock, tmp_path: Path
+) -> None:
+    keys, audit = signing(registry, tmp_path)
+    maintenance = Maintenance(registry, keys, audit, checkpoint_interval=900)
+    registry.issue(actor="alice", **issue_request())
+    ages = []
+
+    for _ in range(3 * 60):  # three idle hours, a tick a minute
+        maintenance.tick()
+        newest = audit.latest()
+        assert newest is not None
+        ages.append((clock.now - datetime.fromisoformat(newest["timestamp"])).total_seconds())
+        clock.advance(minutes=1)
+
+    assert max(ages) <= 900
 
 
 def test_reading_the_checkpoint_writes_nothing(

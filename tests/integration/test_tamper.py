@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +192,8 @@ def test_the_cli_exits_non_zero_naming_the_first_bad_position(
 
     suspended = positions(registry, "Suspended")[0]
 
+    signed_hours_ago(settings, 0)  # the fixture signed on the tests' clock, days ago
+
     intact = cli(settings, "audit", "verify")
     state = json.loads(state_at(registry, suspended))
     state["details"] = "第9次"
@@ -240,17 +242,83 @@ def test_checkpoints_deleted_with_the_last_event_fail_the_audit(
     assert first_problem(registry, keys).startswith("the log: no signed checkpoint covers the head")
 
 
-def test_a_store_whose_newest_checkpoint_is_older_than_the_limit_fails(
+def test_a_checkpoint_as_old_as_the_limit_passes(
     store: tuple[Registry, Keys], clock: Clock
 ) -> None:
     registry, keys = store
 
-    clock.advance(hours=2)
+    clock.advance(seconds=3600)
 
-    assert verify_store(registry, keys).intact
-    assert str(verify_store(registry, keys, max_age=3600).findings[0]).startswith(
-        "the log: the newest checkpoint"
-    )
+    assert verify_store(registry, keys, max_age=3600).intact
+
+
+def test_a_checkpoint_a_second_older_than_the_limit_fails_saying_how_old_and_what_to_do(
+    store: tuple[Registry, Keys], clock: Clock
+) -> None:
+    registry, keys = store
+    size = registry.recorder.max_notification_id()
+    signed = clock.now.isoformat()
+
+    clock.advance(seconds=3601)
+
+    assert [str(f) for f in verify_store(registry, keys, max_age=3600).findings] == [
+        f"the log: the newest checkpoint (size {size}, signed {signed}) is 3601 s (1 h) old, "
+        "older than the 3600 s (1 h) allowed (by default the refresh interval, "
+        "REGISTRY_CHECKPOINT_INTERVAL, within which a running server signs again, so "
+        "checkpoints may have been deleted): for an offline copy of a stopped server widen it "
+        "with --max-age SECONDS, or check against a checkpoint held elsewhere with "
+        "--checkpoint FILE|URL"
+    ]
+
+
+def signed_hours_ago(settings: Settings, hours: float) -> None:
+    """Sign the head again as a server would have `hours` before the wall clock's now (CLI
+    commands run on the wall clock, not the tests' fixed one)."""
+    with open_registry(settings, clock=Clock(datetime.now(UTC) - timedelta(hours=hours))) as r:
+        AuditLog(r, open_keys(r, settings)).issue(max_age=0)
+
+
+def test_the_cli_fails_by_default_when_the_newest_checkpoint_is_older_than_the_interval(
+    store: tuple[Registry, Keys], settings: Settings
+) -> None:
+    signed_hours_ago(settings, 2)
+
+    stale = cli(settings, "audit", "verify")
+
+    assert stale.returncode == 1
+    assert stale.stderr.startswith("registry: NOT intact at the log: the newest checkpoint")
+    assert stale.stderr.count("\n") == 1
+    assert "older than the 3600 s (1 h) allowed" in stale.stderr
+
+
+def test_max_age_widens_the_limit_for_an_offline_copy(
+    store: tuple[Registry, Keys], settings: Settings
+) -> None:
+    signed_hours_ago(settings, 2)
+
+    widened = cli(settings, "audit", "verify", "--max-age", "10800")
+
+    assert widened.returncode == 0, widened.stderr
+
+
+def test_the_limit_follows_the_checkpoint_interval_setting(
+    store: tuple[Registry, Keys], settings: Settings
+) -> None:
+    signed_hours_ago(settings, 2)
+
+    widened = cli(settings.model_copy(update={"checkpoint_interval": 10800}), "audit", "verify")
+
+    assert widened.returncode == 0, widened.stderr
+
+
+def test_a_max_age_that_is_no_number_of_seconds_is_refused_in_one_line(
+    settings: Settings,
+) -> None:
+    refused = cli(settings, "audit", "verify", "--max-age", "nan")
+
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("registry: ")
+    assert refused.stderr.count("\n") == 1
 
 
 def test_a_position_missing_from_sqlite_is_a_removed_event(store: tuple[Registry, Keys]) -> None:
