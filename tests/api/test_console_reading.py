@@ -232,3 +232,13 @@ def test_the_console_is_chinese_first_with_english_beside_it(registrar: Api) -> 
     assert '<html lang="zh-CN">' in page
     assert '<h1>工作台 <span lang="en">Dashboard</span></h1>' in page
     assert re.search(r'id="lang-switch" href="/console/lang\?to=en&amp;next=%2Fconsole%2F"', page)
+
+
+def test_in_english_a_console_page_shows_english_alone(registrar: Api) -> None:
+    registrar.client.cookies.set("registry_console_lang", "en", path="/console")
+
+    page = registrar.client.get("/console/certificates/CESI2026EV/IMG19999").text
+
+    assert "<h1>This page cannot be shown</h1>" in page
+    assert '<a id="lang-switch" href="/console/lang?to=zh&amp;next=' in page
+    assert "返回工作台" not in page
