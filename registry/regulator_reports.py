@@ -307,15 +307,20 @@ class MonthReport:
     state: Literal["made", "due", "overdue", "nothing"]
 
 
-def month_report(registry: Registry, month: str) -> MonthReport:
-    """The state of `month`'s report, due by the 10th of the following month (§6.3.3)."""
+def month_report(
+    registry: Registry, month: str, late_months: list[Overdue] | None = None
+) -> MonthReport:
+    """The state of `month`'s report, due by the 10th of the following month (§6.3.3);
+    `late_months`, when the caller has them, spares reading the feed again."""
     due = deadline(month)
     made_on = None if (reports := _reports(registry)) is None else reports.made.get(month)
     if made_on is not None:
         return MonthReport(month, due, made_on, "made")
     if registry.today() <= due:
         return MonthReport(month, due, None, "due")
-    late = any(o.month == month for o in overdue(registry))
+    late = any(
+        o.month == month for o in (overdue(registry) if late_months is None else late_months)
+    )
     return MonthReport(month, due, None, "overdue" if late else "nothing")
 
 

@@ -206,6 +206,7 @@ def queues(registry: Registry) -> list[Queue]:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, registry: RegistryDep, session: AnyStaff) -> Response:
+    late_reports = overdue(registry)
     return page(
         request,
         "dashboard.html",
@@ -213,8 +214,8 @@ def dashboard(request: Request, registry: RegistryDep, session: AnyStaff) -> Res
         queues=queues(registry),
         today=registry.today().isoformat(),
         counts=registry.status_counts(),
-        report=month_report(registry, last_month(registry.today())),
-        late_reports=overdue(registry),
+        report=month_report(registry, last_month(registry.today()), late_reports),
+        late_reports=late_reports,
     )
 
 
