@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.console.auth import PATH, AnyStaff, set_cookie
-from api.console.forms import FORMS, ISSUE
+from api.console.forms import FORMS, ISSUE, Words
 from api.console.render import LANG_COOKIE, page
 from api.deps import RegistryDep
 from registry.answers import Answer
@@ -23,8 +23,6 @@ from registry.rules.numbers import certificate_no
 from registry.rules.reasons import NARROWING_REASONS, REVOCATION_REASONS, SUSPENSION_REASONS
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
-
-Words = tuple[str, str]  # (Chinese, English)
 
 
 @dataclass(frozen=True)
