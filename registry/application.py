@@ -270,17 +270,28 @@ class Registry(Application[UUID]):
         if (number is None) == (oid is None):
             raise InvalidInput("give a certificate number or an OID", field="number")
         ref = parse_number(number) if number is not None else parse_oid(cast(str, oid))
-        today = self.today()
-        day = today if as_of is None else as_of
-        found: Facts | None = None
-        if day >= today and not from_events:  # the read model holds the latest facts
-            found = self.public.facts(ref.registration_no)
-        if found is None:  # a past day, or a certificate the projector has not reached yet
-            cert = self.certificate_as_of(ref.registration_no, day)
-            found = None if cert is None else facts(cert)
+        day = self.today() if as_of is None else as_of
+        found = self._facts_on(ref.registration_no, day, from_events=from_events)
         if found is None or (ref.revision is not None and ref.revision >= len(found["revisions"])):
             raise NotFound(f"no certificate {number or oid} on {day.isoformat()}")
         return answer(found, day, ref.revision)
+
+    def revisions(self, number: str, *, as_of: date | None = None) -> list[Any]:
+        """Every revision printed by `as_of` (today if None): [RR, since, PrintedFacts]."""
+        day = self.today() if as_of is None else as_of
+        found = self._facts_on(parse_number(number).registration_no, day)
+        if found is None:
+            raise NotFound(f"no certificate {number} on {day.isoformat()}")
+        return list(found["revisions"])
+
+    def _facts_on(self, registration: str, day: date, *, from_events: bool = False) -> Facts | None:
+        found: Facts | None = None
+        if day >= self.today() and not from_events:  # the read model holds the latest facts
+            found = self.public.facts(registration)
+        if found is None:  # a past day, or a certificate the projector has not reached yet
+            cert = self.certificate_as_of(registration, day)
+            found = None if cert is None else facts(cert)
+        return found
 
     def directory(
         self,
@@ -353,6 +364,10 @@ class Registry(Application[UUID]):
         else:
             raise NotFound(f"no work queue {name!r}")
         return [answer(f, today) for f in found]
+
+    def status_counts(self) -> dict[str, int]:
+        """Certificates by their status today, every status named."""
+        return self.certificates.status_counts(self.today())
 
     def nonconformity_queue(self) -> list[NonconformityItem]:
         """Open nonconformities of certificates in force, by deadline, overdue marked."""

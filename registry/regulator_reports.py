@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from eventsourcing.application import AggregateNotFoundError
 from openpyxl import Workbook
@@ -295,6 +295,34 @@ def overdue(registry: Registry) -> list[Overdue]:
         if late:
             found.append(Overdue(month, due, reported, count))
     return found
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """Where one month's report stands: `made` (on `made_on`), `due` (by `deadline`),
+    `overdue` (changes not reported by the deadline) or `nothing` (no changes, past it)."""
+
+    month: str
+    deadline: date
+    made_on: date | None
+    state: Literal["made", "due", "overdue", "nothing"]
+
+
+def month_report(
+    registry: Registry, month: str, late_months: list[Overdue] | None = None
+) -> MonthReport:
+    """The state of `month`'s report, due by the 10th of the following month (§6.3.3);
+    `late_months`, when the caller has them, spares reading the feed again."""
+    due = deadline(month)
+    made_on = None if (reports := _reports(registry)) is None else reports.made.get(month)
+    if made_on is not None:
+        return MonthReport(month, due, made_on, "made")
+    if registry.today() <= due:
+        return MonthReport(month, due, None, "due")
+    late = any(
+        o.month == month for o in (overdue(registry) if late_months is None else late_months)
+    )
+    return MonthReport(month, due, None, "overdue" if late else "nothing")
 
 
 def _months_with_changes(registry: Registry) -> list[tuple[str, int]]:

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.console.auth import PATH, check_csrf, staff
-from api.console.forms import FORMS, ISSUE, CommandForm, locate, parse
+from api.console.forms import FORMS, ISSUE, CommandForm, locate, parse, resized
 from api.console.render import page
 from api.deps import RegistryDep
 from registry.application import Registry
@@ -24,10 +24,6 @@ router = APIRouter(prefix=PATH, include_in_schema=False)
 Registrar = Annotated[Session, Depends(staff("registrar"))]
 HIDDEN = ("csrf", "key", "confirmed")
 MAX_FIELDS = 500  # the clause picker alone sends about a hundred
-
-
-def _values(form: FormData) -> dict[str, Any]:
-    return {k: form.getlist(k) if k == "clauses" else form.get(k) for k in form}
 
 
 def _render(
@@ -96,10 +92,12 @@ def _submit(
     form: FormData,
 ) -> Response:
     check_csrf(session, str(form.get("csrf", "")))
-    values = _values(form)
+    spec, values, rows_changed = resized(spec, form)
+    args: dict[str, Any] = {"no": no, "registry": registry, "values": values}
+    if rows_changed:  # "Add a site" or a row's "Remove": the same form again, nothing recorded
+        return _render(request, session, spec, **args)
     key = str(form.get("key", ""))[:200] or str(uuid.uuid4())
     parsed = parse(spec, form)
-    args: dict[str, Any] = {"no": no, "registry": registry, "values": values}
     if parsed.body is None:
         return _render(request, session, spec, errors=parsed.errors, status=422, **args)
     if spec.confirm and form.get("confirmed") != "yes":

@@ -228,6 +228,15 @@ class CertificateQueries(Queries):
         )
         return {str(registration): str(status) for registration, status in rows}
 
+    def status_counts(self, today: date) -> dict[str, int]:
+        """How many certificates hold each status on `today` (every status, zero included)."""
+        rows = self.store.query(
+            f"SELECT {STATUS_ON_DAY} AS on_day, COUNT(*) FROM certificates GROUP BY on_day",
+            (today.isoformat(), today.isoformat()),
+        )
+        counted = {str(status): int(count) for status, count in rows}
+        return {status.value: counted.get(status.value, 0) for status in Status}
+
     def surveillance_due(self, today: date, *, within_days: int = 60) -> list[Facts]:
         """§5.5.2: in force, with the next surveillance due by `today` + `within_days`
         (those already past it are overdue)."""

@@ -49,3 +49,20 @@ def check_clauses(ids: object) -> frozenset[str]:
     if len(set(ids)) != len(ids):
         raise InvalidInput("a clause id is listed twice", field="clauses")
     return frozenset(ids)
+
+
+CIRCLED = "①②③④⑤⑥⑦⑧"  # the function modules' numbers as the rule prints them
+
+
+@cache
+def function_names() -> dict[str, str]:
+    """The function modules ①–⑧ (§5.3.5 a) by number, named as Appendices A and B name
+    them: {"1": "①需求识别", …, "8": "⑧售后服务"}."""
+    named = {c.function for c in catalogue() if c.function[:1] in CIRCLED}
+    return {str(CIRCLED.index(name[0]) + 1): name for name in sorted(named)}
+
+
+@cache
+def platform_name() -> str:
+    """The interactive platform, as Appendix A names it (交互平台)."""
+    return next(c.function for c in catalogue() if c.function[:1] not in CIRCLED)

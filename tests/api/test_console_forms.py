@@ -31,7 +31,7 @@ def issue_form() -> dict[str, Any]:
         "evaluation.partially_met": "20",
         "evaluation.fully_met": "84",
         "evaluation.report_ref": "TR-3",
-        "evaluation.functions_met": "\n".join("12345678"),  # Table 1: all eight, level 3
+        "evaluation.functions_met": list("12345678"),  # Table 1: all eight, level 3
         "evaluation.platform_met": "true",
     }
 
@@ -267,3 +267,103 @@ def test_every_command_of_the_api_has_a_form(registrar: Api) -> None:
     ]
 
     assert [p.status_code for p in pages] == [200] * 10
+
+
+def test_add_a_site_shows_the_form_again_with_one_more_empty_row_and_every_value_kept(
+    registrar: Api,
+) -> None:
+    response = post(registrar, "/console/issue", issue_form() | {"add_row:scope.sites": "+"})
+
+    assert response.status_code == 200
+    assert 'id="scope.sites.2.address" name="scope.sites.2.address" value=""' in response.text
+    assert 'name="rows.scope.sites" value="3"' in response.text
+    assert f'value="{HOLDER["name"]}"' in response.text
+    assert f'value="{SITES[1]["address"]}"' in response.text
+    assert first_certificates_verify_status(registrar) == 404
+
+
+def first_certificates_verify_status(api: Api) -> int:
+    return int(api.client.get("/api/v1/verify?number=CESI2026EV/IMG10001").status_code)
+
+
+def test_a_third_site_added_through_the_editor_is_issued(registrar: Api) -> None:
+    third = {"address": "广东省佛山市顺德区 3 号", "activities": ["定制橱柜安装"]}
+    form = issue_form() | {
+        "rows.scope.sites": "3",
+        "scope.sites.2.address": third["address"],
+        "scope.sites.2.activities": third["activities"][0],
+    }
+
+    response = post(registrar, "/console/issue", form)
+
+    assert response.status_code == 303
+    answer = registrar.client.get("/api/v1/verify?number=CESI2026EV/IMG10001").json()
+    assert answer["scope"]["sites"] == [*SITES, third]
+
+
+def test_removing_a_site_row_moves_the_rows_after_it_up(registrar: Api) -> None:
+    form = issue_form() | {"rows.scope.sites": "2", "remove_row:scope.sites.0": "-"}
+
+    response = post(registrar, "/console/issue", form)
+
+    assert response.status_code == 200
+    assert f'name="scope.sites.0.address" value="{SITES[1]["address"]}"' in response.text
+    assert 'name="scope.sites.1.address"' not in response.text
+    assert first_certificates_verify_status(registrar) == 404
+
+
+def test_extending_the_scope_has_the_same_site_editor(registrar: Api) -> None:
+    no = registrar.issue()
+
+    page = registrar.client.get(f"/console/commands/scope-extensions/{no}").text
+
+    assert 'name="add_row:add_sites"' in page
+    assert 'name="remove_row:add_sites.1"' in page
+
+
+def test_the_functions_picker_offers_the_eight_modules_by_name_and_the_platform(
+    registrar: Api,
+) -> None:
+    page = registrar.client.get("/console/issue").text
+
+    boxes = re.findall(
+        r'type="checkbox" id="evaluation.functions_met-(\d)".*?>\s*<label[^>]*>([^<]+)<', page, re.S
+    )
+    assert boxes == [
+        ("1", "①需求识别"),
+        ("2", "②需求评估"),
+        ("3", "③研发设计"),
+        ("4", "④采购"),
+        ("5", "⑤营销服务"),
+        ("6", "⑥生产制造"),
+        ("7", "⑦物流配送"),
+        ("8", "⑧售后服务"),
+    ]
+    assert 'id="evaluation.platform_met" name="evaluation.platform_met"' in page
+    assert '<textarea id="evaluation.functions_met"' not in page
+
+
+def test_five_functions_for_level_three_are_refused_beside_the_picker_with_the_boxes_kept(
+    registrar: Api,
+) -> None:
+    form = issue_form() | {"evaluation.functions_met": list("15678")}
+
+    response = post(registrar, "/console/issue", form)
+
+    assert response.status_code == 422
+    error = re.search(r'id="error-evaluation.functions_met">([^<]+)<', response.text)
+    assert error
+    assert "function modules not met: 2, 3, 4" in error.group(1)
+    assert "§5.3.5" in error.group(1)
+    checked = re.findall(r'id="evaluation.functions_met-(\d)"[^>]*checked', response.text)
+    assert checked == list("15678")
+
+
+def test_an_unchecked_platform_is_refused_as_not_met(registrar: Api) -> None:
+    form = {k: v for k, v in issue_form().items() if k != "evaluation.platform_met"}
+
+    response = post(registrar, "/console/issue", form)
+
+    assert response.status_code == 422
+    assert "the interactive platform is not met" in response.text
+    assert first_certificates_verify_status(registrar) == 404

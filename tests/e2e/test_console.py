@@ -103,6 +103,28 @@ def submit(page: Any) -> None:
     click(page, "main form[method=post] button[type=submit]")
 
 
+def fill_issue_form(page: Any, decision_date: str) -> None:
+    """The issue form for a level-3 certificate with the two sites of tests/examples.py."""
+    for name, value in HOLDER.items():
+        page.fill(f"[id='holder.{name}']", str(value))
+    for row, site in enumerate(SITES):
+        page.fill(f"[id='scope.sites.{row}.address']", str(site["address"]))
+        page.fill(f"[id='scope.sites.{row}.activities']", "\n".join(site["activities"]))
+    for name, value in {
+        "level": "3",
+        "decision_date": decision_date,
+        "person_days": "5",
+        "evaluation.not_met": "1",
+        "evaluation.partially_met": "20",
+        "evaluation.fully_met": "84",
+        "evaluation.report_ref": "TR-E2E",
+    }.items():
+        page.fill(f"[id='{name}']", value)
+    for function in "12345678":  # Table 1: all eight, level 3
+        page.check(f"[id='evaluation.functions_met-{function}']")
+    page.check("[id='evaluation.platform_met']")
+
+
 def test_staff_run_a_certificates_whole_life_through_the_console(
     console: dict[str, Any],
     browser: object,
@@ -141,23 +163,7 @@ def test_staff_run_a_certificates_whole_life_through_the_console(
     sign_in(page, base, "reg-e2e", password)
     checked(page, "dashboard")
     page.goto(f"{base}/console/issue")
-    for name, value in HOLDER.items():
-        page.fill(f"[id='holder.{name}']", str(value))
-    for row, site in enumerate(SITES):
-        page.fill(f"[id='scope.sites.{row}.address']", str(site["address"]))
-        page.fill(f"[id='scope.sites.{row}.activities']", "\n".join(site["activities"]))
-    for name, value in {
-        "level": "3",
-        "decision_date": day(today, 200),
-        "person_days": "5",
-        "evaluation.not_met": "1",
-        "evaluation.partially_met": "20",
-        "evaluation.fully_met": "84",
-        "evaluation.report_ref": "TR-E2E",
-        "evaluation.functions_met": "\n".join("12345678"),  # Table 1: all eight, level 3
-    }.items():
-        page.fill(f"[id='{name}']", value)
-    page.check("[id='evaluation.platform_met']")
+    fill_issue_form(page, day(today, 200))
     checked(page, "issue")
     submit(page)
     expect(page.locator("#done")).to_be_visible()
