@@ -42,6 +42,7 @@ ISSUE: Example = {
     "evaluation": EVALUATION_3,
     "application_date": "2026-02-02",
     "acceptance_date": "2026-02-06",
+    "papers_received_date": "2026-04-27",
     "signatory": "陈签发",
 }
 
@@ -146,6 +147,10 @@ RECERTIFICATION: Example = {
     "decision_date": "2029-02-01",
     "person_days": 5,
     "evaluation": EVALUATION_3 | {"report_ref": "TR-2029-2"},
+    "application_date": "2028-11-01",
+    "acceptance_date": "2028-11-06",
+    "papers_received_date": "2029-01-15",
+    "signatory": "陈签发",
 }
 
 CERTIFICATE: Example = {

@@ -69,6 +69,13 @@ ApplicationDay = Annotated[Day | None, Field(description="the application receiv
 AcceptanceDay = Annotated[
     Day | None, Field(description="the application accepted; late steps are queued (§5.2, §5.7)")
 ]
+PapersDay = Annotated[
+    Day | None,
+    Field(
+        description="the full set of evaluation papers reached CESI; a decision more than 20 "
+        "working days later is queued as a late step (§5.4)"
+    ),
+]
 
 
 class Body(BaseModel):
@@ -121,6 +128,7 @@ class IssueRequest(Body):
     evaluation: Evaluation | None = None
     application_date: ApplicationDay = None
     acceptance_date: AcceptanceDay = None
+    papers_received_date: PapersDay = None
     signatory: Signatory = None
 
 
@@ -348,6 +356,7 @@ class RecertificationRequest(Body):
     evaluation: Evaluation | None = None
     application_date: ApplicationDay = None
     acceptance_date: AcceptanceDay = None
+    papers_received_date: PapersDay = None
     signatory: Signatory = None
 
 
@@ -454,7 +463,7 @@ class LateStepOut(BaseModel):
     registration_no: str
     certificate_no: str
     holder_name: str
-    step: Literal["acceptance", "decision"]
+    step: Literal["acceptance", "review", "decision"]
     section: str
     working_days: int
     limit: int

@@ -163,6 +163,7 @@ class Registry(Application[UUID]):
         application_date: date | None = None,
         acceptance_date: date | None = None,
         signatory: str | None = None,
+        papers_received_date: date | None = None,
     ) -> Answer:
         if not isinstance(scope, Mapping):
             raise InvalidInput("scope must be {sites: [...]}", field="scope")
@@ -183,6 +184,7 @@ class Registry(Application[UUID]):
                 application_date=application_date,
                 acceptance_date=acceptance_date,
                 signatory=signatory,
+                papers_received_date=papers_received_date,
             )
 
         arguments = {
@@ -198,6 +200,7 @@ class Registry(Application[UUID]):
             "application_date": application_date,
             "acceptance_date": acceptance_date,
             "signatory": signatory,
+            "papers_received_date": papers_received_date,
         }
         arguments |= {k: v for k, v in added.items() if v is not None}  # same key as before
         return self._execute(

@@ -166,9 +166,16 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             "level": str(level),
             "decision_date": decided.isoformat(),
             "signatory": "陈签发",
-            # §5.2, §5.7: applied and accepted before the decision; every 15th decided late
-            "application_date": (decided - timedelta(days=110 if n % 15 == 4 else 70)).isoformat(),
+            # §5.2, §5.7: applied and accepted before the decision; every 15th decided late,
+            # and another accepted late
+            "application_date": (
+                decided - timedelta(days={4: 110, 11: 80}.get(n % 15, 70))
+            ).isoformat(),
             "acceptance_date": (decided - timedelta(days=106 if n % 15 == 4 else 66)).isoformat(),
+            # §5.4: the evaluation papers 3 weeks before the decision; every 15th, 7 weeks
+            "papers_received_date": (
+                decided - timedelta(days=49 if n % 15 == 7 else 20)
+            ).isoformat(),
             "person_days": str(INITIAL_PERSON_DAYS[level]),
             "sites": json.dumps(sites, ensure_ascii=False),
             "history": json.dumps(history, ensure_ascii=False),

@@ -136,14 +136,18 @@ class Case:
 
 
 class Timeline(NamedTuple):
-    """The dates of a certification (§5.2, §5.7): applied, accepted, decided."""
+    """The dates of a certification (§5.2, §5.4, §5.7): applied, accepted, decided, and
+    when the full set of evaluation papers reached the certification body."""
 
     application: date | None
     acceptance: date | None
     decision: date
+    papers_received: date | None = None
 
     def late_steps(self) -> list[workdays.LateStep]:
-        return workdays.late_steps(self.application, self.acceptance, self.decision)
+        return workdays.late_steps(
+            self.application, self.acceptance, self.decision, self.papers_received
+        )
 
 
 class Revision(NamedTuple):
@@ -158,6 +162,13 @@ class Revision(NamedTuple):
     issue_date: date
     reissue_date: date | None  # 换证日期 (§6 e), None on R00
     valid_until: date
+
+
+# The fields an issue or recertification gained after the first events were stored (§5.2,
+# §5.4, §5.7, §6): hashed only when they hold a value, so older events keep their hashes.
+DECISION_FIELDS = frozenset(
+    {"application_date", "acceptance_date", "papers_received_date", "rule_edition", "signatory"}
+)
 
 
 class Lapse(NamedTuple):
@@ -230,6 +241,7 @@ class Certificate(Chained):
         application_date: date | None = None,
         acceptance_date: date | None = None,
         signatory: str | None = None,
+        papers_received_date: date | None = None,
     ) -> "Certificate":
         """`legacy` admits a decision before the rule took effect (a legacy import only)."""
         level = levels.check_level(level)
@@ -254,7 +266,7 @@ class Certificate(Chained):
             )
         levels.check_evaluation_supports(level, checked_evaluation)
         person_days = levels.check_initial_person_days(level, person_days)
-        _check_timeline(application_date, acceptance_date, decision_date)
+        _check_timeline(application_date, acceptance_date, decision_date, papers_received_date)
         return cls._begin(
             cls.Issued,
             id=cls.create_id(registration_no),
@@ -272,6 +284,7 @@ class Certificate(Chained):
             evaluation=checked_evaluation.to_dict() if checked_evaluation else None,
             application_date=application_date,
             acceptance_date=acceptance_date,
+            papers_received_date=papers_received_date,
             rule_edition=rule_edition_on(decision_date),
             signatory=None if signatory is None else check_text(signatory, "signatory"),
         )
@@ -787,9 +800,10 @@ class Certificate(Chained):
         application_date: date | None = None,
         acceptance_date: date | None = None,
         signatory: str | None = None,
+        papers_received_date: date | None = None,
     ) -> None:
         self._check_effective("recertify", decision_date, stamp)
-        _check_timeline(application_date, acceptance_date, decision_date)
+        _check_timeline(application_date, acceptance_date, decision_date, papers_received_date)
         opens = recertification_opens(self.valid_until)
         if decision_date < opens:
             raise LifecycleConflict(
@@ -816,6 +830,7 @@ class Certificate(Chained):
             issue_date=decision_date,
             application_date=application_date,
             acceptance_date=acceptance_date,
+            papers_received_date=papers_received_date,
             rule_edition=rule_edition_on(decision_date),
             signatory=None if signatory is None else check_text(signatory, "signatory"),
             # §5.6: the new cycle continues the old one without a gap.
@@ -921,18 +936,20 @@ class Certificate(Chained):
         evaluation: EvaluationDoc | None
         application_date: date | None = None  # §5.2, §5.7: recorded since issue 13
         acceptance_date: date | None = None
+        papers_received_date: date | None = None  # §5.4: the evaluation papers arrived
         rule_edition: str | None = None  # §6 c: the edition the decision was made under
         signatory: str | None = None  # §6: 签发人
-        added_fields: ClassVar[frozenset[str]] = frozenset(
-            {"application_date", "acceptance_date", "rule_edition", "signatory"}
-        )
+        added_fields: ClassVar[frozenset[str]] = DECISION_FIELDS
 
         def apply(self, cert: "Certificate") -> None:
             # Events before editions were recorded: the edition in force on the decision day.
             cert.rule_edition = self.rule_edition or rule_edition_on(self.decision_date)
             cert.signatory = self.signatory
             cert.timeline = Timeline(
-                self.application_date, self.acceptance_date, self.decision_date
+                self.application_date,
+                self.acceptance_date,
+                self.decision_date,
+                self.papers_received_date,
             )
             cert.registration_no = self.registration_no
             cert.holder = Holder.from_dict(self.holder)
@@ -1144,17 +1161,19 @@ class Certificate(Chained):
         valid_until: date
         application_date: date | None = None
         acceptance_date: date | None = None
+        papers_received_date: date | None = None
         rule_edition: str | None = None
         signatory: str | None = None
-        added_fields: ClassVar[frozenset[str]] = frozenset(
-            {"application_date", "acceptance_date", "rule_edition", "signatory"}
-        )
+        added_fields: ClassVar[frozenset[str]] = DECISION_FIELDS
 
         def apply(self, cert: "Certificate") -> None:
             cert.rule_edition = self.rule_edition or rule_edition_on(self.effective_date)
             cert.signatory = self.signatory
             cert.timeline = Timeline(
-                self.application_date, self.acceptance_date, self.effective_date
+                self.application_date,
+                self.acceptance_date,
+                self.effective_date,
+                self.papers_received_date,
             )
             cert.issue_date, cert.valid_until = self.issue_date, self.valid_until
             cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
@@ -1248,9 +1267,25 @@ def _check_content_items(items: object) -> list[str] | None:
     return sorted(set(items))
 
 
-def _check_timeline(application: object, acceptance: object, decision: date) -> None:
-    """Applied, accepted and decided in that order (§5.2, §5.4); the working-day limits are
-    reported as late steps, never refused (§5.7 says "in general")."""
+def _check_timeline(
+    application: object, acceptance: object, decision: date, papers: object = None
+) -> None:
+    """Applied, accepted, the evaluation papers received and decided in that order (§5.2,
+    §5.4); the working-day limits are reported as late steps, never refused (§5.7 says
+    "in general")."""
+    if papers is not None:
+        if not isinstance(papers, date) or papers > decision:
+            raise InvalidInput(
+                "papers_received_date is a date on or before the decision",
+                section="§5.4",
+                field="papers_received_date",
+            )
+        if isinstance(acceptance, date) and papers < acceptance:
+            raise InvalidInput(
+                "the evaluation papers arrive after the acceptance",
+                section="§5.4",
+                field="papers_received_date",
+            )
     if application is None and acceptance is None:
         return
     if not isinstance(acceptance, date):

@@ -1293,6 +1293,32 @@ def test_an_issue_without_timeline_hashes_as_before_the_timeline_existed() -> No
     assert recompute_hash(issued) == issued.hash
 
 
+def test_a_decision_twenty_working_days_after_the_papers_has_no_late_step() -> None:
+    cert = new_certificate(decision_date=date(2025, 10, 23), papers_received_date=date(2025, 9, 19))
+
+    assert cert.timeline.papers_received == date(2025, 9, 19)
+    assert cert.timeline.late_steps() == []
+
+
+def test_a_decision_twenty_one_working_days_after_the_papers_is_recorded_late() -> None:
+    cert = new_certificate(decision_date=date(2025, 10, 24), papers_received_date=date(2025, 9, 19))
+
+    (late,) = cert.timeline.late_steps()
+    assert (late.step, late.section, late.working_days) == ("review", "§5.4", 21)
+
+
+def test_papers_received_after_the_decision_are_refused() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(papers_received_date=date(2026, 5, 12))
+    assert raised.value.field == "papers_received_date"
+
+
+def test_papers_received_before_the_acceptance_are_refused() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(acceptance_date=date(2026, 3, 9), papers_received_date=date(2026, 3, 6))
+    assert raised.value.field == "papers_received_date"
+
+
 def test_a_recertification_records_its_timeline() -> None:
     cert = recertifiable_certificate()
 
@@ -1306,6 +1332,20 @@ def test_a_recertification_records_its_timeline() -> None:
     )
 
     assert cert.timeline == Timeline(date(2026, 5, 4), date(2026, 5, 6), date(2026, 7, 10))
+
+
+def test_a_recertification_long_after_its_papers_is_recorded_late() -> None:
+    cert = recertifiable_certificate()
+
+    cert.recertify(
+        decision_date=date(2026, 7, 10),
+        person_days=5,
+        evaluation=EVALUATIONS[3],
+        papers_received_date=date(2026, 6, 1),
+        stamp=STAMP,
+    )
+
+    assert [s.step for s in cert.timeline.late_steps()] == ["review"]
 
 
 # What the certificate prints: the rule's edition and the signatory (§6) ---------------

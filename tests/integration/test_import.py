@@ -142,6 +142,7 @@ def test_demo_data_set_has_every_kind_of_history_and_loads_once(registry: Regist
     assert {"CorrectiveActionVerified", "HolderNotified", "CaseOpened", "CaseClosed"} <= types
     levels = {int(r[0]) for r in registry.views.query("SELECT DISTINCT level FROM certificates")}
     assert levels == {1, 2, 3, 4, 5}
+    assert {"acceptance", "review", "decision"} <= {s["step"] for s in registry.late_step_queue()}
 
 
 def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: Path) -> None:
