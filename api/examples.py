@@ -143,6 +143,12 @@ REVOCATION: Example = {
 
 CANCELLATION: Example = {"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}
 
+# §6 a: a sub-certificate for one of two sites; it is numbered CESI2026EV/IMG10001R00-S01.
+SUB_CERTIFICATE: Example = {
+    "sites": ["浙江省湖州市吴兴区织里镇 8 号"],
+    "effective_date": "2026-05-20",
+}
+
 RECERTIFICATION: Example = {
     "decision_date": "2029-02-01",
     "person_days": 5,
@@ -172,7 +178,11 @@ CERTIFICATE: Example = {
             {
                 "address": "广东省深圳市南山区科技园南区 1 号",
                 "activities": ["全屋定制家具的设计与交付"],
-            }
+            },
+            {
+                "address": "浙江省湖州市吴兴区织里镇 8 号",
+                "activities": ["定制家具柔性生产制造"],
+            },
         ]
     },
     "standard": "GB/T 42202-2022 《智能制造 大规模个性化定制 通用要求》",
@@ -192,7 +202,18 @@ CERTIFICATE: Example = {
     "current_certificate_no": "CESI2026EV/IMG10001R00",
     "as_of": "2026-11-25",
 }
-CERTIFICATE |= {"rule_edition": "v1.2", "signatory": "陈签发"}
+CERTIFICATE |= {
+    "rule_edition": "v1.2",
+    "signatory": "陈签发",
+    "master_certificate_no": None,  # this is the master certificate
+    "sub_certificates": [
+        {
+            "certificate_no": "CESI2026EV/IMG10001R00-S01",
+            "sites": SUB_CERTIFICATE["sites"],
+            "since": SUB_CERTIFICATE["effective_date"],
+        }
+    ],
+}
 CERTIFICATE["printed"] = {  # R00, the revision asked: as printed on it
     "holder": CERTIFICATE["holder"],
     "level": 3,

@@ -346,6 +346,26 @@ class CancellationRequest(Body):
     request_ref: Text
 
 
+class SubCertificateRequest(Body):
+    """A sub-certificate (子证书, §6 a) for some of the scope's sites: numbered after the
+    master certificate, `-S01`, `-S02`, …, never reused; it shares the registration's status."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.SUB_CERTIFICATE)
+    )
+
+    sites: Annotated[
+        list[Text],
+        Field(
+            min_length=1,
+            max_length=MAX_SITES,
+            description="addresses of scope sites, not all of them, none on another "
+            "sub-certificate",
+        ),
+    ]
+    effective_date: Day
+
+
 class RecertificationRequest(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra=examples.schema(examples.RECERTIFICATION)
@@ -403,6 +423,14 @@ class PrintedOut(BaseModel):
     valid_until: date
 
 
+class SubCertificateOut(BaseModel):
+    """A sub-certificate of the registration (§6 a), by its current number."""
+
+    certificate_no: Annotated[str, Field(description="the master's number and -S{NN}")]
+    sites: Annotated[list[str], Field(description="the addresses it covers")]
+    since: date
+
+
 class CertificateOut(BaseModel):
     """A certificate as the registry answers for it on `as_of`."""
 
@@ -436,6 +464,17 @@ class CertificateOut(BaseModel):
         PrintedOut,
         Field(description="the facts as printed on the revision asked (`certificate_no`)"),
     ]
+    master_certificate_no: Annotated[
+        str | None,
+        Field(
+            description="总证书号: for a sub-certificate (a number with -S{NN}), the master "
+            "certificate's number at the same revision; null otherwise (§6 a)"
+        ),
+    ] = None
+    sub_certificates: Annotated[
+        list[SubCertificateOut],
+        Field(description="子证书: the registration's sub-certificates, current numbers (§6 a)"),
+    ] = []
     as_of: date
 
 

@@ -27,6 +27,7 @@ from registry.answers import (
     answer,
     case_items,
     facts,
+    knows,
     late_notification_items,
     late_step_items,
     milestones,
@@ -281,9 +282,9 @@ class Registry(Application[UUID]):
         if found is None:  # a past day, or a certificate the projector has not reached yet
             cert = self.certificate_as_of(ref.registration_no, day)
             found = None if cert is None else facts(cert)
-        if found is None or (ref.revision is not None and ref.revision >= len(found["revisions"])):
+        if found is None or not knows(found, ref.revision, ref.sub):
             raise NotFound(f"no certificate {number or oid} on {day.isoformat()}")
-        return answer(found, day, ref.revision)
+        return answer(found, day, ref.revision, ref.sub)
 
     def directory(
         self,
@@ -527,7 +528,7 @@ class Registry(Application[UUID]):
         ref = parse_number(number)
         if ref.revision is not None:
             cert = self._get(Certificate.create_id(ref.registration_no))
-            if ref.revision > cert.revision:
+            if not knows(facts(cert), ref.revision, ref.sub):
                 raise NotFound(f"no certificate {number}")
         return ref
 

@@ -50,6 +50,8 @@ LABELS = {
     "remove_sites": "删除的场所（每行一个地址）Sites removed, one address a line",
     "remove_activities": "删除的活动（每行：地址 | 活动）Activities removed: address | activity",
     "restore_deadline": "恢复期限 Restore by",
+    "papers_received_date": "收到全套评价资料日期 Evaluation papers received",
+    "sites": "子证书覆盖的场所（每行一个地址）Sites of the sub-certificate, one address a line",
 }
 REASONS: dict[str, dict[str, str]] = {
     "suspend": SUSPENSION_REASONS,
@@ -152,6 +154,7 @@ CHINESE = {
     "revocations": "撤销",
     "cancellations": "注销",
     "recertifications": "再认证",
+    "sub-certificates": "颁发子证书",
 }
 ISSUE = _form("issue", "issue", IssueRequest, "颁发证书 Issue a certificate (§5.4)")
 FORMS: dict[str, CommandForm] = {

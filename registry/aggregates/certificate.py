@@ -25,7 +25,7 @@ from registry.rules.lifecycle import (
     recertification_opens,
     rule_edition_on,
 )
-from registry.rules.numbers import certificate_no
+from registry.rules.numbers import MAX_SUBS, certificate_no, sub_certificate_no
 from registry.rules.values import (
     MAX_LONG_TEXT,
     Holder,
@@ -150,6 +150,17 @@ class Timeline(NamedTuple):
         )
 
 
+@dataclass(frozen=True)
+class SubCertificate:
+    """A sub-certificate (子证书, §6 a): some sites of the scope printed on a certificate of
+    their own, numbered after the master's, `-S{NN}`; it shares the registration's status."""
+
+    number: int  # NN
+    addresses: tuple[str, ...]
+    first_revision: int  # the master's revision it was first printed with
+    since: date
+
+
 class Revision(NamedTuple):
     """A printed certificate R{RR} and the facts printed on it (§6 a–h), folded from the
     events: the state right after the event that printed it."""
@@ -206,6 +217,7 @@ class Certificate(Chained):
         signatory: str | None  # §6: 签发人 of the latest decision, when recorded
         open_cases: dict[str, Case]  # §7–§9, until decided or resolved
         case_ids: set[str]  # every case id ever used: never reused
+        sub_certificates: list[SubCertificate]  # §6 a, in the order issued (S01, S02, …)
         last_effective_date: date
 
     @staticmethod
@@ -565,6 +577,51 @@ class Certificate(Chained):
             decision=check_text(decision, "decision", limit=MAX_LONG_TEXT),
         )
 
+    def issue_sub_certificate(
+        self, *, sites: Sequence[str], effective_date: date, stamp: Stamp
+    ) -> None:
+        """§6 a: a sub-certificate (子证书) for some of the scope's sites, certified together
+        under this registration (the master certificate, 总证书) and printed separately."""
+        self._check_effective("issue_sub_certificate", effective_date, stamp)
+        if isinstance(sites, str) or not isinstance(sites, Sequence) or not sites:
+            raise InvalidInput("sites lists the addresses of scope sites", field="sites")
+        addresses = [check_text(a, "sites") for a in sites]
+        scope = [site.address for site in self.sites]
+        unknown = [a for a in addresses if a not in scope]
+        if unknown or len(set(addresses)) != len(addresses):
+            raise InvalidInput(
+                f"sites names each site of the scope once, not {(unknown or addresses)[0]!r}",
+                field="sites",
+            )
+        if set(addresses) == set(scope):
+            raise RuleViolation(
+                "a sub-certificate covers part of the scope; the master certificate covers it all",
+                section="§6 a",
+                field="sites",
+            )
+        for sub in self.sub_certificates:
+            shared = sorted(set(sub.addresses) & set(addresses))
+            if shared:
+                raise RuleViolation(
+                    f"{shared[0]!r} is already on sub-certificate "
+                    f"{sub_certificate_no(self.registration_no, self.revision, sub.number)}",
+                    section="§6 a",
+                    field="sites",
+                )
+        number = len(self.sub_certificates) + 1  # never reused
+        if number > MAX_SUBS:
+            raise RuleViolation(
+                f"a registration has at most {MAX_SUBS} sub-certificates", section="§6 a"
+            )
+        self._record(
+            self.SubCertificateIssued,
+            stamp=stamp,
+            effective_date=effective_date,
+            sub=number,
+            certificate_no=sub_certificate_no(self.registration_no, self.revision, number),
+            sites=addresses,
+        )
+
     def _open_case(self, case_id: object) -> Case:
         if not isinstance(case_id, str) or case_id not in self.open_cases:
             raise LifecycleConflict(
@@ -613,6 +670,16 @@ class Certificate(Chained):
         self._check_effective("narrow_scope", effective_date, stamp)
         reason = reasons.check_narrowing_reason(reason)
         remaining = narrowed(self.sites, remove_sites, remove_activities)
+        kept = {site.address for site in remaining}
+        for sub in self.sub_certificates:
+            if not kept & set(sub.addresses):
+                raise LifecycleConflict(
+                    f"the narrowing leaves sub-certificate "
+                    f"{sub_certificate_no(self.registration_no, self.revision, sub.number)} "
+                    "without a site; a sub-certificate covers sites of the scope",
+                    section="§6 a",
+                    field="remove_sites",
+                )
         self._record(
             self.ScopeNarrowed,
             stamp=stamp,
@@ -968,6 +1035,7 @@ class Certificate(Chained):
             cert.open_nonconformities, cert.raised_nonconformities = {}, set()
             cert.notifications = []
             cert.open_cases, cert.case_ids = {}, set()
+            cert.sub_certificates = []
             cert.last_effective_date = self.issue_date
 
     class Event(Chained.Event):
@@ -1043,6 +1111,16 @@ class Certificate(Chained):
                     self.told_by,
                     self.special_case,
                 )
+            )
+
+    class SubCertificateIssued(Event):
+        sub: int  # NN of -S{NN}
+        certificate_no: str  # as first printed
+        sites: list[str]  # the addresses it covers
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.sub_certificates.append(
+                SubCertificate(self.sub, tuple(self.sites), cert.revision, self.effective_date)
             )
 
     class CaseOpened(Event):

@@ -1390,3 +1390,98 @@ def test_a_recertification_records_the_edition_then_in_force() -> None:
     )
 
     assert cert.rule_edition == "v1.2"
+
+
+# Master and sub-certificates (§6 a) ----------------------------------------------------
+
+DONGGUAN = str(SITES[1]["address"])
+SHENZHEN = str(SITES[0]["address"])
+
+
+def test_a_sub_certificate_is_numbered_after_the_master_from_s01(cert: Certificate) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    (issued,) = cert.collect_events()
+    assert issued.certificate_no == "CESI2026EV/IMG10007R00-S01"  # type: ignore[attr-defined]
+    assert [(s.number, s.addresses) for s in cert.sub_certificates] == [(1, (DONGGUAN,))]
+    assert cert.certificate_no == "CESI2026EV/IMG10007R00"  # the master is not re-issued
+
+
+def test_a_sub_certificate_covering_the_whole_scope_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        RuleViolation,
+        sites=[SHENZHEN, DONGGUAN],
+        effective_date=date(2026, 6, 1),
+    )
+    assert error.section == "§6 a"
+
+
+def test_a_sub_certificate_for_a_site_outside_the_scope_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        InvalidInput,
+        sites=["上海市某地"],
+        effective_date=date(2026, 6, 1),
+    )
+    assert error.field == "sites"
+
+
+def test_a_site_on_a_sub_certificate_cannot_go_on_a_second(cert: Certificate) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        RuleViolation,
+        sites=[DONGGUAN],
+        effective_date=date(2026, 6, 2),
+    )
+    assert "already on sub-certificate CESI2026EV/IMG10007R00-S01" in str(error)
+
+
+def test_a_suspended_registration_gets_no_sub_certificate(cert: Certificate) -> None:
+    cert.suspend(reason="g", details="主动暂停", effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        LifecycleConflict,
+        sites=[DONGGUAN],
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.section == "§6.3.1"
+
+
+def test_a_narrowing_that_leaves_a_sub_certificate_without_a_site_is_refused(
+    cert: Certificate,
+) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    error = refused(
+        cert,
+        "narrow_scope",
+        LifecycleConflict,
+        reason="b",
+        remove_sites=[DONGGUAN],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.section == "§6 a"
+
+
+def test_a_narrowing_of_other_sites_keeps_the_sub_certificate(cert: Certificate) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    cert.narrow_scope(
+        reason="b",
+        remove_activities=[{"address": DONGGUAN, "activity": "物流配送"}],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert [s.number for s in cert.sub_certificates] == [1]
+    assert cert.certificate_no == "CESI2026EV/IMG10007R01"
