@@ -76,6 +76,14 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         sites = list({s["address"]: s for s in sites}.values())
         history: list[HistoryStep] = []
         last = decided
+        if len(sites) > 1 and n % 4 == 1:  # §6 a: its first site on a sub-certificate
+            history.append(
+                {
+                    "command": "issue_sub_certificate",
+                    "sites": [sites[0]["address"]],
+                    "effective_date": (decided + timedelta(days=10)).isoformat(),
+                }
+            )
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
             history.append(_surveillance(first, level, clauses[: half + 1], True))
