@@ -34,6 +34,9 @@ ISSUE: Example = {
             {
                 "address": "广东省深圳市南山区科技园南区 1 号",
                 "activities": ["全屋定制家具的设计与交付"],
+                # §6 g: the English certificate's scope, with holder.name_en
+                "address_en": "No. 1, South Zone, Science Park, Nanshan, Shenzhen, Guangdong",
+                "activities_en": ["Design and delivery of whole-house custom furniture"],
             }
         ]
     },
@@ -108,13 +111,28 @@ SCOPE_NARROWING: Example = {
 }
 
 SCOPE_EXTENSION: Example = {
-    "add_sites": [{"address": "江苏省苏州市工业园区 18 号", "activities": ["定制家具生产制造"]}],
+    "add_sites": [
+        {
+            "address": "江苏省苏州市工业园区 18 号",
+            "activities": ["定制家具生产制造"],
+            "address_en": "No. 18, Suzhou Industrial Park, Jiangsu",
+            "activities_en": ["Manufacture of custom furniture"],
+        }
+    ],
     "evaluation_ref": "EXT-2027-3",
     "effective_date": "2027-05-01",
 }
 
 HOLDER_CHANGE: Example = {
     "name": "深圳市新定制家居科技有限公司",
+    "name_en": "Shenzhen New Custom Home Technology Co., Ltd.",
+    "scope_en": [  # §6 g: the English of a site already in the scope
+        {
+            "address": "广东省深圳市南山区科技园南区 1 号",
+            "address_en": "No. 1, South Zone, Science Park, Nanshan, Shenzhen, Guangdong",
+            "activities_en": ["Design and delivery of whole-house custom furniture"],
+        }
+    ],
     "effective_date": "2027-06-01",
 }
 
@@ -167,7 +185,7 @@ CERTIFICATE: Example = {
     "status_since": "2026-06-01",
     "holder": {
         "name": "深圳市定制家居科技有限公司",
-        "name_en": "",
+        "name_en": "Shenzhen Custom Home Technology Co., Ltd.",
         "uscc": "91440300708461136T",
         "address": "广东省深圳市南山区科技园南区 1 号",
     },
@@ -178,6 +196,8 @@ CERTIFICATE: Example = {
             {
                 "address": "广东省深圳市南山区科技园南区 1 号",
                 "activities": ["全屋定制家具的设计与交付"],
+                "address_en": "No. 1, South Zone, Science Park, Nanshan, Shenzhen, Guangdong",
+                "activities_en": ["Design and delivery of whole-house custom furniture"],
             },
             {
                 "address": "浙江省湖州市吴兴区织里镇 8 号",

@@ -90,9 +90,32 @@ class Holder(Body):
     address: Text
 
 
+EnglishActivities = Annotated[
+    list[Text],
+    Field(
+        max_length=MAX_ACTIVITIES,
+        description="§6 g, for an English certificate: one English text per activity, in "
+        "their order (or none)",
+    ),
+]
+EnglishAddress = Annotated[
+    str, Field(max_length=MAX_TEXT, description="§6 g: the address in English, if any")
+]
+
+
 class Site(Body):
     address: Text
     activities: Annotated[list[Text], Field(min_length=1, max_length=MAX_ACTIVITIES)]
+    address_en: EnglishAddress = ""
+    activities_en: EnglishActivities = []
+
+
+class SiteEnglish(Body):
+    """The English of a site of the scope (§6 g), named by its address."""
+
+    address: Text
+    address_en: EnglishAddress = ""
+    activities_en: EnglishActivities = []
 
 
 class Scope(Body):
@@ -222,6 +245,14 @@ class HolderChangeRequest(Body):
     name: Text | None = None
     name_en: Text | None = None
     address: Text | None = None
+    scope_en: Annotated[
+        list[SiteEnglish] | None,
+        Field(
+            max_length=MAX_SITES,
+            description="§6 g: the English of some sites of the scope, for an English "
+            "certificate (holder.name_en needed)",
+        ),
+    ] = None
     effective_date: Day
 
 
@@ -390,6 +421,10 @@ class HolderOut(BaseModel):
 class SiteOut(BaseModel):
     address: str
     activities: list[str]
+    address_en: Annotated[str, Field(description="§6 g; absent or empty when none")] = ""
+    activities_en: Annotated[
+        list[str], Field(description="§6 g, one per activity; absent or empty when none")
+    ] = []
 
 
 class ScopeOut(BaseModel):

@@ -33,6 +33,7 @@ from registry.rules.values import (
     Site,
     SiteDoc,
     check_text,
+    parse_english,
     parse_holder,
     parse_sites,
 )
@@ -278,6 +279,7 @@ class Certificate(Chained):
             )
         levels.check_evaluation_supports(level, checked_evaluation)
         person_days = levels.check_initial_person_days(level, person_days)
+        _check_english(checked_holder, checked_sites)
         _check_timeline(application_date, acceptance_date, decision_date, papers_received_date)
         return cls._begin(
             cls.Issued,
@@ -703,6 +705,7 @@ class Certificate(Chained):
         self._check_effective("extend_scope", effective_date, stamp)
         additions = parse_sites(add_sites, "add_sites")
         extended_sites = extended(self.sites, additions)
+        _check_english(self.holder, extended_sites)
         self._record(
             self.ScopeExtended,
             stamp=stamp,
@@ -721,7 +724,10 @@ class Certificate(Chained):
         name: str | None = None,
         name_en: str | None = None,
         address: str | None = None,
+        scope_en: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
+        """§6.2: new details of the holder, and (§6 g) the English of its name and of the
+        scope's sites for an English certificate."""
         self._check_effective("change_holder", effective_date, stamp)
         current = self.holder
         changed = parse_holder(
@@ -732,7 +738,9 @@ class Certificate(Chained):
                 "uscc": current.uscc,
             }
         )
-        if changed == current:
+        sites = self.sites if scope_en is None else english_scope(self.sites, scope_en)
+        _check_english(changed, sites)
+        if changed == current and sites == self.sites:
             raise InvalidInput("the holder's details are unchanged", section="§6.2")
         self._record(
             self.HolderDetailsChanged,
@@ -740,6 +748,7 @@ class Certificate(Chained):
             effective_date=effective_date,
             certificate_no=self._next_certificate_no(),
             holder=changed.to_dict(),
+            sites=None if sites == self.sites else [s.to_dict() for s in sites],
         )
 
     def change_level(
@@ -1175,9 +1184,13 @@ class Certificate(Chained):
 
     class HolderDetailsChanged(Reissued):
         holder: HolderDoc
+        sites: list[SiteDoc] | None = None  # §6 g: the scope with its English, when it changed
+        added_fields: ClassVar[frozenset[str]] = frozenset({"sites"})
 
         def apply(self, cert: "Certificate") -> None:
             cert.holder = Holder.from_dict(self.holder)
+            if self.sites is not None:
+                cert.sites = tuple(Site.from_dict(s) for s in self.sites)
 
     class LevelChanged(Reissued):
         level: int
@@ -1458,6 +1471,36 @@ def _check_not_future(day: object, today: date, field: str) -> None:
         )
 
 
+def _check_english(holder: Holder, sites: tuple[Site, ...]) -> None:
+    """§6 g: an English scope belongs to an English certificate, which names the holder in
+    English."""
+    if not holder.name_en and any(site.english for site in sites):
+        raise InvalidInput(
+            "an English scope is printed on an English certificate: give holder.name_en too",
+            section="§6 g",
+            field="holder.name_en",
+        )
+
+
+def english_scope(sites: tuple[Site, ...], given: Sequence[Mapping[str, Any]]) -> tuple[Site, ...]:
+    """The scope with the English given for some of its sites (§6 g): each item names a
+    site by its address and gives its `address_en` and `activities_en`."""
+    if isinstance(given, str) or not isinstance(given, Sequence):
+        raise InvalidInput("scope_en lists {address, address_en, activities_en}", field="scope_en")
+    by_address = {site.address: site for site in sites}
+    for item in given:
+        address = item.get("address") if isinstance(item, Mapping) else None
+        if not isinstance(item, Mapping) or address not in by_address:
+            raise InvalidInput(
+                f"scope_en names sites of the scope, not {str(address)[:60]!r}",
+                field="scope_en.address",
+            )
+        site = by_address[address]
+        address_en, activities_en = parse_english(item, "scope_en", len(site.activities))
+        by_address[address] = replace(site, address_en=address_en, activities_en=activities_en)
+    return tuple(by_address.values())
+
+
 def narrowed(
     sites: tuple[Site, ...],
     remove_sites: Sequence[str],
@@ -1466,18 +1509,22 @@ def narrowed(
     """The scope left after §5.5.8; a site whose last activity goes, goes with it."""
     if not remove_sites and not remove_activities:
         raise InvalidInput("a narrowing removes at least one site or activity", section="§5.5.8")
-    by_address = {s.address: list(s.activities) for s in sites}
+    by_address = {s.address: s.pairs() for s in sites}
+    english = {s.address: s.address_en for s in sites}
     for address in remove_sites:
         if by_address.pop(address, None) is None:
             raise InvalidInput(f"no site at {address!r} in the scope", field="remove_sites")
     for item in remove_activities:
         address, activity = item.get("address", ""), item.get("activity", "")
-        if address not in by_address or activity not in by_address[address]:
+        kept = [pair for pair in by_address.get(address, []) if pair[0] != activity]
+        if address not in by_address or len(kept) == len(by_address[address]):
             raise InvalidInput(
                 f"no activity {activity!r} at {address!r} in the scope", field="remove_activities"
             )
-        by_address[address].remove(activity)
-    remaining = tuple(Site(a, tuple(acts)) for a, acts in by_address.items() if acts)
+        by_address[address] = kept
+    remaining = tuple(
+        Site.from_pairs(a, pairs, english[a]) for a, pairs in by_address.items() if pairs
+    )
     if not remaining:
         raise LifecycleConflict(
             "a narrowing cannot remove the whole scope; cancel or revoke instead",
@@ -1488,13 +1535,21 @@ def narrowed(
 
 def extended(sites: tuple[Site, ...], additions: tuple[Site, ...]) -> tuple[Site, ...]:
     """The scope after §5.5.7: new sites, and new activities at existing ones."""
-    by_address = {s.address: list(s.activities) for s in sites}
+    by_address = {s.address: s.pairs() for s in sites}
+    english = {s.address: s.address_en for s in sites}
     for site in additions:
         current = by_address.setdefault(site.address, [])
-        new = [a for a in site.activities if a not in current]
+        if current and all(en for _, en in current) and not site.activities_en:
+            raise InvalidInput(
+                f"{site.address!r} has an English scope: give activities_en for what is added",
+                section="§6 g",
+                field="add_sites.activities_en",
+            )
+        english[site.address] = english.get(site.address) or site.address_en
+        new = [pair for pair in site.pairs() if pair[0] not in (a for a, _ in current)]
         if not new:
             raise InvalidInput(
                 f"{site.address!r} already has every activity given", field="add_sites"
             )
         current.extend(new)
-    return tuple(Site(a, tuple(acts)) for a, acts in by_address.items())
+    return tuple(Site.from_pairs(a, pairs, english[a]) for a, pairs in by_address.items())

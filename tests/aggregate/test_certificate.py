@@ -13,6 +13,7 @@ from tests.examples import (
     CLAUSE_IDS,
     EVALUATIONS,
     FIRST_HALF,
+    HOLDER,
     SECOND_HALF,
     SITES,
     STAMP,
@@ -1485,3 +1486,87 @@ def test_a_narrowing_of_other_sites_keeps_the_sub_certificate(cert: Certificate)
 
     assert [s.number for s in cert.sub_certificates] == [1]
     assert cert.certificate_no == "CESI2026EV/IMG10007R01"
+
+
+# An English certificate's name and scope (§6 g) ----------------------------------------
+
+ENGLISH_SITES = [
+    SITES[0] | {"address_en": "No. 1 Science Park, Shenzhen", "activities_en": ["Custom design"]},
+    SITES[1] | {"activities_en": ["Custom manufacture", "Logistics"]},
+]
+
+
+def test_an_issue_records_the_english_scope_of_an_english_certificate() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+
+    assert cert.sites[0].address_en == "No. 1 Science Park, Shenzhen"
+    assert cert.sites[1].activities_en == ("Custom manufacture", "Logistics")
+    assert cert.revisions[0].sites == cert.sites
+
+
+def test_an_english_scope_without_an_english_name_is_refused() -> None:
+    chinese_only = HOLDER | {"name_en": ""}
+
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(holder=chinese_only, scope={"sites": ENGLISH_SITES})
+
+    assert (raised.value.section, raised.value.field) == ("§6 g", "holder.name_en")
+
+
+def test_english_activities_one_short_are_refused() -> None:
+    short = [SITES[1] | {"activities_en": ["Custom manufacture"]}]
+
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(holder=HOLDER, scope={"sites": short})
+
+    assert raised.value.field == "scope.sites.activities_en"
+
+
+def test_narrowing_an_activity_keeps_the_english_of_the_others() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+
+    cert.narrow_scope(
+        reason="b",
+        remove_activities=[{"address": DONGGUAN, "activity": "定制家具生产制造"}],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert (cert.sites[1].activities, cert.sites[1].activities_en) == (
+        ("物流配送",),
+        ("Logistics",),
+    )
+
+
+def test_extending_a_site_with_an_english_scope_without_english_is_refused() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+    cert.collect_events()
+
+    error = refused(
+        cert,
+        "extend_scope",
+        InvalidInput,
+        add_sites=[{"address": DONGGUAN, "activities": ["安装服务"]}],
+        evaluation_ref="E-1",
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.section == "§6 g"
+
+
+def test_a_holder_change_records_the_english_scope_on_a_new_revision(cert: Certificate) -> None:
+    cert.change_holder(
+        scope_en=[{"address": DONGGUAN, "activities_en": ["Custom manufacture", "Logistics"]}],
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert cert.sites[1].activities_en == ("Custom manufacture", "Logistics")
+    assert cert.revisions[0].sites[1].activities_en == ()  # R00 was printed without it
+    assert cert.certificate_no == "CESI2026EV/IMG10007R01"
+
+
+def test_an_issue_without_english_stores_sites_as_before() -> None:
+    (issued,) = new_certificate().collect_events()
+
+    assert issued.sites == SITES  # type: ignore[attr-defined]

@@ -87,6 +87,19 @@ def test_a_sub_certificates_pdf_prints_its_number_and_the_masters(setup: Setup) 
     assert f"Master certificate No.: {setup.registration_no}R00" in text
 
 
+def test_the_english_page_of_the_pdf_prints_the_english_scope(setup: Setup) -> None:
+    sites = issue_request()["scope"]["sites"]
+    english = sites[1] | {"address_en": "No. 8 Songshan Lake", "activities_en": ["A", "B"]}
+    scope = {"sites": [sites[0], english]}
+    number = setup.registry.issue(actor=ACTOR, **issue_request(scope=scope))["registration_no"]
+
+    pdf = setup.pdf(number)
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Address: No. 8 Songshan Lake" in text
+    assert "Activities: A; B" in text
+
+
 def test_the_pdf_of_a_valid_certificate_validates_intact_trusted_and_unmodified(
     setup: Setup,
 ) -> None:
