@@ -52,6 +52,25 @@ TRADES = [
     ("鞋业", ["定制鞋履设计服务", "鞋履柔性生产制造"]),
     ("门窗", ["定制门窗设计与生产", "门窗安装与售后服务"]),
 ]
+# §6 g: the English certificate some holders have, with their scope in English.
+ACTIVITIES_EN = {
+    "全屋定制家具的设计与交付": "Design and delivery of whole-house custom furniture",
+    "定制橱柜生产制造": "Manufacture of custom cabinets",
+    "定制家具安装服务": "Installation of custom furniture",
+    "个性化服装定制设计": "Personalized garment design",
+    "服装柔性生产制造": "Flexible garment manufacture",
+    "定制服装物流配送": "Logistics and delivery of custom garments",
+    "个性化家电定制服务": "Personalized home appliance customization",
+    "家电模块化生产": "Modular home appliance production",
+    "家电售后服务": "After-sales service of home appliances",
+    "汽车个性化选装配置服务": "Personalized vehicle option configuration",
+    "定制车辆生产制造": "Manufacture of custom vehicles",
+    "定制车辆交付服务": "Delivery of custom vehicles",
+    "定制鞋履设计服务": "Custom footwear design",
+    "鞋履柔性生产制造": "Flexible footwear manufacture",
+    "定制门窗设计与生产": "Design and production of custom doors and windows",
+    "门窗安装与售后服务": "Installation and after-sales service of doors and windows",
+}
 STREETS = ["科技园路", "工业大道", "创新路", "高新四路", "智造大街", "滨江路"]
 LEVEL_WEIGHTS = [(1, 10), (2, 25), (3, 35), (4, 20), (5, 10)]
 
@@ -74,6 +93,10 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             for _ in range(rng.choice([1, 1, 2, 3]))
         ]
         sites = list({s["address"]: s for s in sites}.values())
+        english = n % 6 == 0
+        if english:
+            for site in sites:
+                site["activities_en"] = [ACTIVITIES_EN[a] for a in site["activities"]]
         history: list[HistoryStep] = []
         last = decided
         if len(sites) > 1 and n % 4 == 1:  # §6 a: its first site on a sub-certificate
@@ -168,7 +191,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                 last = narrowed
         row: dict[str, str] = {
             "holder_name": f"{city[:-1].split('省')[-1]}{rng.choice(BRANDS)}{trade}科技有限公司",
-            "holder_name_en": "",
+            "holder_name_en": f"CESI Demo Holder {n + 1:04d} Co., Ltd." if english else "",
             "uscc": _uscc(rng, region),
             "address": str(sites[0]["address"]),
             "level": str(level),

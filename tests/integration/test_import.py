@@ -141,6 +141,8 @@ def test_demo_data_set_has_every_kind_of_history_and_loads_once(registry: Regist
     assert {"Issued", "Surveilled", "Suspended", "Revoked", "ScopeNarrowed"} <= types
     assert {"CorrectiveActionVerified", "HolderNotified", "CaseOpened", "CaseClosed"} <= types
     assert "SubCertificateIssued" in types
+    answers = registry.directory(page_size=200)["items"]
+    assert any(site.get("activities_en") for a in answers for site in a["scope"]["sites"])  # §6 g
     levels = {int(r[0]) for r in registry.views.query("SELECT DISTINCT level FROM certificates")}
     assert levels == {1, 2, 3, 4, 5}
     assert {"acceptance", "review", "decision"} <= {s["step"] for s in registry.late_step_queue()}
