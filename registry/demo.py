@@ -107,6 +107,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                     "effective_date": (decided + timedelta(days=10)).isoformat(),
                 }
             )
+            last = decided + timedelta(days=10)
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
             history.append(_surveillance(first, level, clauses[: half + 1], True))
@@ -119,6 +120,8 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                 "sites_sampled": [str(site["address"]) for site in sites],
                 "content_items": ["1", "2", "3", "4", "5", "6", "7"],
             }
+            if n % 8 == 3:  # §5.5.3 (3): the characteristic evaluation's own results
+                history[-1]["evaluation"] = _surveillance_evaluation(level, first)
             last = first
             closed = first + timedelta(days=15)
             if n % 10 == 5 and closed <= today:  # §5.5.4: found, then its correction verified
@@ -139,8 +142,11 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                     {
                         "command": "record_case",
                         "case_id": case,
-                        "kind": "complaint",
-                        "summary": "客户投诉定制产品交付延误",
+                        # §9 a complaint; §8 a warning about misusing the certificate
+                        "kind": "complaint" if n % 50 == 11 else "misuse_certificate",
+                        "summary": "客户投诉定制产品交付延误"
+                        if n % 50 == 11
+                        else "宣传材料中将认证范围外的产品标为已认证",
                         "effective_date": received.isoformat(),
                     },
                     {
@@ -189,6 +195,23 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                     }
                 )
                 last = narrowed
+        paused, resumed = last + timedelta(days=7), last + timedelta(days=40)
+        if n % 12 == 5 and resumed <= today and resumed < decided + timedelta(days=1090):
+            history += [  # §6.3.1.3: a shorter period set by CESI, then restored in it
+                {
+                    "command": "suspend",
+                    "reason": "g",
+                    "details": "获证组织主动请求暂停",
+                    "effective_date": paused.isoformat(),
+                    "restore_deadline": (paused + timedelta(days=60)).isoformat(),
+                },
+                {
+                    "command": "restore",
+                    "effective_date": resumed.isoformat(),
+                    "verification_ref": f"VR-{resumed.year}-{n:04d}",
+                },
+            ]
+            last = resumed
         row: dict[str, str] = {
             "holder_name": f"{city[:-1].split('省')[-1]}{rng.choice(BRANDS)}{trade}科技有限公司",
             "holder_name_en": f"CESI Demo Holder {n + 1:04d} Co., Ltd." if english else "",
@@ -232,6 +255,23 @@ def _surveillance(day: date, level: int, clauses: list[str], characteristic: boo
         "corrective_deadline": None,
         "report_ref": f"SR-{day.isoformat()}",
     }
+
+
+def _surveillance_evaluation(level: int, day: date) -> dict[str, object]:
+    """A surveillance's characteristic evaluation that still supports `level` (§5.5.3 (3))."""
+    evaluation: dict[str, object] = {
+        "functions_met": sorted(REQUIRED_FUNCTIONS[level]),
+        "platform_met": True,
+        "report_ref": f"TR-{day.isoformat()}",
+    }
+    thresholds = TABLE_1[level]
+    if thresholds is not None:
+        evaluation |= {
+            "not_met": thresholds.not_met_max,
+            "partially_met": 0,
+            "fully_met": thresholds.fully_met_min,
+        }
+    return evaluation
 
 
 def _evaluation(rng: random.Random, level: int) -> dict[str, str]:
