@@ -6,9 +6,9 @@ from typing import Any
 Example = dict[str, Any]  # a JSON document, as a client would send or receive it
 
 
-def schema(example: Example) -> dict[str, Any]:
-    """The `json_schema_extra` of a model whose example is `example`."""
-    return {"examples": [example]}
+def schema(example: Example, *more: Example) -> dict[str, Any]:
+    """The `json_schema_extra` of a model whose examples are `example` and `more`."""
+    return {"examples": [example, *more]}
 
 
 # §5.3.5 Table 1: a level 3 evaluation, all eight function modules and the platform met.
@@ -159,6 +159,14 @@ REVOCATION: Example = {
     "effective_date": "2027-10-01",
 }
 
+# §6.3.2.1 h: a correction demanded on 2027-07-20, not made two months later.
+REVOCATION_UNCORRECTED: Example = {
+    "reason": "h",
+    "details": "要求纠正错误宣传超过 2 个月仍未纠正",
+    "effective_date": "2027-09-21",
+    "demand_date": "2027-07-20",
+}
+
 CANCELLATION: Example = {"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}
 
 # §6 a: a sub-certificate for one of two sites; it is numbered CESI2026EV/IMG10001R00-S01.
@@ -241,4 +249,42 @@ CERTIFICATE["printed"] = {  # R00, the revision asked: as printed on it
     "issue_date": "2026-05-11",
     "reissue_date": None,
     "valid_until": "2029-05-10",
+}
+
+# The registrar's queues: one line each.
+WHOSE: Example = {
+    "registration_no": "CESI2026EV/IMG10001",
+    "certificate_no": "CESI2026EV/IMG10001R00",
+    "holder_name": "深圳市定制家居科技有限公司",
+}
+LATE_STEP: Example = WHOSE | {  # §5.4: decided 21 working days after the papers
+    "step": "review",
+    "section": "§5.4",
+    "working_days": 21,
+    "limit": 20,
+    "decision_date": "2025-10-24",
+}
+LATE_NOTIFICATION: Example = WHOSE | {  # §5.5.5 c: a change told after its month
+    "number": 1,
+    "kind": "c",
+    "what": "生产场所布局调整",
+    "occurred_on": "2026-08-31",
+    "told_on": "2026-10-12",
+    "told_by": "2026-09-30",
+    "special_case": False,
+}
+OPEN_CASE: Example = WHOSE | {  # §9
+    "id": "TS-2026-0011",
+    "kind": "complaint",
+    "summary": "客户投诉定制产品交付延误",
+    "opened_on": "2026-09-01",
+    "acknowledged_on": "2026-09-02",
+}
+NONCONFORMITY: Example = WHOSE | {  # §5.5.4
+    "id": "NC-2026-0005",
+    "clause": "B.8.03",
+    "description": "售后投诉处理记录不完整",
+    "deadline": "2026-12-31",
+    "raised_on": "2026-11-02",
+    "overdue": False,
 }

@@ -353,7 +353,8 @@ class RestorationRequest(Body):
 
 class RevocationRequest(Body):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra=examples.schema(examples.REVOCATION)
+        extra="forbid",
+        json_schema_extra=examples.schema(examples.REVOCATION, examples.REVOCATION_UNCORRECTED),
     )
 
     reason: Annotated[str, Field(pattern=letters_pattern(REVOCATION_REASONS))]
@@ -519,6 +520,8 @@ DirectoryStatus = Literal["valid", "suspended", "revoked", "cancelled", "expired
 class LateNotificationOut(BaseModel):
     """A notification told later than §5.5.5 allows, in the registrar's queue."""
 
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.LATE_NOTIFICATION))
+
     registration_no: str
     certificate_no: str
     holder_name: str
@@ -532,7 +535,9 @@ class LateNotificationOut(BaseModel):
 
 
 class LateStepOut(BaseModel):
-    """A certification step that took longer than the rule allows (§5.2, §5.7)."""
+    """A certification step that took longer than the rule allows (§5.2, §5.4, §5.7)."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.LATE_STEP))
 
     registration_no: str
     certificate_no: str
@@ -547,6 +552,8 @@ class LateStepOut(BaseModel):
 class OpenCaseOut(BaseModel):
     """An open complaint, appeal or misuse warning in the registrar's queue (§7–§9)."""
 
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.OPEN_CASE))
+
     registration_no: str
     certificate_no: str
     holder_name: str
@@ -559,6 +566,8 @@ class OpenCaseOut(BaseModel):
 
 class NonconformityOut(BaseModel):
     """An open nonconformity in the registrar's queue (§5.5.4)."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.NONCONFORMITY))
 
     registration_no: str
     certificate_no: str
