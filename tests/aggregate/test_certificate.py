@@ -1570,3 +1570,13 @@ def test_an_issue_without_english_stores_sites_as_before() -> None:
     (issued,) = new_certificate().collect_events()
 
     assert issued.sites == SITES  # type: ignore[attr-defined]
+
+
+def test_a_holder_change_without_english_hashes_as_before_sites_were_recorded(
+    cert: Certificate,
+) -> None:
+    cert.change_holder(name="深圳市新名称有限公司", effective_date=date(2026, 6, 2), stamp=STAMP)
+
+    (changed,) = cert.collect_events()
+    assert "sites" not in event_data(changed)
+    assert recompute_hash(changed) == changed.hash
