@@ -1578,5 +1578,6 @@ def test_a_holder_change_without_english_hashes_as_before_sites_were_recorded(
     cert.change_holder(name="深圳市新名称有限公司", effective_date=date(2026, 6, 2), stamp=STAMP)
 
     (changed,) = cert.collect_events()
+    assert isinstance(changed, Certificate.HolderDetailsChanged)
     assert "sites" not in event_data(changed)
     assert recompute_hash(changed) == changed.hash
