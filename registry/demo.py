@@ -6,13 +6,14 @@ import random
 from datetime import date, timedelta
 
 from registry.rules.clauses import clause_ids
+from registry.rules.dates import last_day_of_period
 from registry.rules.levels import (
     INITIAL_PERSON_DAYS,
     REQUIRED_FUNCTIONS,
     SURVEILLANCE_PERSON_DAYS,
     TABLE_1,
 )
-from registry.rules.lifecycle import Status
+from registry.rules.lifecycle import VALIDITY_MONTHS, Status
 from registry.rules.uscc import CHARSET, check_character
 from registry.rules.values import SiteDoc
 
@@ -99,6 +100,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                 site["activities_en"] = [ACTIVITIES_EN[a] for a in site["activities"]]
         history: list[HistoryStep] = []
         last = decided
+        surveyed: date | None = None  # the cycle's second surveillance
         if len(sites) > 1 and n % 4 == 1:  # §6 a: its first site on a sub-certificate
             history.append(
                 {
@@ -180,7 +182,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             second = date(first.year + 1, rng.randint(2, 10), 15)
             if second <= today and second < decided + timedelta(days=1090):
                 history.append(_surveillance(second, level, clauses[half:], False))
-                last = second
+                last = surveyed = second
         if len(sites) > 1 and rng.random() < 0.3:
             narrowed = last + timedelta(days=rng.randint(5, 60))
             if narrowed <= today and narrowed < decided + timedelta(days=1090):
@@ -212,6 +214,23 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                 },
             ]
             last = resumed
+        # §5.6, §6.1: recertified five months before expiry, its surveillances all recorded
+        recertified = last_day_of_period(decided, months=VALIDITY_MONTHS) - timedelta(days=150)
+        if (
+            n % 3 == 0
+            and surveyed is not None
+            and last < recertified <= min(today, date(surveyed.year + 1, 12, 31))
+        ):
+            history.append(
+                {
+                    "command": "recertify",
+                    "decision_date": recertified.isoformat(),
+                    "person_days": INITIAL_PERSON_DAYS[level],
+                    "evaluation": _surveillance_evaluation(level, recertified),
+                    "signatory": "陈签发",
+                }
+            )
+            last = recertified
         row: dict[str, str] = {
             "holder_name": f"{city[:-1].split('省')[-1]}{rng.choice(BRANDS)}{trade}科技有限公司",
             "holder_name_en": f"CESI Demo Holder {n + 1:04d} Co., Ltd." if english else "",
@@ -238,6 +257,20 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         }
         if row.get("reason") == "h":
             _overdue_before(history, row, n)
+            row["history"] = json.dumps(history, ensure_ascii=False)
+        demanded = last + timedelta(days=5)
+        revoked = demanded + timedelta(days=70)  # past the two months of §6.3.2.1 h
+        in_time = revoked <= today and revoked < decided + timedelta(days=1090)
+        if n % 40 == 13 and row["status"] == Status.VALID and in_time:
+            history.append(
+                {
+                    "command": "revoke",
+                    "reason": "h",
+                    "details": "要求纠正错误宣传超过 2 个月仍未纠正",
+                    "effective_date": revoked.isoformat(),
+                    "demand_date": demanded.isoformat(),
+                }
+            )
             row["history"] = json.dumps(history, ensure_ascii=False)
         rows.append(row)
     return rows

@@ -141,7 +141,9 @@ def test_demo_data_set_has_every_kind_of_history_and_loads_once(registry: Regist
     types = {str(r[0]) for r in registry.views.query("SELECT DISTINCT type FROM audit_events")}
     assert {"Issued", "Surveilled", "Suspended", "Revoked", "ScopeNarrowed"} <= types
     assert {"CorrectiveActionVerified", "HolderNotified", "CaseOpened", "CaseClosed"} <= types
-    assert {"SubCertificateIssued", "Restored", "CaseAcknowledged"} <= types
+    assert {"SubCertificateIssued", "Restored", "CaseAcknowledged", "Recertified"} <= types
+    revoked = registry.views.query("SELECT data FROM audit_events WHERE type = 'Revoked'")
+    assert any(json.loads(str(row[0])).get("demand_date") for row in revoked)  # §6.3.2.1 h
     data = [
         json.loads(str(row[0]))
         for row in registry.views.query("SELECT data FROM audit_events WHERE type = 'Surveilled'")
