@@ -252,7 +252,7 @@ class Milestone(TypedDict):
     day, why (for a suspension or revocation) and the number printed with it; no actor."""
 
     date: str
-    event: str  # issued, reissued, suspended, restored, revoked, cancelled, expired
+    event: str  # issued, reissued, sub_issued, suspended, restored, revoked, cancelled, expired
     certificate_no: str | None
     reason: str | None
     reason_text: str | None
@@ -266,6 +266,7 @@ MILESTONES = {
     "HolderDetailsChanged": "reissued",
     "LevelChanged": "reissued",
     "Recertified": "reissued",
+    "SubCertificateIssued": "sub_issued",  # §6 a
     "Suspended": "suspended",
     "Restored": "restored",
     "Revoked": "revoked",

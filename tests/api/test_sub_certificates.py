@@ -156,3 +156,11 @@ def test_the_history_records_the_sub_certificate(api: Api) -> None:
 
     assert history[-1]["type"] == "SubCertificateIssued"
     assert history[-1]["data"]["certificate_no"] == f"{no}R00-S01"
+
+
+def test_the_masters_public_history_shows_the_sub_certificate_issued(api: Api) -> None:
+    no = with_sub(api)
+
+    page = api.client.get(f"/verify?number={no}").text
+
+    assert f"<strong>颁发子证书</strong> {no}R00-S01" in page
