@@ -1539,9 +1539,10 @@ def extended(sites: tuple[Site, ...], additions: tuple[Site, ...]) -> tuple[Site
     english = {s.address: s.address_en for s in sites}
     for site in additions:
         current = by_address.setdefault(site.address, [])
-        if current and all(en for _, en in current) and not site.activities_en:
+        if current and all(en for _, en in current) != bool(site.activities_en):
             raise InvalidInput(
-                f"{site.address!r} has an English scope: give activities_en for what is added",
+                f"activities_en goes with the English of the site {site.address!r}: both or "
+                "neither (a holder change gives the English of a site already in the scope)",
                 section="§6 g",
                 field="add_sites.activities_en",
             )

@@ -1554,6 +1554,33 @@ def test_extending_a_site_with_an_english_scope_without_english_is_refused() -> 
     assert error.section == "§6 g"
 
 
+def test_extending_a_site_without_english_with_english_activities_is_refused(
+    cert: Certificate,
+) -> None:
+    error = refused(
+        cert,
+        "extend_scope",
+        InvalidInput,
+        add_sites=[{"address": DONGGUAN, "activities": ["安装服务"], "activities_en": ["Fitting"]}],
+        evaluation_ref="E-1",
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.field == "add_sites.activities_en"
+
+
+def test_extending_a_site_with_an_english_scope_in_english_keeps_it() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+
+    cert.extend_scope(
+        add_sites=[{"address": DONGGUAN, "activities": ["安装服务"], "activities_en": ["Fitting"]}],
+        evaluation_ref="E-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert cert.sites[1].activities_en == ("Custom manufacture", "Logistics", "Fitting")
+
+
 def test_a_holder_change_records_the_english_scope_on_a_new_revision(cert: Certificate) -> None:
     cert.change_holder(
         scope_en=[{"address": DONGGUAN, "activities_en": ["Custom manufacture", "Logistics"]}],
