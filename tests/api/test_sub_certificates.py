@@ -164,3 +164,16 @@ def test_the_masters_public_history_shows_the_sub_certificate_issued(api: Api) -
     page = api.client.get(f"/verify?number={no}").text
 
     assert f"<strong>颁发子证书</strong> {no}R00-S01" in page
+
+
+def test_the_scanned_page_of_a_sub_certificate_shows_its_suspension(api: Api) -> None:
+    no = with_sub(api)
+    token = scanned_token(api, f"{no}R00-S01")
+    api.command(no, "suspensions", SUSPENSION | {"effective_date": "2026-07-01"})
+
+    page = api.client.get(f"/v/{token}")
+
+    assert page.status_code == 200
+    assert 'data-authentic="true"' in page.text
+    assert 'data-status="suspended"' in page.text
+    assert "data-differs" not in page.text
