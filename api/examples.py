@@ -175,6 +175,12 @@ SUB_CERTIFICATE: Example = {
     "effective_date": "2026-05-20",
 }
 
+SUB_CERTIFICATE_WITHDRAWAL: Example = {
+    "certificate_no": "CESI2026EV/IMG10001R00-S01",
+    "request_ref": "注销申请-2026-9",
+    "effective_date": "2026-10-08",
+}
+
 RECERTIFICATION: Example = {
     "decision_date": "2029-02-01",
     "person_days": 5,
@@ -239,6 +245,7 @@ CERTIFICATE |= {
             "certificate_no": "CESI2026EV/IMG10001R00-S01",
             "sites": SUB_CERTIFICATE["sites"],
             "since": SUB_CERTIFICATE["effective_date"],
+            "withdrawn_on": None,
         }
     ],
 }

@@ -398,6 +398,19 @@ class SubCertificateRequest(Body):
     effective_date: Day
 
 
+class SubCertificateWithdrawalRequest(Body):
+    """A sub-certificate given up at the holder's request (注销, §6.3): its number answers
+    `cancelled` from then on and is never issued again; the master is unchanged."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.SUB_CERTIFICATE_WITHDRAWAL)
+    )
+
+    certificate_no: Annotated[str, Field(max_length=40, description="the sub-certificate's")]
+    request_ref: Text
+    effective_date: Day
+
+
 class RecertificationRequest(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra=examples.schema(examples.RECERTIFICATION)
@@ -465,6 +478,9 @@ class SubCertificateOut(BaseModel):
     certificate_no: Annotated[str, Field(description="the master's number and -S{NN}")]
     sites: Annotated[list[str], Field(description="the addresses it covers")]
     since: date
+    withdrawn_on: Annotated[
+        date | None, Field(description="given up at the holder's request (注销); null if not")
+    ] = None
 
 
 class CertificateOut(BaseModel):

@@ -55,6 +55,7 @@ class SubCertificateFacts(TypedDict):
     sites: list[str]  # the addresses it covers
     first_revision: int
     since: str
+    withdrawn_on: str | None
 
 
 class SubCertificateAnswer(TypedDict):
@@ -63,6 +64,7 @@ class SubCertificateAnswer(TypedDict):
     certificate_no: str
     sites: list[str]
     since: str
+    withdrawn_on: str | None  # given up at the holder's request (注销)
 
 
 class Facts(TypedDict):
@@ -252,7 +254,7 @@ class Milestone(TypedDict):
     day, why (for a suspension or revocation) and the number printed with it; no actor."""
 
     date: str
-    event: str  # issued, reissued, sub_issued, suspended, restored, revoked, cancelled, expired
+    event: str  # issued, reissued, sub_issued, sub_withdrawn, suspended, restored, revoked, …
     certificate_no: str | None
     reason: str | None
     reason_text: str | None
@@ -267,6 +269,7 @@ MILESTONES = {
     "LevelChanged": "reissued",
     "Recertified": "reissued",
     "SubCertificateIssued": "sub_issued",  # §6 a
+    "SubCertificateWithdrawn": "sub_withdrawn",
     "Suspended": "suspended",
     "Restored": "restored",
     "Revoked": "revoked",
@@ -375,6 +378,7 @@ def facts(cert: Certificate) -> Facts:
                 "sites": list(sub.addresses),
                 "first_revision": sub.first_revision,
                 "since": sub.since.isoformat(),
+                "withdrawn_on": _iso(sub.withdrawn_on),
             }
             for sub in cert.sub_certificates
         ],
@@ -432,7 +436,11 @@ def answer(
     if covered is not None:
         scope: ScopeDoc = {"sites": _covering(printed_then["scope"]["sites"], covered)}
         printed_then = {**printed_then, "scope": scope}
-    if asked < current and status == Status.VALID:
+    withdrawn = None if covered is None else covered.get("withdrawn_on")
+    if withdrawn is not None and status in IN_FORCE:
+        # §6.3: a sub-certificate given up (注销) is cancelled, whatever its master does.
+        status, since = Status.CANCELLED.value, withdrawn
+    elif asked < current and status == Status.VALID:
         # An older revision is "superseded" only while the registration is valid; otherwise
         # it answers the registration's status, never hiding a suspension or revocation.
         status, since = SUPERSEDED, facts["revisions"][asked + 1][1]
@@ -486,6 +494,7 @@ def answer(
                 "certificate_no": sub_certificate_no(registration, current, s["number"]),
                 "sites": [a for a in s["sites"] if any(a == f["address"] for f in facts["sites"])],
                 "since": s["since"],
+                "withdrawn_on": s.get("withdrawn_on"),
             }
             for s in subs
         ],

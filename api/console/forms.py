@@ -155,6 +155,7 @@ CHINESE = {
     "cancellations": "注销",
     "recertifications": "再认证",
     "sub-certificates": "颁发子证书",
+    "sub-certificate-withdrawals": "注销子证书",
 }
 ISSUE = _form("issue", "issue", IssueRequest, "颁发证书 Issue a certificate (§5.4)")
 FORMS: dict[str, CommandForm] = {

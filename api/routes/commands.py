@@ -24,6 +24,7 @@ from api.models import (
     ScopeExtensionRequest,
     ScopeNarrowingRequest,
     SubCertificateRequest,
+    SubCertificateWithdrawalRequest,
     SurveillanceRequest,
     SuspensionRequest,
 )
@@ -81,6 +82,12 @@ COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
         "issue_sub_certificate",
         SubCertificateRequest,
         "Issue a sub-certificate (子证书, §6 a) for some of the scope's sites.",
+    ),
+    (
+        "sub-certificate-withdrawals",
+        "withdraw_sub_certificate",
+        SubCertificateWithdrawalRequest,
+        "Withdraw a sub-certificate at the holder's request (注销, §6.3).",
     ),
 ]
 

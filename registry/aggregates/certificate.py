@@ -25,7 +25,7 @@ from registry.rules.lifecycle import (
     recertification_opens,
     rule_edition_on,
 )
-from registry.rules.numbers import MAX_SUBS, certificate_no, sub_certificate_no
+from registry.rules.numbers import MAX_SUBS, certificate_no, parse_number, sub_certificate_no
 from registry.rules.values import (
     MAX_LONG_TEXT,
     Holder,
@@ -160,6 +160,7 @@ class SubCertificate:
     addresses: tuple[str, ...]
     first_revision: int  # the master's revision it was first printed with
     since: date
+    withdrawn_on: date | None = None  # given up at the holder's request (注销), never reissued
 
 
 class Revision(NamedTuple):
@@ -601,7 +602,7 @@ class Certificate(Chained):
                 section="§6 a",
                 field="sites",
             )
-        for sub in self.sub_certificates:
+        for sub in self.active_sub_certificates():
             shared = sorted(set(sub.addresses) & set(addresses))
             if shared:
                 raise RuleViolation(
@@ -623,6 +624,33 @@ class Certificate(Chained):
             certificate_no=sub_certificate_no(self.registration_no, self.revision, number),
             sites=addresses,
         )
+
+    def withdraw_sub_certificate(
+        self, *, certificate_no: str, request_ref: str, effective_date: date, stamp: Stamp
+    ) -> None:
+        """§6.3: a sub-certificate given up at the holder's request (注销); its number is
+        never issued again, the master and the other sub-certificates stay."""
+        self._check_effective("withdraw_sub_certificate", effective_date, stamp)
+        ref = parse_number(certificate_no) if isinstance(certificate_no, str) else None
+        active = {sub.number: sub for sub in self.active_sub_certificates()}
+        if ref is None or ref.registration_no != self.registration_no or ref.sub not in active:
+            raise LifecycleConflict(
+                f"{str(certificate_no)[:60]!r} is no sub-certificate in force of "
+                f"{self.registration_no}",
+                section="§6 a",
+                field="certificate_no",
+            )
+        self._record(
+            self.SubCertificateWithdrawn,
+            stamp=stamp,
+            effective_date=effective_date,
+            sub=ref.sub,
+            certificate_no=sub_certificate_no(self.registration_no, self.revision, ref.sub),
+            request_ref=check_text(request_ref, "request_ref"),
+        )
+
+    def active_sub_certificates(self) -> list[SubCertificate]:
+        return [sub for sub in self.sub_certificates if sub.withdrawn_on is None]
 
     def _open_case(self, case_id: object) -> Case:
         if not isinstance(case_id, str) or case_id not in self.open_cases:
@@ -673,12 +701,12 @@ class Certificate(Chained):
         reason = reasons.check_narrowing_reason(reason)
         remaining = narrowed(self.sites, remove_sites, remove_activities)
         kept = {site.address for site in remaining}
-        for sub in self.sub_certificates:
+        for sub in self.active_sub_certificates():
             if not kept & set(sub.addresses):
                 raise LifecycleConflict(
                     f"the narrowing leaves sub-certificate "
                     f"{sub_certificate_no(self.registration_no, self.revision, sub.number)} "
-                    "without a site; a sub-certificate covers sites of the scope",
+                    "without a site; withdraw it first",
                     section="§6 a",
                     field="remove_sites",
                 )
@@ -1131,6 +1159,17 @@ class Certificate(Chained):
             cert.sub_certificates.append(
                 SubCertificate(self.sub, tuple(self.sites), cert.revision, self.effective_date)
             )
+
+    class SubCertificateWithdrawn(Event):
+        sub: int
+        certificate_no: str  # its number then
+        request_ref: str
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.sub_certificates = [
+                replace(sub, withdrawn_on=self.effective_date) if sub.number == self.sub else sub
+                for sub in cert.sub_certificates
+            ]
 
     class CaseOpened(Event):
         case_id: str

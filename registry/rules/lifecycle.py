@@ -71,6 +71,7 @@ CommandName = Literal[
     "acknowledge_case",
     "close_case",
     "issue_sub_certificate",
+    "withdraw_sub_certificate",
 ]
 COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 
@@ -101,6 +102,7 @@ LIFECYCLE: dict[CommandName, Transition] = {
     "close_case": Transition(frozenset(Status), "close a case"),
     # §6.3.1.2: no certificate is handed out for a suspended certification.
     "issue_sub_certificate": Transition(VALID_ONLY, "issue a sub-certificate"),
+    "withdraw_sub_certificate": Transition(IN_FORCE, "withdraw a sub-certificate"),
 }
 
 

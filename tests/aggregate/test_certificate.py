@@ -1488,6 +1488,56 @@ def test_a_narrowing_of_other_sites_keeps_the_sub_certificate(cert: Certificate)
     assert cert.certificate_no == "CESI2026EV/IMG10007R01"
 
 
+def with_withdrawn_sub(cert: Certificate) -> None:
+    """S01 for Dongguan on 06-01, withdrawn on 06-02."""
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+    cert.withdraw_sub_certificate(
+        certificate_no="CESI2026EV/IMG10007R00-S01",
+        request_ref="R-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+
+def test_a_withdrawn_sub_certificates_number_is_not_reused(cert: Certificate) -> None:
+    with_withdrawn_sub(cert)
+
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 3), stamp=STAMP)
+
+    assert [(s.number, s.withdrawn_on) for s in cert.sub_certificates] == [
+        (1, date(2026, 6, 2)),
+        (2, None),
+    ]
+
+
+def test_a_withdrawn_sub_certificates_sites_may_be_narrowed_away(cert: Certificate) -> None:
+    with_withdrawn_sub(cert)
+
+    cert.narrow_scope(
+        reason="b",
+        remove_sites=[DONGGUAN],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 3),
+        stamp=STAMP,
+    )
+
+    assert [s.address for s in cert.sites] == [SHENZHEN]
+
+
+def test_withdrawing_a_sub_certificate_twice_is_refused(cert: Certificate) -> None:
+    with_withdrawn_sub(cert)
+
+    error = refused(
+        cert,
+        "withdraw_sub_certificate",
+        LifecycleConflict,
+        certificate_no="CESI2026EV/IMG10007R00-S01",
+        request_ref="R-2",
+        effective_date=date(2026, 6, 3),
+    )
+    assert error.section == "§6 a"
+
+
 # An English certificate's name and scope (§6 g) ----------------------------------------
 
 ENGLISH_SITES = [

@@ -32,6 +32,7 @@ ADDED = {  # schema -> the fields of issue 13 it carries
     "RevocationRequest": ["demand_date"],
     "HolderChangeRequest": ["name_en", "scope_en"],
     "SubCertificateRequest": ["sites", "effective_date"],
+    "SubCertificateWithdrawalRequest": ["certificate_no", "request_ref", "effective_date"],
     "CorrectiveActionRequest": ["nonconformity_id", "evidence_ref"],
     "NotificationRequest": ["kind", "what", "occurred_on", "effective_date"],
     "CaseRequest": ["case_id", "kind", "summary"],

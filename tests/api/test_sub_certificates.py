@@ -33,7 +33,12 @@ def test_issuing_a_sub_certificate_answers_the_master_listing_it(api: Api) -> No
     assert response.status_code == 201
     assert response.json()["master_certificate_no"] is None
     assert response.json()["sub_certificates"] == [
-        {"certificate_no": f"{no}R00-S01", "sites": [DONGGUAN], "since": "2026-06-01"}
+        {
+            "certificate_no": f"{no}R00-S01",
+            "sites": [DONGGUAN],
+            "since": "2026-06-01",
+            "withdrawn_on": None,
+        }
     ]
 
 
@@ -177,3 +182,20 @@ def test_the_scanned_page_of_a_sub_certificate_shows_its_suspension(api: Api) ->
     assert 'data-authentic="true"' in page.text
     assert 'data-status="suspended"' in page.text
     assert "data-differs" not in page.text
+
+
+def test_a_withdrawn_sub_certificate_answers_cancelled_and_is_not_printed(api: Api) -> None:
+    no = with_sub(api)
+
+    response = api.command(
+        no,
+        "sub-certificate-withdrawals",
+        {"certificate_no": f"{no}R00-S01", "request_ref": "R-1", "effective_date": "2026-07-01"},
+    )
+
+    assert response.status_code == 201
+    assert response.json()["sub_certificates"][0]["withdrawn_on"] == "2026-07-01"
+    answer = verify(api, f"{no}R00-S01")
+    assert (answer["status"], answer["status_since"]) == ("cancelled", "2026-07-01")
+    assert verify(api, no)["status"] == "valid"
+    assert api.client.get(f"/api/v1/certificates/{no}R00-S01/document").status_code == 410
