@@ -6,9 +6,9 @@ from typing import Any
 Example = dict[str, Any]  # a JSON document, as a client would send or receive it
 
 
-def schema(example: Example) -> dict[str, Any]:
-    """The `json_schema_extra` of a model whose example is `example`."""
-    return {"examples": [example]}
+def schema(example: Example, *more: Example) -> dict[str, Any]:
+    """The `json_schema_extra` of a model whose examples are `example` and `more`."""
+    return {"examples": [example, *more]}
 
 
 # §5.3.5 Table 1: a level 3 evaluation, all eight function modules and the platform met.
@@ -34,6 +34,9 @@ ISSUE: Example = {
             {
                 "address": "广东省深圳市南山区科技园南区 1 号",
                 "activities": ["全屋定制家具的设计与交付"],
+                # §6 g: the English certificate's scope, with holder.name_en
+                "address_en": "No. 1, South Zone, Science Park, Nanshan, Shenzhen, Guangdong",
+                "activities_en": ["Design and delivery of whole-house custom furniture"],
             }
         ]
     },
@@ -42,6 +45,7 @@ ISSUE: Example = {
     "evaluation": EVALUATION_3,
     "application_date": "2026-02-02",
     "acceptance_date": "2026-02-06",
+    "papers_received_date": "2026-04-27",
     "signatory": "陈签发",
 }
 
@@ -107,13 +111,28 @@ SCOPE_NARROWING: Example = {
 }
 
 SCOPE_EXTENSION: Example = {
-    "add_sites": [{"address": "江苏省苏州市工业园区 18 号", "activities": ["定制家具生产制造"]}],
+    "add_sites": [
+        {
+            "address": "江苏省苏州市工业园区 18 号",
+            "activities": ["定制家具生产制造"],
+            "address_en": "No. 18, Suzhou Industrial Park, Jiangsu",
+            "activities_en": ["Manufacture of custom furniture"],
+        }
+    ],
     "evaluation_ref": "EXT-2027-3",
     "effective_date": "2027-05-01",
 }
 
 HOLDER_CHANGE: Example = {
     "name": "深圳市新定制家居科技有限公司",
+    "name_en": "Shenzhen New Custom Home Technology Co., Ltd.",
+    "scope_en": [  # §6 g: the English of a site already in the scope
+        {
+            "address": "广东省深圳市南山区科技园南区 1 号",
+            "address_en": "No. 1, South Zone, Science Park, Nanshan, Shenzhen, Guangdong",
+            "activities_en": ["Design and delivery of whole-house custom furniture"],
+        }
+    ],
     "effective_date": "2027-06-01",
 }
 
@@ -140,12 +159,36 @@ REVOCATION: Example = {
     "effective_date": "2027-10-01",
 }
 
+# §6.3.2.1 h: a correction demanded on 2027-07-20, not made two months later.
+REVOCATION_UNCORRECTED: Example = {
+    "reason": "h",
+    "details": "要求纠正错误宣传超过 2 个月仍未纠正",
+    "effective_date": "2027-09-21",
+    "demand_date": "2027-07-20",
+}
+
 CANCELLATION: Example = {"effective_date": "2027-10-01", "request_ref": "注销申请-2027-5"}
+
+# §6 a: a sub-certificate for one of two sites; it is numbered CESI2026EV/IMG10001R00-S01.
+SUB_CERTIFICATE: Example = {
+    "sites": ["浙江省湖州市吴兴区织里镇 8 号"],
+    "effective_date": "2026-05-20",
+}
+
+SUB_CERTIFICATE_WITHDRAWAL: Example = {
+    "certificate_no": "CESI2026EV/IMG10001R00-S01",
+    "request_ref": "注销申请-2026-9",
+    "effective_date": "2026-10-08",
+}
 
 RECERTIFICATION: Example = {
     "decision_date": "2029-02-01",
     "person_days": 5,
     "evaluation": EVALUATION_3 | {"report_ref": "TR-2029-2"},
+    "application_date": "2028-11-01",
+    "acceptance_date": "2028-11-06",
+    "papers_received_date": "2029-01-15",
+    "signatory": "陈签发",
 }
 
 CERTIFICATE: Example = {
@@ -156,7 +199,7 @@ CERTIFICATE: Example = {
     "status_since": "2026-06-01",
     "holder": {
         "name": "深圳市定制家居科技有限公司",
-        "name_en": "",
+        "name_en": "Shenzhen Custom Home Technology Co., Ltd.",
         "uscc": "91440300708461136T",
         "address": "广东省深圳市南山区科技园南区 1 号",
     },
@@ -167,7 +210,13 @@ CERTIFICATE: Example = {
             {
                 "address": "广东省深圳市南山区科技园南区 1 号",
                 "activities": ["全屋定制家具的设计与交付"],
-            }
+                "address_en": "No. 1, South Zone, Science Park, Nanshan, Shenzhen, Guangdong",
+                "activities_en": ["Design and delivery of whole-house custom furniture"],
+            },
+            {
+                "address": "浙江省湖州市吴兴区织里镇 8 号",
+                "activities": ["定制家具柔性生产制造"],
+            },
         ]
     },
     "standard": "GB/T 42202-2022 《智能制造 大规模个性化定制 通用要求》",
@@ -187,7 +236,19 @@ CERTIFICATE: Example = {
     "current_certificate_no": "CESI2026EV/IMG10001R00",
     "as_of": "2026-11-25",
 }
-CERTIFICATE |= {"rule_edition": "v1.2", "signatory": "陈签发"}
+CERTIFICATE |= {
+    "rule_edition": "v1.2",
+    "signatory": "陈签发",
+    "master_certificate_no": None,  # this is the master certificate
+    "sub_certificates": [
+        {
+            "certificate_no": "CESI2026EV/IMG10001R00-S01",
+            "sites": SUB_CERTIFICATE["sites"],
+            "since": SUB_CERTIFICATE["effective_date"],
+            "withdrawn_on": None,
+        }
+    ],
+}
 CERTIFICATE["printed"] = {  # R00, the revision asked: as printed on it
     "holder": CERTIFICATE["holder"],
     "level": 3,
@@ -195,4 +256,42 @@ CERTIFICATE["printed"] = {  # R00, the revision asked: as printed on it
     "issue_date": "2026-05-11",
     "reissue_date": None,
     "valid_until": "2029-05-10",
+}
+
+# The registrar's queues: one line each.
+WHOSE: Example = {
+    "registration_no": "CESI2026EV/IMG10001",
+    "certificate_no": "CESI2026EV/IMG10001R00",
+    "holder_name": "深圳市定制家居科技有限公司",
+}
+LATE_STEP: Example = WHOSE | {  # §5.4: decided 21 working days after the papers
+    "step": "review",
+    "section": "§5.4",
+    "working_days": 21,
+    "limit": 20,
+    "decision_date": "2025-10-24",
+}
+LATE_NOTIFICATION: Example = WHOSE | {  # §5.5.5 c: a change told after its month
+    "number": 1,
+    "kind": "c",
+    "what": "生产场所布局调整",
+    "occurred_on": "2026-08-31",
+    "told_on": "2026-10-12",
+    "told_by": "2026-09-30",
+    "special_case": False,
+}
+OPEN_CASE: Example = WHOSE | {  # §9
+    "id": "TS-2026-0011",
+    "kind": "complaint",
+    "summary": "客户投诉定制产品交付延误",
+    "opened_on": "2026-09-01",
+    "acknowledged_on": "2026-09-02",
+}
+NONCONFORMITY: Example = WHOSE | {  # §5.5.4
+    "id": "NC-2026-0005",
+    "clause": "B.8.03",
+    "description": "售后投诉处理记录不完整",
+    "deadline": "2026-12-31",
+    "raised_on": "2026-11-02",
+    "overdue": False,
 }

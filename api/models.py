@@ -69,6 +69,13 @@ ApplicationDay = Annotated[Day | None, Field(description="the application receiv
 AcceptanceDay = Annotated[
     Day | None, Field(description="the application accepted; late steps are queued (§5.2, §5.7)")
 ]
+PapersDay = Annotated[
+    Day | None,
+    Field(
+        description="the full set of evaluation papers reached CESI; a decision more than 20 "
+        "working days later is queued as a late step (§5.4)"
+    ),
+]
 
 
 class Body(BaseModel):
@@ -83,9 +90,32 @@ class Holder(Body):
     address: Text
 
 
+EnglishActivities = Annotated[
+    list[Text],
+    Field(
+        max_length=MAX_ACTIVITIES,
+        description="§6 g, for an English certificate: one English text per activity, in "
+        "their order (or none)",
+    ),
+]
+EnglishAddress = Annotated[
+    str, Field(max_length=MAX_TEXT, description="§6 g: the address in English, if any")
+]
+
+
 class Site(Body):
     address: Text
     activities: Annotated[list[Text], Field(min_length=1, max_length=MAX_ACTIVITIES)]
+    address_en: EnglishAddress = ""
+    activities_en: EnglishActivities = []
+
+
+class SiteEnglish(Body):
+    """The English of a site of the scope (§6 g), named by its address."""
+
+    address: Text
+    address_en: EnglishAddress = ""
+    activities_en: EnglishActivities = []
 
 
 class Scope(Body):
@@ -121,6 +151,7 @@ class IssueRequest(Body):
     evaluation: Evaluation | None = None
     application_date: ApplicationDay = None
     acceptance_date: AcceptanceDay = None
+    papers_received_date: PapersDay = None
     signatory: Signatory = None
 
 
@@ -214,6 +245,14 @@ class HolderChangeRequest(Body):
     name: Text | None = None
     name_en: Text | None = None
     address: Text | None = None
+    scope_en: Annotated[
+        list[SiteEnglish] | None,
+        Field(
+            max_length=MAX_SITES,
+            description="§6 g: the English of some sites of the scope, for an English "
+            "certificate (holder.name_en needed)",
+        ),
+    ] = None
     effective_date: Day
 
 
@@ -314,7 +353,8 @@ class RestorationRequest(Body):
 
 class RevocationRequest(Body):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra=examples.schema(examples.REVOCATION)
+        extra="forbid",
+        json_schema_extra=examples.schema(examples.REVOCATION, examples.REVOCATION_UNCORRECTED),
     )
 
     reason: Annotated[str, Field(pattern=letters_pattern(REVOCATION_REASONS))]
@@ -338,6 +378,39 @@ class CancellationRequest(Body):
     request_ref: Text
 
 
+class SubCertificateRequest(Body):
+    """A sub-certificate (子证书, §6 a) for some of the scope's sites: numbered after the
+    master certificate, `-S01`, `-S02`, …, never reused; it shares the registration's status."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.SUB_CERTIFICATE)
+    )
+
+    sites: Annotated[
+        list[Text],
+        Field(
+            min_length=1,
+            max_length=MAX_SITES,
+            description="addresses of scope sites, not all of them, none on another "
+            "sub-certificate",
+        ),
+    ]
+    effective_date: Day
+
+
+class SubCertificateWithdrawalRequest(Body):
+    """A sub-certificate given up at the holder's request (注销, §6.3): its number answers
+    `cancelled` from then on and is never issued again; the master is unchanged."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=examples.schema(examples.SUB_CERTIFICATE_WITHDRAWAL)
+    )
+
+    certificate_no: Annotated[str, Field(max_length=40, description="the sub-certificate's")]
+    request_ref: Text
+    effective_date: Day
+
+
 class RecertificationRequest(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra=examples.schema(examples.RECERTIFICATION)
@@ -348,6 +421,7 @@ class RecertificationRequest(Body):
     evaluation: Evaluation | None = None
     application_date: ApplicationDay = None
     acceptance_date: AcceptanceDay = None
+    papers_received_date: PapersDay = None
     signatory: Signatory = None
 
 
@@ -361,6 +435,10 @@ class HolderOut(BaseModel):
 class SiteOut(BaseModel):
     address: str
     activities: list[str]
+    address_en: Annotated[str, Field(description="§6 g; absent or empty when none")] = ""
+    activities_en: Annotated[
+        list[str], Field(description="§6 g, one per activity; absent or empty when none")
+    ] = []
 
 
 class ScopeOut(BaseModel):
@@ -392,6 +470,17 @@ class PrintedOut(BaseModel):
         date | None, Field(description="换证日期, the day this revision was printed; null on R00")
     ]
     valid_until: date
+
+
+class SubCertificateOut(BaseModel):
+    """A sub-certificate of the registration (§6 a), by its current number."""
+
+    certificate_no: Annotated[str, Field(description="the master's number and -S{NN}")]
+    sites: Annotated[list[str], Field(description="the addresses it covers")]
+    since: date
+    withdrawn_on: Annotated[
+        date | None, Field(description="given up at the holder's request (注销); null if not")
+    ] = None
 
 
 class CertificateOut(BaseModel):
@@ -427,6 +516,17 @@ class CertificateOut(BaseModel):
         PrintedOut,
         Field(description="the facts as printed on the revision asked (`certificate_no`)"),
     ]
+    master_certificate_no: Annotated[
+        str | None,
+        Field(
+            description="总证书号: for a sub-certificate (a number with -S{NN}), the master "
+            "certificate's number at the same revision; null otherwise (§6 a)"
+        ),
+    ] = None
+    sub_certificates: Annotated[
+        list[SubCertificateOut],
+        Field(description="子证书: the registration's sub-certificates, current numbers (§6 a)"),
+    ] = []
     as_of: date
 
 
@@ -435,6 +535,8 @@ DirectoryStatus = Literal["valid", "suspended", "revoked", "cancelled", "expired
 
 class LateNotificationOut(BaseModel):
     """A notification told later than §5.5.5 allows, in the registrar's queue."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.LATE_NOTIFICATION))
 
     registration_no: str
     certificate_no: str
@@ -449,12 +551,14 @@ class LateNotificationOut(BaseModel):
 
 
 class LateStepOut(BaseModel):
-    """A certification step that took longer than the rule allows (§5.2, §5.7)."""
+    """A certification step that took longer than the rule allows (§5.2, §5.4, §5.7)."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.LATE_STEP))
 
     registration_no: str
     certificate_no: str
     holder_name: str
-    step: Literal["acceptance", "decision"]
+    step: Literal["acceptance", "review", "decision"]
     section: str
     working_days: int
     limit: int
@@ -463,6 +567,8 @@ class LateStepOut(BaseModel):
 
 class OpenCaseOut(BaseModel):
     """An open complaint, appeal or misuse warning in the registrar's queue (§7–§9)."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.OPEN_CASE))
 
     registration_no: str
     certificate_no: str
@@ -476,6 +582,8 @@ class OpenCaseOut(BaseModel):
 
 class NonconformityOut(BaseModel):
     """An open nonconformity in the registrar's queue (§5.5.4)."""
+
+    model_config = ConfigDict(json_schema_extra=examples.schema(examples.NONCONFORMITY))
 
     registration_no: str
     certificate_no: str

@@ -63,6 +63,8 @@ WORDS: dict[str, dict[str, str]] = {
         "restore_deadline": "恢复期限",
         "current": "现行证书",
         "certificate_no": "证书编号",
+        "master_no": "总证书号",
+        "sub_nos": "子证书号",
         "as_of": "查询日期",
         "results": "查询结果",
         "none": "无",
@@ -91,6 +93,8 @@ WORDS: dict[str, dict[str, str]] = {
         "history": "证书状态历史",
         "event_issued": "颁发",
         "event_reissued": "换发",
+        "event_sub_issued": "颁发子证书",
+        "event_sub_withdrawn": "注销子证书",
         "event_suspended": "暂停",
         "event_restored": "恢复",
         "event_revoked": "撤销",
@@ -99,8 +103,8 @@ WORDS: dict[str, dict[str, str]] = {
         "not_found_hint": "请核对编号，或输入获证组织名称、统一社会信用代码查询全部状态的证书。",
         "contact": "如有疑问，请联系北京赛西认证有限责任公司客户服务部：010-64102688、"
         "010-64102689（认证证书查询、申诉及投诉受理，见认证规则附录 D）。",
-        "invalid_number": "证书编号形如 CESI2026EV/IMG10007R00，OID 形如 "
-        "1.2.156.1.2. CESI2026EV/IMG10007R00",
+        "invalid_number": "证书编号形如 CESI2026EV/IMG10007R00"
+        "（子证书 CESI2026EV/IMG10007R00-S01），OID 形如 1.2.156.1.2. CESI2026EV/IMG10007R00",
         "signed_but": "签名真实，但证书{status}：请勿以此证书作为有效认证的证明",
         "level_of": "{level} 级（{name}）",
         "gone": "该证书不再提供打印件和二维码",
@@ -141,6 +145,8 @@ WORDS: dict[str, dict[str, str]] = {
         "restore_deadline": "Restore by",
         "current": "Current certificate",
         "certificate_no": "Certificate number",
+        "master_no": "Master certificate number",
+        "sub_nos": "Sub-certificate numbers",
         "as_of": "As of",
         "results": "Results",
         "none": "none",
@@ -170,6 +176,8 @@ WORDS: dict[str, dict[str, str]] = {
         "history": "Status history",
         "event_issued": "Issued",
         "event_reissued": "Reissued",
+        "event_sub_issued": "Sub-certificate issued",
+        "event_sub_withdrawn": "Sub-certificate cancelled",
         "event_suspended": "Suspended",
         "event_restored": "Restored",
         "event_revoked": "Revoked",
@@ -179,7 +187,8 @@ WORDS: dict[str, dict[str, str]] = {
         "unified social credit code (USCC) to find certificates of every status.",
         "contact": "Questions: CESI Certification customer service, +86 10 64102688 or "
         "+86 10 64102689 (certificate enquiries, appeals and complaints; rule Appendix D).",
-        "invalid_number": "A certificate number looks like CESI2026EV/IMG10007R00, an OID like "
+        "invalid_number": "A certificate number looks like CESI2026EV/IMG10007R00 (a "
+        "sub-certificate's CESI2026EV/IMG10007R00-S01), an OID like "
         "1.2.156.1.2. CESI2026EV/IMG10007R00",
         "signed_but": "The signature is authentic, but the certificate is {status}: "
         "do not accept it as proof of certification",

@@ -11,7 +11,7 @@ from registry.aggregates.certificate import Certificate, Revision, lapse_on
 from registry.errors import NotInForce
 from registry.rules.levels import LEVEL_NAMES
 from registry.rules.lifecycle import IN_FORCE, Status
-from registry.rules.numbers import certificate_no, oid
+from registry.rules.numbers import certificate_no, oid, sub_certificate_no
 from registry.rules.reasons import LAPSED_SUSPENSION, REVOCATION_REASONS, SUSPENSION_REASONS
 from registry.rules.values import HolderDoc, SiteDoc
 
@@ -48,6 +48,25 @@ class PrintedFacts(TypedDict):
     valid_until: str
 
 
+class SubCertificateFacts(TypedDict):
+    """A sub-certificate (§6 a) as the read model stores it."""
+
+    number: int
+    sites: list[str]  # the addresses it covers
+    first_revision: int
+    since: str
+    withdrawn_on: str | None
+
+
+class SubCertificateAnswer(TypedDict):
+    """A sub-certificate of the registration, as answered: its current number and sites."""
+
+    certificate_no: str
+    sites: list[str]
+    since: str
+    withdrawn_on: str | None  # given up at the holder's request (注销)
+
+
 class Facts(TypedDict):
     """A certificate's recorded state as the read model stores it (dates as ISO text)."""
 
@@ -70,6 +89,7 @@ class Facts(TypedDict):
     late_steps: list["LateStepDoc"]  # §5.2, §5.7: of the latest issue or recertification
     rule_edition: str | None
     signatory: str | None
+    sub_certificates: list[SubCertificateFacts]  # §6 a, in the order issued
 
 
 class OpenNonconformity(TypedDict):
@@ -207,6 +227,8 @@ class Answer(TypedDict):
     rule_edition: str | None  # the edition of CESI-SC-OD13 of the latest decision (§6 c)
     signatory: str | None  # 签发人, when recorded (§6)
     printed: PrintedFacts  # as printed on the revision asked (`certificate_no`)
+    master_certificate_no: str | None  # for a sub-certificate: the master's number (§6 a)
+    sub_certificates: list[SubCertificateAnswer]  # the registration's, current numbers
     as_of: str
 
 
@@ -232,7 +254,7 @@ class Milestone(TypedDict):
     day, why (for a suspension or revocation) and the number printed with it; no actor."""
 
     date: str
-    event: str  # issued, reissued, suspended, restored, revoked, cancelled, expired
+    event: str  # issued, reissued, sub_issued, sub_withdrawn, suspended, restored, revoked, …
     certificate_no: str | None
     reason: str | None
     reason_text: str | None
@@ -246,6 +268,8 @@ MILESTONES = {
     "HolderDetailsChanged": "reissued",
     "LevelChanged": "reissued",
     "Recertified": "reissued",
+    "SubCertificateIssued": "sub_issued",  # §6 a
+    "SubCertificateWithdrawn": "sub_withdrawn",
     "Suspended": "suspended",
     "Restored": "restored",
     "Revoked": "revoked",
@@ -348,11 +372,44 @@ def facts(cert: Certificate) -> Facts:
         ],
         "rule_edition": cert.rule_edition,
         "signatory": cert.signatory,
+        "sub_certificates": [
+            {
+                "number": sub.number,
+                "sites": list(sub.addresses),
+                "first_revision": sub.first_revision,
+                "since": sub.since.isoformat(),
+                "withdrawn_on": _iso(sub.withdrawn_on),
+            }
+            for sub in cert.sub_certificates
+        ],
     }
 
 
-def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
-    """The answer on `as_of` for the printed `revision` asked about (the current if None)."""
+def sub_facts(facts: Facts, sub: int) -> SubCertificateFacts | None:
+    """The sub-certificate `-S{sub}` of a registration, if it was issued."""
+    return next((s for s in facts.get("sub_certificates", []) if s["number"] == sub), None)
+
+
+def knows(facts: Facts, revision: int | None, sub: int | None) -> bool:
+    """Whether the printed number (revision, sub) asked about was ever printed."""
+    if revision is not None and revision >= len(facts["revisions"]):
+        return False
+    if sub is None:
+        return True
+    found = sub_facts(facts, sub)
+    return found is not None and (revision is None or revision >= found["first_revision"])
+
+
+def _covering(sites: list[SiteDoc], sub: SubCertificateFacts | None) -> list[SiteDoc]:
+    """The sites a sub-certificate prints: its own, as the scope holds them then."""
+    return sites if sub is None else [s for s in sites if s["address"] in sub["sites"]]
+
+
+def answer(
+    facts: Facts, as_of: date, revision: int | None = None, sub: int | None = None
+) -> Answer:
+    """The answer on `as_of` for the printed `revision` asked about (the current if None),
+    or for its sub-certificate `sub` (§6 a: it shares the registration's status)."""
     suspension = facts["suspension"]
     deadline = _day(suspension["restore_deadline"]) if suspension else None
     valid_until = date.fromisoformat(facts["valid_until"])
@@ -364,10 +421,26 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
     )
     registration = facts["registration_no"]
     current = len(facts["revisions"]) - 1
-    current_no = certificate_no(registration, current)
     asked = current if revision is None else revision
-    asked_no = certificate_no(registration, asked)
-    if asked < current and status == Status.VALID:
+    subs = facts.get("sub_certificates", [])
+    covered = sub_facts(facts, sub) if sub is not None else None
+    if covered is None:
+        current_no, asked_no = (
+            certificate_no(registration, current),
+            certificate_no(registration, asked),
+        )
+    else:
+        current_no = sub_certificate_no(registration, current, covered["number"])
+        asked_no = sub_certificate_no(registration, asked, covered["number"])
+    printed_then: PrintedFacts = facts["revisions"][asked][2]
+    if covered is not None:
+        scope: ScopeDoc = {"sites": _covering(printed_then["scope"]["sites"], covered)}
+        printed_then = {**printed_then, "scope": scope}
+    withdrawn = None if covered is None else covered.get("withdrawn_on")
+    if withdrawn is not None and status in IN_FORCE:
+        # §6.3: a sub-certificate given up (注销) is cancelled, whatever its master does.
+        status, since = Status.CANCELLED.value, withdrawn
+    elif asked < current and status == Status.VALID:
         # An older revision is "superseded" only while the registration is valid; otherwise
         # it answers the registration's status, never hiding a suspension or revocation.
         status, since = SUPERSEDED, facts["revisions"][asked + 1][1]
@@ -401,7 +474,7 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "holder": facts["holder"],
         "level": facts["level"],
         "level_name": LEVEL_NAMES[facts["level"]],
-        "scope": {"sites": facts["sites"]},
+        "scope": {"sites": _covering(facts["sites"], covered)},
         "standard": STANDARD,
         "rule": RULE,
         "certification_mode": CERTIFICATION_MODE,
@@ -414,7 +487,17 @@ def answer(facts: Facts, as_of: date, revision: int | None = None) -> Answer:
         "current_certificate_no": current_no,
         "rule_edition": facts["rule_edition"],
         "signatory": facts["signatory"],
-        "printed": facts["revisions"][asked][2],
+        "printed": printed_then,
+        "master_certificate_no": (None if covered is None else certificate_no(registration, asked)),
+        "sub_certificates": [
+            {
+                "certificate_no": sub_certificate_no(registration, current, s["number"]),
+                "sites": [a for a in s["sites"] if any(a == f["address"] for f in facts["sites"])],
+                "since": s["since"],
+                "withdrawn_on": s.get("withdrawn_on"),
+            }
+            for s in subs
+        ],
         "as_of": as_of.isoformat(),
     }
 

@@ -27,6 +27,7 @@ from registry.answers import (
     answer,
     case_items,
     facts,
+    knows,
     late_notification_items,
     late_step_items,
     milestones,
@@ -163,6 +164,7 @@ class Registry(Application[UUID]):
         application_date: date | None = None,
         acceptance_date: date | None = None,
         signatory: str | None = None,
+        papers_received_date: date | None = None,
     ) -> Answer:
         if not isinstance(scope, Mapping):
             raise InvalidInput("scope must be {sites: [...]}", field="scope")
@@ -183,6 +185,7 @@ class Registry(Application[UUID]):
                 application_date=application_date,
                 acceptance_date=acceptance_date,
                 signatory=signatory,
+                papers_received_date=papers_received_date,
             )
 
         arguments = {
@@ -198,6 +201,7 @@ class Registry(Application[UUID]):
             "application_date": application_date,
             "acceptance_date": acceptance_date,
             "signatory": signatory,
+            "papers_received_date": papers_received_date,
         }
         arguments |= {k: v for k, v in added.items() if v is not None}  # same key as before
         return self._execute(
@@ -272,9 +276,9 @@ class Registry(Application[UUID]):
         ref = parse_number(number) if number is not None else parse_oid(cast(str, oid))
         day = self.today() if as_of is None else as_of
         found = self._facts_on(ref.registration_no, day, from_events=from_events)
-        if found is None or (ref.revision is not None and ref.revision >= len(found["revisions"])):
+        if found is None or not knows(found, ref.revision, ref.sub):
             raise NotFound(f"no certificate {number or oid} on {day.isoformat()}")
-        return answer(found, day, ref.revision)
+        return answer(found, day, ref.revision, ref.sub)
 
     def revisions(self, number: str, *, as_of: date | None = None) -> list[Any]:
         """Every revision printed by `as_of` (today if None): [RR, since, PrintedFacts]."""
@@ -539,7 +543,7 @@ class Registry(Application[UUID]):
         ref = parse_number(number)
         if ref.revision is not None:
             cert = self._get(Certificate.create_id(ref.registration_no))
-            if ref.revision > cert.revision:
+            if not knows(facts(cert), ref.revision, ref.sub):
                 raise NotFound(f"no certificate {number}")
         return ref
 

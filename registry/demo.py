@@ -6,13 +6,14 @@ import random
 from datetime import date, timedelta
 
 from registry.rules.clauses import clause_ids
+from registry.rules.dates import last_day_of_period
 from registry.rules.levels import (
     INITIAL_PERSON_DAYS,
     REQUIRED_FUNCTIONS,
     SURVEILLANCE_PERSON_DAYS,
     TABLE_1,
 )
-from registry.rules.lifecycle import Status
+from registry.rules.lifecycle import VALIDITY_MONTHS, Status
 from registry.rules.uscc import CHARSET, check_character
 from registry.rules.values import SiteDoc
 
@@ -52,6 +53,25 @@ TRADES = [
     ("鞋业", ["定制鞋履设计服务", "鞋履柔性生产制造"]),
     ("门窗", ["定制门窗设计与生产", "门窗安装与售后服务"]),
 ]
+# §6 g: the English certificate some holders have, with their scope in English.
+ACTIVITIES_EN = {
+    "全屋定制家具的设计与交付": "Design and delivery of whole-house custom furniture",
+    "定制橱柜生产制造": "Manufacture of custom cabinets",
+    "定制家具安装服务": "Installation of custom furniture",
+    "个性化服装定制设计": "Personalized garment design",
+    "服装柔性生产制造": "Flexible garment manufacture",
+    "定制服装物流配送": "Logistics and delivery of custom garments",
+    "个性化家电定制服务": "Personalized home appliance customization",
+    "家电模块化生产": "Modular home appliance production",
+    "家电售后服务": "After-sales service of home appliances",
+    "汽车个性化选装配置服务": "Personalized vehicle option configuration",
+    "定制车辆生产制造": "Manufacture of custom vehicles",
+    "定制车辆交付服务": "Delivery of custom vehicles",
+    "定制鞋履设计服务": "Custom footwear design",
+    "鞋履柔性生产制造": "Flexible footwear manufacture",
+    "定制门窗设计与生产": "Design and production of custom doors and windows",
+    "门窗安装与售后服务": "Installation and after-sales service of doors and windows",
+}
 STREETS = ["科技园路", "工业大道", "创新路", "高新四路", "智造大街", "滨江路"]
 LEVEL_WEIGHTS = [(1, 10), (2, 25), (3, 35), (4, 20), (5, 10)]
 
@@ -74,8 +94,22 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             for _ in range(rng.choice([1, 1, 2, 3]))
         ]
         sites = list({s["address"]: s for s in sites}.values())
+        english = n % 6 == 0
+        if english:
+            for site in sites:
+                site["activities_en"] = [ACTIVITIES_EN[a] for a in site["activities"]]
         history: list[HistoryStep] = []
         last = decided
+        surveyed: date | None = None  # the cycle's second surveillance
+        if len(sites) > 1 and n % 4 == 1:  # §6 a: its first site on a sub-certificate
+            history.append(
+                {
+                    "command": "issue_sub_certificate",
+                    "sites": [sites[0]["address"]],
+                    "effective_date": (decided + timedelta(days=10)).isoformat(),
+                }
+            )
+            last = decided + timedelta(days=10)
         first = decided + timedelta(days=rng.randint(250, 350))
         if first <= today:
             history.append(_surveillance(first, level, clauses[: half + 1], True))
@@ -88,6 +122,8 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                 "sites_sampled": [str(site["address"]) for site in sites],
                 "content_items": ["1", "2", "3", "4", "5", "6", "7"],
             }
+            if n % 8 == 3:  # §5.5.3 (3): the characteristic evaluation's own results
+                history[-1]["evaluation"] = _surveillance_evaluation(level, first)
             last = first
             closed = first + timedelta(days=15)
             if n % 10 == 5 and closed <= today:  # §5.5.4: found, then its correction verified
@@ -108,8 +144,11 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                     {
                         "command": "record_case",
                         "case_id": case,
-                        "kind": "complaint",
-                        "summary": "客户投诉定制产品交付延误",
+                        # §9 a complaint; §8 a warning about misusing the certificate
+                        "kind": "complaint" if n % 50 == 11 else "misuse_certificate",
+                        "summary": "客户投诉定制产品交付延误"
+                        if n % 50 == 11
+                        else "宣传材料中将认证范围外的产品标为已认证",
                         "effective_date": received.isoformat(),
                     },
                     {
@@ -143,7 +182,7 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
             second = date(first.year + 1, rng.randint(2, 10), 15)
             if second <= today and second < decided + timedelta(days=1090):
                 history.append(_surveillance(second, level, clauses[half:], False))
-                last = second
+                last = surveyed = second
         if len(sites) > 1 and rng.random() < 0.3:
             narrowed = last + timedelta(days=rng.randint(5, 60))
             if narrowed <= today and narrowed < decided + timedelta(days=1090):
@@ -158,17 +197,58 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
                     }
                 )
                 last = narrowed
+        paused, resumed = last + timedelta(days=7), last + timedelta(days=40)
+        if n % 12 == 5 and resumed <= today and resumed < decided + timedelta(days=1090):
+            history += [  # §6.3.1.3: a shorter period set by CESI, then restored in it
+                {
+                    "command": "suspend",
+                    "reason": "g",
+                    "details": "获证组织主动请求暂停",
+                    "effective_date": paused.isoformat(),
+                    "restore_deadline": (paused + timedelta(days=60)).isoformat(),
+                },
+                {
+                    "command": "restore",
+                    "effective_date": resumed.isoformat(),
+                    "verification_ref": f"VR-{resumed.year}-{n:04d}",
+                },
+            ]
+            last = resumed
+        # §5.6, §6.1: recertified five months before expiry, its surveillances all recorded
+        recertified = last_day_of_period(decided, months=VALIDITY_MONTHS) - timedelta(days=150)
+        if (
+            n % 3 == 0
+            and surveyed is not None
+            and last < recertified <= min(today, date(surveyed.year + 1, 12, 31))
+        ):
+            history.append(
+                {
+                    "command": "recertify",
+                    "decision_date": recertified.isoformat(),
+                    "person_days": INITIAL_PERSON_DAYS[level],
+                    "evaluation": _surveillance_evaluation(level, recertified),
+                    "signatory": "陈签发",
+                }
+            )
+            last = recertified
         row: dict[str, str] = {
             "holder_name": f"{city[:-1].split('省')[-1]}{rng.choice(BRANDS)}{trade}科技有限公司",
-            "holder_name_en": "",
+            "holder_name_en": f"CESI Demo Holder {n + 1:04d} Co., Ltd." if english else "",
             "uscc": _uscc(rng, region),
             "address": str(sites[0]["address"]),
             "level": str(level),
             "decision_date": decided.isoformat(),
             "signatory": "陈签发",
-            # §5.2, §5.7: applied and accepted before the decision; every 15th decided late
-            "application_date": (decided - timedelta(days=110 if n % 15 == 4 else 70)).isoformat(),
+            # §5.2, §5.7: applied and accepted before the decision; every 15th decided late,
+            # and another accepted late
+            "application_date": (
+                decided - timedelta(days={4: 110, 11: 80}.get(n % 15, 70))
+            ).isoformat(),
             "acceptance_date": (decided - timedelta(days=106 if n % 15 == 4 else 66)).isoformat(),
+            # §5.4: the evaluation papers 3 weeks before the decision; every 15th, 7 weeks
+            "papers_received_date": (
+                decided - timedelta(days=49 if n % 15 == 7 else 20)
+            ).isoformat(),
             "person_days": str(INITIAL_PERSON_DAYS[level]),
             "sites": json.dumps(sites, ensure_ascii=False),
             "history": json.dumps(history, ensure_ascii=False),
@@ -177,6 +257,20 @@ def demo_rows(today: date, count: int = 300, seed: int = 2026) -> list[dict[str,
         }
         if row.get("reason") == "h":
             _overdue_before(history, row, n)
+            row["history"] = json.dumps(history, ensure_ascii=False)
+        demanded = last + timedelta(days=5)
+        revoked = demanded + timedelta(days=70)  # past the two months of §6.3.2.1 h
+        in_time = revoked <= today and revoked < decided + timedelta(days=1090)
+        if n % 40 == 13 and row["status"] == Status.VALID and in_time:
+            history.append(
+                {
+                    "command": "revoke",
+                    "reason": "h",
+                    "details": "要求纠正错误宣传超过 2 个月仍未纠正",
+                    "effective_date": revoked.isoformat(),
+                    "demand_date": demanded.isoformat(),
+                }
+            )
             row["history"] = json.dumps(history, ensure_ascii=False)
         rows.append(row)
     return rows
@@ -194,6 +288,23 @@ def _surveillance(day: date, level: int, clauses: list[str], characteristic: boo
         "corrective_deadline": None,
         "report_ref": f"SR-{day.isoformat()}",
     }
+
+
+def _surveillance_evaluation(level: int, day: date) -> dict[str, object]:
+    """A surveillance's characteristic evaluation that still supports `level` (§5.5.3 (3))."""
+    evaluation: dict[str, object] = {
+        "functions_met": sorted(REQUIRED_FUNCTIONS[level]),
+        "platform_met": True,
+        "report_ref": f"TR-{day.isoformat()}",
+    }
+    thresholds = TABLE_1[level]
+    if thresholds is not None:
+        evaluation |= {
+            "not_met": thresholds.not_met_max,
+            "partially_met": 0,
+            "fully_met": thresholds.fully_met_min,
+        }
+    return evaluation
 
 
 def _evaluation(rng: random.Random, level: int) -> dict[str, str]:

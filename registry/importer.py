@@ -41,6 +41,7 @@ COLUMNS = (
     "issue_date",
     "application_date",
     "acceptance_date",
+    "papers_received_date",
     "signatory",
     "person_days",
     "not_met",
@@ -198,6 +199,7 @@ class Importer:
             legacy=self.legacy,
             application_date=_optional_date(row, "application_date"),
             acceptance_date=_optional_date(row, "acceptance_date"),
+            papers_received_date=_optional_date(row, "papers_received_date"),
             signatory=row.get("signatory") or None,
         )
         for step in _json(row.get("history") or "[]", "history"):

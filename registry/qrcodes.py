@@ -135,7 +135,11 @@ def check(registry: Registry, keys: Keys, token: str) -> QrCheck:
     if verdict.authentic and verdict.claims is not None:
         try:  # the registration's current certificate: a re-issue shows as a difference
             printed = parse_number(str(verdict.claims.get("certificate_no", "")))
-            current = registry.verify(number=printed.registration_no)
+            if printed.sub is None:
+                current = registry.verify(number=printed.registration_no)
+            else:  # §6 a: a sub-certificate's current number, with its own scope
+                asked = registry.verify(number=str(verdict.claims["certificate_no"]))
+                current = registry.verify(number=asked["current_certificate_no"])
         except (NotFound, InvalidInput):
             current = None
     return {

@@ -86,6 +86,14 @@ LABELS: dict[str, Words] = {
     "what": ("事项", "What"),
     "special_case": ("特殊情况（可延至一周）", "Special case (a week at most)"),
     "demand_date": ("要求纠正日期", "Correction demanded on"),
+    "papers_received_date": ("收到全套评价资料日期", "Evaluation papers received"),
+    "address_en": ("英文地址", "Address in English"),
+    "activities_en": ("英文活动（每行一项）", "Activities in English, one a line"),
+    "scope_en": ("英文认证范围", "Scope in English"),
+    "sites": (
+        "子证书覆盖的场所（每行一个地址）",
+        "Sites of the sub-certificate, one address a line",
+    ),
 }
 ROW_LABELS: dict[str, Words] = {  # one row of a row editor, numbered from 1
     "sites": ("场所", "Site"),
@@ -272,6 +280,8 @@ CHINESE = {
     "cases": "记录投诉、申诉或误用",
     "case-acknowledgements": "确认收到投诉或申诉",
     "case-closures": "结案",
+    "sub-certificates": "颁发子证书",
+    "sub-certificate-withdrawals": "注销子证书",
 }
 ISSUE = _form("issue", "issue", IssueRequest, ("颁发证书", "Issue a certificate (§5.4)"))
 FORMS: dict[str, CommandForm] = {

@@ -23,6 +23,8 @@ from api.models import (
     RevocationRequest,
     ScopeExtensionRequest,
     ScopeNarrowingRequest,
+    SubCertificateRequest,
+    SubCertificateWithdrawalRequest,
     SurveillanceRequest,
     SuspensionRequest,
 )
@@ -75,6 +77,18 @@ COMMANDS: list[tuple[str, CommandName, type[BaseModel], str]] = [
         "Acknowledge a complaint or appeal received (§9).",
     ),
     ("case-closures", "close_case", CaseClosureRequest, "Decide or close a case (§7–§9)."),
+    (
+        "sub-certificates",
+        "issue_sub_certificate",
+        SubCertificateRequest,
+        "Issue a sub-certificate (子证书, §6 a) for some of the scope's sites.",
+    ),
+    (
+        "sub-certificate-withdrawals",
+        "withdraw_sub_certificate",
+        SubCertificateWithdrawalRequest,
+        "Withdraw a sub-certificate at the holder's request (注销, §6.3).",
+    ),
 ]
 
 

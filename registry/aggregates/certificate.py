@@ -25,7 +25,7 @@ from registry.rules.lifecycle import (
     recertification_opens,
     rule_edition_on,
 )
-from registry.rules.numbers import certificate_no
+from registry.rules.numbers import MAX_SUBS, certificate_no, parse_number, sub_certificate_no
 from registry.rules.values import (
     MAX_LONG_TEXT,
     Holder,
@@ -33,6 +33,7 @@ from registry.rules.values import (
     Site,
     SiteDoc,
     check_text,
+    parse_english,
     parse_holder,
     parse_sites,
 )
@@ -136,14 +137,30 @@ class Case:
 
 
 class Timeline(NamedTuple):
-    """The dates of a certification (§5.2, §5.7): applied, accepted, decided."""
+    """The dates of a certification (§5.2, §5.4, §5.7): applied, accepted, decided, and
+    when the full set of evaluation papers reached the certification body."""
 
     application: date | None
     acceptance: date | None
     decision: date
+    papers_received: date | None = None
 
     def late_steps(self) -> list[workdays.LateStep]:
-        return workdays.late_steps(self.application, self.acceptance, self.decision)
+        return workdays.late_steps(
+            self.application, self.acceptance, self.decision, self.papers_received
+        )
+
+
+@dataclass(frozen=True)
+class SubCertificate:
+    """A sub-certificate (子证书, §6 a): some sites of the scope printed on a certificate of
+    their own, numbered after the master's, `-S{NN}`; it shares the registration's status."""
+
+    number: int  # NN
+    addresses: tuple[str, ...]
+    first_revision: int  # the master's revision it was first printed with
+    since: date
+    withdrawn_on: date | None = None  # given up at the holder's request (注销), never reissued
 
 
 class Revision(NamedTuple):
@@ -158,6 +175,13 @@ class Revision(NamedTuple):
     issue_date: date
     reissue_date: date | None  # 换证日期 (§6 e), None on R00
     valid_until: date
+
+
+# The fields an issue or recertification gained after the first events were stored (§5.2,
+# §5.4, §5.7, §6): hashed only when they hold a value, so older events keep their hashes.
+DECISION_FIELDS = frozenset(
+    {"application_date", "acceptance_date", "papers_received_date", "rule_edition", "signatory"}
+)
 
 
 class Lapse(NamedTuple):
@@ -195,6 +219,7 @@ class Certificate(Chained):
         signatory: str | None  # §6: 签发人 of the latest decision, when recorded
         open_cases: dict[str, Case]  # §7–§9, until decided or resolved
         case_ids: set[str]  # every case id ever used: never reused
+        sub_certificates: list[SubCertificate]  # §6 a, in the order issued (S01, S02, …)
         last_effective_date: date
 
     @staticmethod
@@ -230,6 +255,7 @@ class Certificate(Chained):
         application_date: date | None = None,
         acceptance_date: date | None = None,
         signatory: str | None = None,
+        papers_received_date: date | None = None,
     ) -> "Certificate":
         """`legacy` admits a decision before the rule took effect (a legacy import only)."""
         level = levels.check_level(level)
@@ -254,7 +280,8 @@ class Certificate(Chained):
             )
         levels.check_evaluation_supports(level, checked_evaluation)
         person_days = levels.check_initial_person_days(level, person_days)
-        _check_timeline(application_date, acceptance_date, decision_date)
+        _check_english(checked_holder, checked_sites)
+        _check_timeline(application_date, acceptance_date, decision_date, papers_received_date)
         return cls._begin(
             cls.Issued,
             id=cls.create_id(registration_no),
@@ -272,6 +299,7 @@ class Certificate(Chained):
             evaluation=checked_evaluation.to_dict() if checked_evaluation else None,
             application_date=application_date,
             acceptance_date=acceptance_date,
+            papers_received_date=papers_received_date,
             rule_edition=rule_edition_on(decision_date),
             signatory=None if signatory is None else check_text(signatory, "signatory"),
         )
@@ -552,6 +580,78 @@ class Certificate(Chained):
             decision=check_text(decision, "decision", limit=MAX_LONG_TEXT),
         )
 
+    def issue_sub_certificate(
+        self, *, sites: Sequence[str], effective_date: date, stamp: Stamp
+    ) -> None:
+        """§6 a: a sub-certificate (子证书) for some of the scope's sites, certified together
+        under this registration (the master certificate, 总证书) and printed separately."""
+        self._check_effective("issue_sub_certificate", effective_date, stamp)
+        if isinstance(sites, str) or not isinstance(sites, Sequence) or not sites:
+            raise InvalidInput("sites lists the addresses of scope sites", field="sites")
+        addresses = [check_text(a, "sites") for a in sites]
+        scope = [site.address for site in self.sites]
+        unknown = [a for a in addresses if a not in scope]
+        if unknown or len(set(addresses)) != len(addresses):
+            raise InvalidInput(
+                f"sites names each site of the scope once, not {(unknown or addresses)[0]!r}",
+                field="sites",
+            )
+        if set(addresses) == set(scope):
+            raise RuleViolation(
+                "a sub-certificate covers part of the scope; the master certificate covers it all",
+                section="§6 a",
+                field="sites",
+            )
+        for sub in self.active_sub_certificates():
+            shared = sorted(set(sub.addresses) & set(addresses))
+            if shared:
+                raise RuleViolation(
+                    f"{shared[0]!r} is already on sub-certificate "
+                    f"{sub_certificate_no(self.registration_no, self.revision, sub.number)}",
+                    section="§6 a",
+                    field="sites",
+                )
+        number = len(self.sub_certificates) + 1  # never reused
+        if number > MAX_SUBS:
+            raise RuleViolation(
+                f"a registration has at most {MAX_SUBS} sub-certificates", section="§6 a"
+            )
+        self._record(
+            self.SubCertificateIssued,
+            stamp=stamp,
+            effective_date=effective_date,
+            sub=number,
+            certificate_no=sub_certificate_no(self.registration_no, self.revision, number),
+            sites=addresses,
+        )
+
+    def withdraw_sub_certificate(
+        self, *, certificate_no: str, request_ref: str, effective_date: date, stamp: Stamp
+    ) -> None:
+        """§6.3: a sub-certificate given up at the holder's request (注销); its number is
+        never issued again, the master and the other sub-certificates stay."""
+        self._check_effective("withdraw_sub_certificate", effective_date, stamp)
+        ref = parse_number(certificate_no) if isinstance(certificate_no, str) else None
+        active = {sub.number: sub for sub in self.active_sub_certificates()}
+        if ref is None or ref.registration_no != self.registration_no or ref.sub not in active:
+            raise LifecycleConflict(
+                f"{str(certificate_no)[:60]!r} is no sub-certificate in force of "
+                f"{self.registration_no}",
+                section="§6 a",
+                field="certificate_no",
+            )
+        self._record(
+            self.SubCertificateWithdrawn,
+            stamp=stamp,
+            effective_date=effective_date,
+            sub=ref.sub,
+            certificate_no=sub_certificate_no(self.registration_no, self.revision, ref.sub),
+            request_ref=check_text(request_ref, "request_ref"),
+        )
+
+    def active_sub_certificates(self) -> list[SubCertificate]:
+        return [sub for sub in self.sub_certificates if sub.withdrawn_on is None]
+
     def _open_case(self, case_id: object) -> Case:
         if not isinstance(case_id, str) or case_id not in self.open_cases:
             raise LifecycleConflict(
@@ -600,6 +700,16 @@ class Certificate(Chained):
         self._check_effective("narrow_scope", effective_date, stamp)
         reason = reasons.check_narrowing_reason(reason)
         remaining = narrowed(self.sites, remove_sites, remove_activities)
+        kept = {site.address for site in remaining}
+        for sub in self.active_sub_certificates():
+            if not kept & set(sub.addresses):
+                raise LifecycleConflict(
+                    f"the narrowing leaves sub-certificate "
+                    f"{sub_certificate_no(self.registration_no, self.revision, sub.number)} "
+                    "without a site; withdraw it first",
+                    section="§6 a",
+                    field="remove_sites",
+                )
         self._record(
             self.ScopeNarrowed,
             stamp=stamp,
@@ -623,6 +733,7 @@ class Certificate(Chained):
         self._check_effective("extend_scope", effective_date, stamp)
         additions = parse_sites(add_sites, "add_sites")
         extended_sites = extended(self.sites, additions)
+        _check_english(self.holder, extended_sites)
         self._record(
             self.ScopeExtended,
             stamp=stamp,
@@ -641,7 +752,10 @@ class Certificate(Chained):
         name: str | None = None,
         name_en: str | None = None,
         address: str | None = None,
+        scope_en: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
+        """§6.2: new details of the holder, and (§6 g) the English of its name and of the
+        scope's sites for an English certificate."""
         self._check_effective("change_holder", effective_date, stamp)
         current = self.holder
         changed = parse_holder(
@@ -652,7 +766,9 @@ class Certificate(Chained):
                 "uscc": current.uscc,
             }
         )
-        if changed == current:
+        sites = self.sites if scope_en is None else english_scope(self.sites, scope_en)
+        _check_english(changed, sites)
+        if changed == current and sites == self.sites:
             raise InvalidInput("the holder's details are unchanged", section="§6.2")
         self._record(
             self.HolderDetailsChanged,
@@ -660,6 +776,7 @@ class Certificate(Chained):
             effective_date=effective_date,
             certificate_no=self._next_certificate_no(),
             holder=changed.to_dict(),
+            sites=None if sites == self.sites else [s.to_dict() for s in sites],
         )
 
     def change_level(
@@ -787,9 +904,10 @@ class Certificate(Chained):
         application_date: date | None = None,
         acceptance_date: date | None = None,
         signatory: str | None = None,
+        papers_received_date: date | None = None,
     ) -> None:
         self._check_effective("recertify", decision_date, stamp)
-        _check_timeline(application_date, acceptance_date, decision_date)
+        _check_timeline(application_date, acceptance_date, decision_date, papers_received_date)
         opens = recertification_opens(self.valid_until)
         if decision_date < opens:
             raise LifecycleConflict(
@@ -816,6 +934,7 @@ class Certificate(Chained):
             issue_date=decision_date,
             application_date=application_date,
             acceptance_date=acceptance_date,
+            papers_received_date=papers_received_date,
             rule_edition=rule_edition_on(decision_date),
             signatory=None if signatory is None else check_text(signatory, "signatory"),
             # §5.6: the new cycle continues the old one without a gap.
@@ -921,18 +1040,20 @@ class Certificate(Chained):
         evaluation: EvaluationDoc | None
         application_date: date | None = None  # §5.2, §5.7: recorded since issue 13
         acceptance_date: date | None = None
+        papers_received_date: date | None = None  # §5.4: the evaluation papers arrived
         rule_edition: str | None = None  # §6 c: the edition the decision was made under
         signatory: str | None = None  # §6: 签发人
-        added_fields: ClassVar[frozenset[str]] = frozenset(
-            {"application_date", "acceptance_date", "rule_edition", "signatory"}
-        )
+        added_fields: ClassVar[frozenset[str]] = DECISION_FIELDS
 
         def apply(self, cert: "Certificate") -> None:
             # Events before editions were recorded: the edition in force on the decision day.
             cert.rule_edition = self.rule_edition or rule_edition_on(self.decision_date)
             cert.signatory = self.signatory
             cert.timeline = Timeline(
-                self.application_date, self.acceptance_date, self.decision_date
+                self.application_date,
+                self.acceptance_date,
+                self.decision_date,
+                self.papers_received_date,
             )
             cert.registration_no = self.registration_no
             cert.holder = Holder.from_dict(self.holder)
@@ -951,6 +1072,7 @@ class Certificate(Chained):
             cert.open_nonconformities, cert.raised_nonconformities = {}, set()
             cert.notifications = []
             cert.open_cases, cert.case_ids = {}, set()
+            cert.sub_certificates = []
             cert.last_effective_date = self.issue_date
 
     class Event(Chained.Event):
@@ -1028,6 +1150,27 @@ class Certificate(Chained):
                 )
             )
 
+    class SubCertificateIssued(Event):
+        sub: int  # NN of -S{NN}
+        certificate_no: str  # as first printed
+        sites: list[str]  # the addresses it covers
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.sub_certificates.append(
+                SubCertificate(self.sub, tuple(self.sites), cert.revision, self.effective_date)
+            )
+
+    class SubCertificateWithdrawn(Event):
+        sub: int
+        certificate_no: str  # its number then
+        request_ref: str
+
+        def apply(self, cert: "Certificate") -> None:
+            cert.sub_certificates = [
+                replace(sub, withdrawn_on=self.effective_date) if sub.number == self.sub else sub
+                for sub in cert.sub_certificates
+            ]
+
     class CaseOpened(Event):
         case_id: str
         kind: str
@@ -1080,9 +1223,13 @@ class Certificate(Chained):
 
     class HolderDetailsChanged(Reissued):
         holder: HolderDoc
+        sites: list[SiteDoc] | None = None  # §6 g: the scope with its English, when it changed
+        added_fields: ClassVar[frozenset[str]] = frozenset({"sites"})
 
         def apply(self, cert: "Certificate") -> None:
             cert.holder = Holder.from_dict(self.holder)
+            if self.sites is not None:
+                cert.sites = tuple(Site.from_dict(s) for s in self.sites)
 
     class LevelChanged(Reissued):
         level: int
@@ -1144,17 +1291,19 @@ class Certificate(Chained):
         valid_until: date
         application_date: date | None = None
         acceptance_date: date | None = None
+        papers_received_date: date | None = None
         rule_edition: str | None = None
         signatory: str | None = None
-        added_fields: ClassVar[frozenset[str]] = frozenset(
-            {"application_date", "acceptance_date", "rule_edition", "signatory"}
-        )
+        added_fields: ClassVar[frozenset[str]] = DECISION_FIELDS
 
         def apply(self, cert: "Certificate") -> None:
             cert.rule_edition = self.rule_edition or rule_edition_on(self.effective_date)
             cert.signatory = self.signatory
             cert.timeline = Timeline(
-                self.application_date, self.acceptance_date, self.effective_date
+                self.application_date,
+                self.acceptance_date,
+                self.effective_date,
+                self.papers_received_date,
             )
             cert.issue_date, cert.valid_until = self.issue_date, self.valid_until
             cert.cycle_start, cert.cycle_surveillances = self.effective_date, []
@@ -1248,9 +1397,25 @@ def _check_content_items(items: object) -> list[str] | None:
     return sorted(set(items))
 
 
-def _check_timeline(application: object, acceptance: object, decision: date) -> None:
-    """Applied, accepted and decided in that order (§5.2, §5.4); the working-day limits are
-    reported as late steps, never refused (§5.7 says "in general")."""
+def _check_timeline(
+    application: object, acceptance: object, decision: date, papers: object = None
+) -> None:
+    """Applied, accepted, the evaluation papers received and decided in that order (§5.2,
+    §5.4); the working-day limits are reported as late steps, never refused (§5.7 says
+    "in general")."""
+    if papers is not None:
+        if not isinstance(papers, date) or papers > decision:
+            raise InvalidInput(
+                "papers_received_date is a date on or before the decision",
+                section="§5.4",
+                field="papers_received_date",
+            )
+        if isinstance(acceptance, date) and papers < acceptance:
+            raise InvalidInput(
+                "the evaluation papers arrive after the acceptance",
+                section="§5.4",
+                field="papers_received_date",
+            )
     if application is None and acceptance is None:
         return
     if not isinstance(acceptance, date):
@@ -1345,6 +1510,36 @@ def _check_not_future(day: object, today: date, field: str) -> None:
         )
 
 
+def _check_english(holder: Holder, sites: tuple[Site, ...]) -> None:
+    """§6 g: an English scope belongs to an English certificate, which names the holder in
+    English."""
+    if not holder.name_en and any(site.english for site in sites):
+        raise InvalidInput(
+            "an English scope is printed on an English certificate: give holder.name_en too",
+            section="§6 g",
+            field="holder.name_en",
+        )
+
+
+def english_scope(sites: tuple[Site, ...], given: Sequence[Mapping[str, Any]]) -> tuple[Site, ...]:
+    """The scope with the English given for some of its sites (§6 g): each item names a
+    site by its address and gives its `address_en` and `activities_en`."""
+    if isinstance(given, str) or not isinstance(given, Sequence):
+        raise InvalidInput("scope_en lists {address, address_en, activities_en}", field="scope_en")
+    by_address = {site.address: site for site in sites}
+    for item in given:
+        address = item.get("address") if isinstance(item, Mapping) else None
+        if not isinstance(item, Mapping) or address not in by_address:
+            raise InvalidInput(
+                f"scope_en names sites of the scope, not {str(address)[:60]!r}",
+                field="scope_en.address",
+            )
+        site = by_address[address]
+        address_en, activities_en = parse_english(item, "scope_en", len(site.activities))
+        by_address[address] = replace(site, address_en=address_en, activities_en=activities_en)
+    return tuple(by_address.values())
+
+
 def narrowed(
     sites: tuple[Site, ...],
     remove_sites: Sequence[str],
@@ -1353,18 +1548,22 @@ def narrowed(
     """The scope left after §5.5.8; a site whose last activity goes, goes with it."""
     if not remove_sites and not remove_activities:
         raise InvalidInput("a narrowing removes at least one site or activity", section="§5.5.8")
-    by_address = {s.address: list(s.activities) for s in sites}
+    by_address = {s.address: s.pairs() for s in sites}
+    english = {s.address: s.address_en for s in sites}
     for address in remove_sites:
         if by_address.pop(address, None) is None:
             raise InvalidInput(f"no site at {address!r} in the scope", field="remove_sites")
     for item in remove_activities:
         address, activity = item.get("address", ""), item.get("activity", "")
-        if address not in by_address or activity not in by_address[address]:
+        kept = [pair for pair in by_address.get(address, []) if pair[0] != activity]
+        if address not in by_address or len(kept) == len(by_address[address]):
             raise InvalidInput(
                 f"no activity {activity!r} at {address!r} in the scope", field="remove_activities"
             )
-        by_address[address].remove(activity)
-    remaining = tuple(Site(a, tuple(acts)) for a, acts in by_address.items() if acts)
+        by_address[address] = kept
+    remaining = tuple(
+        Site.from_pairs(a, pairs, english[a]) for a, pairs in by_address.items() if pairs
+    )
     if not remaining:
         raise LifecycleConflict(
             "a narrowing cannot remove the whole scope; cancel or revoke instead",
@@ -1375,13 +1574,22 @@ def narrowed(
 
 def extended(sites: tuple[Site, ...], additions: tuple[Site, ...]) -> tuple[Site, ...]:
     """The scope after §5.5.7: new sites, and new activities at existing ones."""
-    by_address = {s.address: list(s.activities) for s in sites}
+    by_address = {s.address: s.pairs() for s in sites}
+    english = {s.address: s.address_en for s in sites}
     for site in additions:
         current = by_address.setdefault(site.address, [])
-        new = [a for a in site.activities if a not in current]
+        if current and all(en for _, en in current) != bool(site.activities_en):
+            raise InvalidInput(
+                f"activities_en goes with the English of the site {site.address!r}: both or "
+                "neither (a holder change gives the English of a site already in the scope)",
+                section="§6 g",
+                field="add_sites.activities_en",
+            )
+        english[site.address] = english.get(site.address) or site.address_en
+        new = [pair for pair in site.pairs() if pair[0] not in (a for a, _ in current)]
         if not new:
             raise InvalidInput(
                 f"{site.address!r} already has every activity given", field="add_sites"
             )
         current.extend(new)
-    return tuple(Site(a, tuple(acts)) for a, acts in by_address.items())
+    return tuple(Site.from_pairs(a, pairs, english[a]) for a, pairs in by_address.items())

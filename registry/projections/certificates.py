@@ -19,7 +19,13 @@ from registry.errors import InvalidInput
 from registry.projections.batch import Batch
 from registry.projections.store import Cursor, Queries
 from registry.rules.lifecycle import Status, recertification_opens
-from registry.rules.numbers import OID_PREFIX, certificate_no, parse_number, parse_oid
+from registry.rules.numbers import (
+    OID_PREFIX,
+    certificate_no,
+    parse_number,
+    parse_oid,
+    sub_certificate_no,
+)
 from registry.rules.uscc import USCC_LENGTH
 
 PAGE_SIZE = 20
@@ -64,7 +70,7 @@ TABLES = (
 
 class CertificatesProjection:
     name = "certificates"
-    version = 6  # raise when the tables or what a row holds change: only this one is rebuilt
+    version = 7  # raise when the tables or what a row holds change: only this one is rebuilt
     tables: tuple[str, ...] = ("certificates", "certificate_numbers")
     create_statements: tuple[str, ...] = TABLES
 
@@ -97,6 +103,11 @@ class CertificatesProjection:
             numbers.extend(
                 (certificate_no(cert.registration_no, r.number), cert.registration_no, r.number)
                 for r in cert.revisions
+            )
+            numbers.extend(  # §6 a: each sub-certificate, as printed with every revision since
+                (sub_certificate_no(cert.registration_no, r, sub.number), cert.registration_no, r)
+                for sub in cert.sub_certificates
+                for r in range(sub.first_revision, cert.revision + 1)
             )
         if numbers:
             cursor.executemany(
@@ -338,7 +349,11 @@ def _matching(text: str) -> tuple[str, list[Any]]:
         conditions.append(
             "registration_no IN (SELECT registration_no FROM certificate_numbers WHERE number = %s)"
         )
-        params.append(certificate_no(ref.registration_no, ref.revision))
+        params.append(
+            certificate_no(ref.registration_no, ref.revision)
+            if ref.sub is None
+            else sub_certificate_no(ref.registration_no, ref.revision, ref.sub)
+        )
     return "(" + " OR ".join(conditions) + ")", params
 
 

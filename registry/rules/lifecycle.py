@@ -70,6 +70,8 @@ CommandName = Literal[
     "record_case",
     "acknowledge_case",
     "close_case",
+    "issue_sub_certificate",
+    "withdraw_sub_certificate",
 ]
 COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 
@@ -98,6 +100,9 @@ LIFECYCLE: dict[CommandName, Transition] = {
     "record_case": Transition(frozenset(Status), "record a case"),
     "acknowledge_case": Transition(frozenset(Status), "acknowledge a case"),
     "close_case": Transition(frozenset(Status), "close a case"),
+    # §6.3.1.2: no certificate is handed out for a suspended certification.
+    "issue_sub_certificate": Transition(VALID_ONLY, "issue a sub-certificate"),
+    "withdraw_sub_certificate": Transition(IN_FORCE, "withdraw a sub-certificate"),
 }
 
 

@@ -3,7 +3,7 @@
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from registry.errors import InvalidInput
 from registry.rules.uscc import check_uscc
@@ -24,10 +24,13 @@ class HolderDoc(TypedDict):
 
 
 class SiteDoc(TypedDict):
-    """A site of the scope as events and answers store it."""
+    """A site of the scope as events and answers store it; the English, for an English
+    certificate (§6 g), only when recorded (so sites without it hash as before)."""
 
     address: str
     activities: list[str]
+    address_en: NotRequired[str]
+    activities_en: NotRequired[list[str]]
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,40 @@ class Site:
 
     address: str
     activities: tuple[str, ...]
+    address_en: str = ""  # §6 g: the English certificate's, when the holder has one
+    activities_en: tuple[str, ...] = ()  # empty, or one English text per activity
 
     @classmethod
     def from_dict(cls, data: SiteDoc) -> "Site":
-        return cls(data["address"], tuple(data["activities"]))
+        return cls(
+            data["address"],
+            tuple(data["activities"]),
+            data.get("address_en", ""),
+            tuple(data.get("activities_en", ())),
+        )
 
     def to_dict(self) -> SiteDoc:
-        return {"address": self.address, "activities": list(self.activities)}
+        doc: SiteDoc = {"address": self.address, "activities": list(self.activities)}
+        if self.address_en:
+            doc["address_en"] = self.address_en
+        if self.activities_en:
+            doc["activities_en"] = list(self.activities_en)
+        return doc
+
+    @property
+    def english(self) -> bool:
+        return bool(self.address_en or self.activities_en)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Each activity with its English ("" when none recorded)."""
+        english = self.activities_en or ("",) * len(self.activities)
+        return list(zip(self.activities, english, strict=True))
+
+    @classmethod
+    def from_pairs(cls, address: str, pairs: Sequence[tuple[str, str]], address_en: str) -> "Site":
+        """A site from (activity, English) pairs: English kept only when every one has it."""
+        english = tuple(en for _, en in pairs)
+        return cls(address, tuple(a for a, _ in pairs), address_en, english if all(english) else ())
 
 
 def check_text(value: object, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
@@ -134,7 +164,27 @@ def parse_site(data: object, field: str) -> Site:
     checked = tuple(check_text(a, f"{field}.activities") for a in activities)
     if len(set(checked)) != len(checked):
         raise InvalidInput("an activity is listed twice at one site", field=f"{field}.activities")
-    return Site(check_text(data.get("address"), f"{field}.address"), checked)
+    address_en, activities_en = parse_english(data, field, len(checked))
+    return Site(
+        check_text(data.get("address"), f"{field}.address"), checked, address_en, activities_en
+    )
+
+
+def parse_english(
+    data: Mapping[str, object], field: str, count: int
+) -> tuple[str, tuple[str, ...]]:
+    """§6 g: a site's English address and activities, each activity's in its order."""
+    address_en = check_text(data.get("address_en"), f"{field}.address_en", required=False)
+    english = data.get("activities_en")
+    if english is None or english == []:
+        return address_en, ()
+    if isinstance(english, str) or not isinstance(english, Sequence) or len(english) != count:
+        raise InvalidInput(
+            f"activities_en gives one English text per activity, {count} here",
+            section="§6 g",
+            field=f"{field}.activities_en",
+        )
+    return address_en, tuple(check_text(a, f"{field}.activities_en") for a in english)
 
 
 def parse_sites(data: object, field: str = "scope.sites") -> tuple[Site, ...]:

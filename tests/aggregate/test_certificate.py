@@ -13,6 +13,7 @@ from tests.examples import (
     CLAUSE_IDS,
     EVALUATIONS,
     FIRST_HALF,
+    HOLDER,
     SECOND_HALF,
     SITES,
     STAMP,
@@ -1293,6 +1294,32 @@ def test_an_issue_without_timeline_hashes_as_before_the_timeline_existed() -> No
     assert recompute_hash(issued) == issued.hash
 
 
+def test_a_decision_twenty_working_days_after_the_papers_has_no_late_step() -> None:
+    cert = new_certificate(decision_date=date(2025, 10, 23), papers_received_date=date(2025, 9, 19))
+
+    assert cert.timeline.papers_received == date(2025, 9, 19)
+    assert cert.timeline.late_steps() == []
+
+
+def test_a_decision_twenty_one_working_days_after_the_papers_is_recorded_late() -> None:
+    cert = new_certificate(decision_date=date(2025, 10, 24), papers_received_date=date(2025, 9, 19))
+
+    (late,) = cert.timeline.late_steps()
+    assert (late.step, late.section, late.working_days) == ("review", "§5.4", 21)
+
+
+def test_papers_received_after_the_decision_are_refused() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(papers_received_date=date(2026, 5, 12))
+    assert raised.value.field == "papers_received_date"
+
+
+def test_papers_received_before_the_acceptance_are_refused() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(acceptance_date=date(2026, 3, 9), papers_received_date=date(2026, 3, 6))
+    assert raised.value.field == "papers_received_date"
+
+
 def test_a_recertification_records_its_timeline() -> None:
     cert = recertifiable_certificate()
 
@@ -1306,6 +1333,20 @@ def test_a_recertification_records_its_timeline() -> None:
     )
 
     assert cert.timeline == Timeline(date(2026, 5, 4), date(2026, 5, 6), date(2026, 7, 10))
+
+
+def test_a_recertification_long_after_its_papers_is_recorded_late() -> None:
+    cert = recertifiable_certificate()
+
+    cert.recertify(
+        decision_date=date(2026, 7, 10),
+        person_days=5,
+        evaluation=EVALUATIONS[3],
+        papers_received_date=date(2026, 6, 1),
+        stamp=STAMP,
+    )
+
+    assert [s.step for s in cert.timeline.late_steps()] == ["review"]
 
 
 # What the certificate prints: the rule's edition and the signatory (§6) ---------------
@@ -1350,3 +1391,270 @@ def test_a_recertification_records_the_edition_then_in_force() -> None:
     )
 
     assert cert.rule_edition == "v1.2"
+
+
+# Master and sub-certificates (§6 a) ----------------------------------------------------
+
+DONGGUAN = str(SITES[1]["address"])
+SHENZHEN = str(SITES[0]["address"])
+
+
+def test_a_sub_certificate_is_numbered_after_the_master_from_s01(cert: Certificate) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    (issued,) = cert.collect_events()
+    assert issued.certificate_no == "CESI2026EV/IMG10007R00-S01"  # type: ignore[attr-defined]
+    assert [(s.number, s.addresses) for s in cert.sub_certificates] == [(1, (DONGGUAN,))]
+    assert cert.certificate_no == "CESI2026EV/IMG10007R00"  # the master is not re-issued
+
+
+def test_a_sub_certificate_covering_the_whole_scope_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        RuleViolation,
+        sites=[SHENZHEN, DONGGUAN],
+        effective_date=date(2026, 6, 1),
+    )
+    assert error.section == "§6 a"
+
+
+def test_a_sub_certificate_for_a_site_outside_the_scope_is_refused(cert: Certificate) -> None:
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        InvalidInput,
+        sites=["上海市某地"],
+        effective_date=date(2026, 6, 1),
+    )
+    assert error.field == "sites"
+
+
+def test_a_site_on_a_sub_certificate_cannot_go_on_a_second(cert: Certificate) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        RuleViolation,
+        sites=[DONGGUAN],
+        effective_date=date(2026, 6, 2),
+    )
+    assert "already on sub-certificate CESI2026EV/IMG10007R00-S01" in str(error)
+
+
+def test_a_suspended_registration_gets_no_sub_certificate(cert: Certificate) -> None:
+    cert.suspend(reason="g", details="主动暂停", effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    error = refused(
+        cert,
+        "issue_sub_certificate",
+        LifecycleConflict,
+        sites=[DONGGUAN],
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.section == "§6.3.1"
+
+
+def test_a_narrowing_that_leaves_a_sub_certificate_without_a_site_is_refused(
+    cert: Certificate,
+) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    error = refused(
+        cert,
+        "narrow_scope",
+        LifecycleConflict,
+        reason="b",
+        remove_sites=[DONGGUAN],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.section == "§6 a"
+
+
+def test_a_narrowing_of_other_sites_keeps_the_sub_certificate(cert: Certificate) -> None:
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+
+    cert.narrow_scope(
+        reason="b",
+        remove_activities=[{"address": DONGGUAN, "activity": "物流配送"}],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert [s.number for s in cert.sub_certificates] == [1]
+    assert cert.certificate_no == "CESI2026EV/IMG10007R01"
+
+
+def with_withdrawn_sub(cert: Certificate) -> None:
+    """S01 for Dongguan on 06-01, withdrawn on 06-02."""
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 1), stamp=STAMP)
+    cert.withdraw_sub_certificate(
+        certificate_no="CESI2026EV/IMG10007R00-S01",
+        request_ref="R-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+
+def test_a_withdrawn_sub_certificates_number_is_not_reused(cert: Certificate) -> None:
+    with_withdrawn_sub(cert)
+
+    cert.issue_sub_certificate(sites=[DONGGUAN], effective_date=date(2026, 6, 3), stamp=STAMP)
+
+    assert [(s.number, s.withdrawn_on) for s in cert.sub_certificates] == [
+        (1, date(2026, 6, 2)),
+        (2, None),
+    ]
+
+
+def test_a_withdrawn_sub_certificates_sites_may_be_narrowed_away(cert: Certificate) -> None:
+    with_withdrawn_sub(cert)
+
+    cert.narrow_scope(
+        reason="b",
+        remove_sites=[DONGGUAN],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 3),
+        stamp=STAMP,
+    )
+
+    assert [s.address for s in cert.sites] == [SHENZHEN]
+
+
+def test_withdrawing_a_sub_certificate_twice_is_refused(cert: Certificate) -> None:
+    with_withdrawn_sub(cert)
+
+    error = refused(
+        cert,
+        "withdraw_sub_certificate",
+        LifecycleConflict,
+        certificate_no="CESI2026EV/IMG10007R00-S01",
+        request_ref="R-2",
+        effective_date=date(2026, 6, 3),
+    )
+    assert error.section == "§6 a"
+
+
+# An English certificate's name and scope (§6 g) ----------------------------------------
+
+ENGLISH_SITES = [
+    SITES[0] | {"address_en": "No. 1 Science Park, Shenzhen", "activities_en": ["Custom design"]},
+    SITES[1] | {"activities_en": ["Custom manufacture", "Logistics"]},
+]
+
+
+def test_an_issue_records_the_english_scope_of_an_english_certificate() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+
+    assert cert.sites[0].address_en == "No. 1 Science Park, Shenzhen"
+    assert cert.sites[1].activities_en == ("Custom manufacture", "Logistics")
+    assert cert.revisions[0].sites == cert.sites
+
+
+def test_an_english_scope_without_an_english_name_is_refused() -> None:
+    chinese_only = HOLDER | {"name_en": ""}
+
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(holder=chinese_only, scope={"sites": ENGLISH_SITES})
+
+    assert (raised.value.section, raised.value.field) == ("§6 g", "holder.name_en")
+
+
+def test_english_activities_one_short_are_refused() -> None:
+    short = [SITES[1] | {"activities_en": ["Custom manufacture"]}]
+
+    with pytest.raises(InvalidInput) as raised:
+        new_certificate(holder=HOLDER, scope={"sites": short})
+
+    assert raised.value.field == "scope.sites.activities_en"
+
+
+def test_narrowing_an_activity_keeps_the_english_of_the_others() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+
+    cert.narrow_scope(
+        reason="b",
+        remove_activities=[{"address": DONGGUAN, "activity": "定制家具生产制造"}],
+        approval_ref="A-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert (cert.sites[1].activities, cert.sites[1].activities_en) == (
+        ("物流配送",),
+        ("Logistics",),
+    )
+
+
+def test_extending_a_site_with_an_english_scope_without_english_is_refused() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+    cert.collect_events()
+
+    error = refused(
+        cert,
+        "extend_scope",
+        InvalidInput,
+        add_sites=[{"address": DONGGUAN, "activities": ["安装服务"]}],
+        evaluation_ref="E-1",
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.section == "§6 g"
+
+
+def test_extending_a_site_without_english_with_english_activities_is_refused(
+    cert: Certificate,
+) -> None:
+    error = refused(
+        cert,
+        "extend_scope",
+        InvalidInput,
+        add_sites=[{"address": DONGGUAN, "activities": ["安装服务"], "activities_en": ["Fitting"]}],
+        evaluation_ref="E-1",
+        effective_date=date(2026, 6, 2),
+    )
+    assert error.field == "add_sites.activities_en"
+
+
+def test_extending_a_site_with_an_english_scope_in_english_keeps_it() -> None:
+    cert = new_certificate(holder=HOLDER, scope={"sites": ENGLISH_SITES})
+
+    cert.extend_scope(
+        add_sites=[{"address": DONGGUAN, "activities": ["安装服务"], "activities_en": ["Fitting"]}],
+        evaluation_ref="E-1",
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert cert.sites[1].activities_en == ("Custom manufacture", "Logistics", "Fitting")
+
+
+def test_a_holder_change_records_the_english_scope_on_a_new_revision(cert: Certificate) -> None:
+    cert.change_holder(
+        scope_en=[{"address": DONGGUAN, "activities_en": ["Custom manufacture", "Logistics"]}],
+        effective_date=date(2026, 6, 2),
+        stamp=STAMP,
+    )
+
+    assert cert.sites[1].activities_en == ("Custom manufacture", "Logistics")
+    assert cert.revisions[0].sites[1].activities_en == ()  # R00 was printed without it
+    assert cert.certificate_no == "CESI2026EV/IMG10007R01"
+
+
+def test_an_issue_without_english_stores_sites_as_before() -> None:
+    (issued,) = new_certificate().collect_events()
+
+    assert issued.sites == SITES  # type: ignore[attr-defined]
+
+
+def test_a_holder_change_without_english_hashes_as_before_sites_were_recorded(
+    cert: Certificate,
+) -> None:
+    cert.change_holder(name="深圳市新名称有限公司", effective_date=date(2026, 6, 2), stamp=STAMP)
+
+    (changed,) = cert.collect_events()
+    assert isinstance(changed, Certificate.HolderDetailsChanged)
+    assert "sites" not in event_data(changed)
+    assert recompute_hash(changed) == changed.hash

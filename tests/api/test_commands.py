@@ -357,6 +357,28 @@ def test_a_late_decision_is_issued_and_listed_in_the_late_steps_queue(api: Api) 
     assert history.json()[0]["data"]["acceptance_date"] == "2026-01-06"
 
 
+def test_a_decision_late_after_its_evaluation_papers_is_in_the_late_steps_queue(
+    api: Api,
+) -> None:
+    no = api.issue(decision_date="2025-10-24", papers_received_date="2025-09-19")
+
+    queue = api.client.get("/api/v1/queues/late-steps", headers=api.auth()).json()
+
+    assert [(i["registration_no"], i["step"], i["section"], i["working_days"]) for i in queue] == [
+        (no, "review", "§5.4", 21)
+    ]
+    history = api.client.get(f"/api/v1/certificates/{no}/history", headers=api.auth("auditor"))
+    assert history.json()[0]["data"]["papers_received_date"] == "2025-09-19"
+
+
+def test_a_decision_on_the_twentieth_working_day_after_the_papers_is_not_queued(
+    api: Api,
+) -> None:
+    api.issue(decision_date="2025-10-23", papers_received_date="2025-09-19")
+
+    assert api.client.get("/api/v1/queues/late-steps", headers=api.auth()).json() == []
+
+
 def test_an_issue_in_time_is_not_in_the_late_steps_queue(api: Api) -> None:
     api.issue(application_date="2026-03-02", acceptance_date="2026-03-09")
 

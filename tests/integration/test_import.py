@@ -4,6 +4,7 @@ import csv
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 from registry.aggregates.certificate import Certificate
@@ -195,8 +196,28 @@ def test_demo_data_set_has_every_kind_of_history_and_loads_once(registry: Regist
     types = {str(r[0]) for r in registry.views.query("SELECT DISTINCT type FROM audit_events")}
     assert {"Issued", "Surveilled", "Suspended", "Revoked", "ScopeNarrowed"} <= types
     assert {"CorrectiveActionVerified", "HolderNotified", "CaseOpened", "CaseClosed"} <= types
+    assert {"SubCertificateIssued", "Restored", "CaseAcknowledged", "Recertified"} <= types
+    revoked = registry.views.query("SELECT data FROM audit_events WHERE type = 'Revoked'")
+    assert any(json.loads(str(row[0])).get("demand_date") for row in revoked)  # §6.3.2.1 h
+    data = [
+        json.loads(str(row[0]))
+        for row in registry.views.query("SELECT data FROM audit_events WHERE type = 'Surveilled'")
+    ]
+    assert any(d.get("evaluation") for d in data)  # §5.5.3 (3)
+    suspended = registry.views.query(
+        "SELECT effective_date, data FROM audit_events WHERE type = 'Suspended'"
+    )
+    periods = {
+        date.fromisoformat(json.loads(str(d))["restore_deadline"] or str(day))
+        - date.fromisoformat(str(day))
+        for day, d in suspended
+    }
+    assert timedelta(days=60) in periods  # §6.3.1.3: a shorter period set by CESI
+    answers = registry.directory(page_size=200)["items"]
+    assert any(site.get("activities_en") for a in answers for site in a["scope"]["sites"])  # §6 g
     levels = {int(r[0]) for r in registry.views.query("SELECT DISTINCT level FROM certificates")}
     assert levels == {1, 2, 3, 4, 5}
+    assert {"acceptance", "review", "decision"} <= {s["step"] for s in registry.late_step_queue()}
 
 
 def test_the_cli_reports_bad_rows_with_their_line_and_exits_non_zero(tmp_path: Path) -> None:

@@ -70,6 +70,36 @@ def _asn1(folder: Path) -> Any:
     return asn1_x509.Certificate.load(der)
 
 
+def test_a_sub_certificates_pdf_prints_its_number_and_the_masters(setup: Setup) -> None:
+    dongguan = issue_request()["scope"]["sites"][1]["address"]
+    setup.registry.command(
+        "issue_sub_certificate",
+        setup.registration_no,
+        {"sites": [dongguan], "effective_date": NOW.date()},
+        actor=ACTOR,
+    )
+
+    pdf = setup.pdf(f"{setup.registration_no}R00-S01")
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert f"{setup.registration_no}R00-S01" in text
+    assert f"总证书号：{setup.registration_no}R00" in text
+    assert f"Master certificate No.: {setup.registration_no}R00" in text
+
+
+def test_the_english_page_of_the_pdf_prints_the_english_scope(setup: Setup) -> None:
+    sites = issue_request()["scope"]["sites"]
+    english = sites[1] | {"address_en": "No. 8 Songshan Lake", "activities_en": ["A", "B"]}
+    scope = {"sites": [sites[0], english]}
+    number = setup.registry.issue(actor=ACTOR, **issue_request(scope=scope))["registration_no"]
+
+    pdf = setup.pdf(number)
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Address: No. 8 Songshan Lake" in text
+    assert "Activities: A; B" in text
+
+
 def test_the_pdf_of_a_valid_certificate_validates_intact_trusted_and_unmodified(
     setup: Setup,
 ) -> None:

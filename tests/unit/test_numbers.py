@@ -8,6 +8,7 @@ from registry.rules.numbers import (
     parse_number,
     parse_oid,
     registration_no,
+    sub_certificate_no,
 )
 
 
@@ -50,3 +51,26 @@ def test_malformed_numbers_are_refused(text: str) -> None:
 def test_sequence_past_9999_is_refused() -> None:
     with pytest.raises(InvalidInput, match="exhausted"):
         registration_no(2026, 10000)
+
+
+def test_a_sub_certificate_number_is_the_masters_with_an_s_suffix() -> None:
+    assert sub_certificate_no("CESI2026EV/IMG10007", 1, 2) == "CESI2026EV/IMG10007R01-S02"
+
+
+def test_parsing_a_sub_certificate_number_gives_its_revision_and_sub() -> None:
+    assert parse_number("cesi2026ev/img10007r01-s02") == CertificateRef("CESI2026EV/IMG10007", 1, 2)
+
+
+def test_an_oid_of_a_sub_certificate_is_accepted() -> None:
+    assert parse_oid("1.2.156.1.2. CESI2026EV/IMG10007R00-S01") == CertificateRef(
+        "CESI2026EV/IMG10007", 0, 1
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["CESI2026EV/IMG10007R00-S00", "CESI2026EV/IMG10007-S01", "CESI2026EV/IMG10007R00-S1"],
+)
+def test_malformed_sub_certificate_numbers_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_number(text)

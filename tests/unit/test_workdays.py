@@ -38,3 +38,15 @@ def test_a_decision_after_sixty_working_days_is_late() -> None:
 
     assert (late.step, late.section, late.limit) == ("decision", "§5.7", 60)
     assert late.working_days > 60
+
+
+# §5.4: 20 working days from the evaluation papers (2025-09-19) to the decision, across the
+# National Day week (10-01 to 10-08 off, 09-28 and 10-11 worked): the 20th is 2025-10-23.
+def test_a_decision_on_the_twentieth_working_day_after_the_papers_is_in_time() -> None:
+    assert late_steps(None, None, date(2025, 10, 23), papers_received=date(2025, 9, 19)) == []
+
+
+def test_a_decision_on_the_twenty_first_working_day_after_the_papers_is_late() -> None:
+    assert late_steps(None, None, date(2025, 10, 24), papers_received=date(2025, 9, 19)) == [
+        LateStep("review", "§5.4", 21, 20)
+    ]
