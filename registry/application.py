@@ -52,6 +52,8 @@ from registry.rules.numbers import (
     parse_number,
     parse_oid,
     registration_no,
+    registration_year,
+    sequence_of,
 )
 from registry.settings import Settings, storage_env, storage_setup
 
@@ -119,6 +121,7 @@ class Registry(Application[UUID]):
         if projector not in ("inline", "external"):
             raise InvalidInput(f"the projector is 'inline' or 'external', not {projector!r}")
         self.clock = clock
+        self._taken_up_to: dict[int, int] = {}  # year: a sequence seen taken (a lower bound)
         self.inline_projection = projector == "inline"
         super().__init__(env)
         _fail_fast(self.recorder)
@@ -200,9 +203,12 @@ class Registry(Application[UUID]):
             "signatory": signatory,
         }
         arguments |= {k: v for k, v in added.items() if v is not None}  # same key as before
-        return self._execute(
+        issued = self._execute(
             "issue", None, arguments, actor, idempotency_key, run, attempts=ISSUE_ATTEMPTS
         )
+        registration = str(issued["registration_no"])
+        self._saw_taken(registration_year(registration), sequence_of(registration))
+        return issued
 
     def command(
         self,
@@ -534,19 +540,38 @@ class Registry(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFound("no such certificate") from None
 
-    def _exists(self, year: int, sequence: int) -> bool:
-        return Certificate.create_id(registration_no(year, sequence)) in self.repository
+    def stored(self, aggregate_id: UUID) -> bool:
+        """Whether the aggregate has an event in the store: one indexed row read, nothing
+        decoded or folded (`id in repository` loads the whole aggregate)."""
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def _taken(self, year: int, sequence: int) -> bool:
+        return self.stored(Certificate.create_id(registration_no(year, sequence)))
 
     def next_registration_no(self, year: int) -> str:
-        """The number after the year's last, found by bisection: numbers are gapless."""
-        low, high = 0, MAX_SEQUENCE + 1  # low is taken (or 0), high is free
-        while high - low > 1:
+        """The lowest free number of the year; numbers are gapless, so the one after the last.
+
+        The search starts above the highest number this process has seen taken (a number,
+        once taken, stays so): one probe when no other issuer came between, else it gallops
+        and bisects. It only proposes: the store's uniqueness of the aggregate id decides,
+        and an issue that loses the number to a concurrent issuer asks again."""
+        low = self._taken_up_to.get(year, 0)  # taken (or 0)
+        high, step = low + 1, 1  # high: the first probe
+        while high <= MAX_SEQUENCE and self._taken(year, high):
+            low, step = high, step * 2
+            high = min(low + step, MAX_SEQUENCE + 1)
+        while high - low > 1:  # low is taken (or 0), high is free (or past the last)
             middle = (low + high) // 2
-            if self._exists(year, middle):
+            if self._taken(year, middle):
                 low = middle
             else:
                 high = middle
+        self._saw_taken(year, low)
         return registration_no(year, low + 1)
+
+    def _saw_taken(self, year: int, sequence: int) -> None:
+        if sequence > self._taken_up_to.get(year, 0):  # a racing thread may lower it: harmless
+            self._taken_up_to[year] = sequence
 
 
 def _utc_bound(moment: date | None) -> str | None:

@@ -208,7 +208,7 @@ class Importer:
         without one, exists (one indexed read, nothing decoded; a resumed import of a
         million rows skips the half it stored in seconds)."""
         stored = item.cert if item.record is None else item.record
-        return bool(self.registry.recorder.select_events(stored.id, limit=1))
+        return self.registry.stored(stored.id)
 
     def _save_one(self, item: "Pending", result: ImportResult) -> None:
         """Save one row after its batch failed: a row already imported (its number, or the
@@ -222,7 +222,7 @@ class Importer:
                 result.imported += 1
                 return
             except IntegrityError:
-                if item.record is None or item.record.id in self.registry.repository:
+                if item.record is None or self.registry.stored(item.record.id):
                     result.skipped += 1
                     return
                 if attempt == 2:
