@@ -3,13 +3,13 @@
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypedDict, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
@@ -494,14 +494,16 @@ class Registry(Application[UUID]):
                     f"{target or 'the registry'} was changed by another request; "
                     "reload it and decide again"
                 ) from None
-            self.project(recordings[-1].notification.id)
+            self.project(recordings, cert)
             return answer(facts(cert), today)
         raise AssertionError("unreachable")
 
-    def project(self, position: int) -> None:
-        """Read-your-writes: return once the read models include `position` (bounded)."""
+    def project(self, recordings: Sequence[Recording[UUID]], cert: Certificate) -> None:
+        """Read-your-writes: return once the read models include what a command has just
+        saved (bounded); inline, the projector takes the events and the certificate as built."""
+        position = recordings[-1].notification.id
         if self.inline_projection:
-            self.projector.catch_up(until=position)
+            self.projector.project_saved(recordings, [cert])
         elif not self.projector.wait(position):  # the answer stands; reads may lag behind it
             log.warning(
                 "the read models have not reached position %d: is `registry project` running?",
