@@ -237,7 +237,7 @@ class Projector:
         projection that another projector has moved meanwhile is left out (it is not lost:
         catch_up reads the positions again). True when none was left out."""
         lock = " FOR UPDATE" if self.store.postgres else ""  # SQLite: BEGIN IMMEDIATE locks
-        applied = 0
+        applied: list[str] = []
         with self.store.transaction() as cursor:
             cursor.execute(f"SELECT name, position FROM projection_tracking ORDER BY name{lock}")
             current = {str(name): int(position) for name, position in cursor.fetchall()}
@@ -246,12 +246,14 @@ class Projector:
                 if position is None or current.get(projection.name) != position:
                     continue
                 projection.process(cursor, batch.after(position))
+                applied.append(projection.name)
+            if applied:  # one statement, not one a projection: a round trip each on PostgreSQL
                 cursor.execute(
-                    "UPDATE projection_tracking SET position = %s WHERE name = %s",
-                    (batch.last_position, projection.name),
+                    "UPDATE projection_tracking SET position = %s "
+                    f"WHERE name IN ({', '.join(['%s'] * len(applied))})",
+                    (batch.last_position, *applied),
                 )
-                applied += 1
-        return applied == len(expected)
+        return len(applied) == len(expected)
 
     def _batch(self, notifications: Sequence[Notification]) -> Batch:
         batch = Batch()
