@@ -40,6 +40,7 @@ class Config:
     connections: int = env_int("BENCH_CONNECTIONS", 64)
     qr_codes: int = env_int("BENCH_QR_CODES", 200)  # distinct codes the QR endpoints see
     storage_scale: int = env_int("BENCH_STORAGE_SCALE", env_int("BENCH_SCALE", 10_000))
+    events: int = env_int("BENCH_EVENTS", 2)  # a certificate's events (bench/data.py); or 5
     postgres_url: str = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
     profile: bool = os.environ.get("BENCH_PROFILE", "1") != "0"
     quiet_budget: float = env_float("BENCH_QUIET_WAIT", 150.0)  # seconds, whole run

@@ -6,14 +6,16 @@ year, at most 9999 a year), so any count up to ~1.2 million fits in past years.
 
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 PER_YEAR = 9999
+EVENTS = (2, 5)  # a certificate's events: issue and lapse, or a long history (BENCH_EVENTS)
 FIRST_YEAR = 1900
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # registry.rules.uscc.CHARSET
 EVALUATION = {  # level -> (not met, partially met, fully met): §5.3.5 Table 1, at most 104
@@ -102,10 +104,25 @@ def write_csv(path: Path, count: int) -> Path:
     return path
 
 
-def build(database_url: str, count: int, batch: int = 200) -> float:
+def history(i: int, decided: date) -> list[tuple[str, dict[str, Any]]]:
+    """The commands between issue and lapse that give certificate i five events: a holder
+    change (a re-issue), a suspension and its restoration, within the first validity."""
+    day = [decided + timedelta(days=n) for n in (30, 60, 90)]
+    renamed = f"深圳市华创定制家居有限公司第{i}分公司"
+    return [
+        ("change_holder", {"name": renamed, "effective_date": day[0]}),
+        ("suspend", {"reason": "b", "details": "未按规定使用认证标志", "effective_date": day[1]}),
+        ("restore", {"effective_date": day[2], "verification_ref": f"VR-{i}"}),
+    ]
+
+
+def build(database_url: str, count: int, batch: int = 200, events: int = 2) -> float:
     """A registry of `count` certificates saved directly (`Certificate.issue` + one
     `registry.save` per batch), each lapse recorded as the sweeper would (so a server
-    starting on it has nothing to sweep), then projected. Returns the seconds taken."""
+    starting on it has nothing to sweep), then projected. With `events` 5, each has a
+    history between (`history`). Returns the seconds taken."""
+    if events not in EVENTS:
+        raise ValueError(f"BENCH_EVENTS is one of {EVENTS}, not {events}")
     from registry.aggregates.certificate import Certificate
     from registry.aggregates.chain import Stamp
     from registry.application import open_registry
@@ -117,7 +134,10 @@ def build(database_url: str, count: int, batch: int = 200) -> float:
         pending: list[Certificate] = []
         for i in range(count):
             stamp = Stamp("bench", datetime.now(UTC))
-            cert = Certificate.issue(**issue_arguments(i), stamp=stamp)
+            arguments = issue_arguments(i)
+            cert = Certificate.issue(**arguments, stamp=stamp)
+            for command, fields in history(i, arguments["decision_date"]) if events == 5 else []:
+                cert.run(command, fields, stamp)  # type: ignore[arg-type]
             cert.record_lapse(as_of=today, stamp=stamp)
             pending.append(cert)
             if len(pending) >= batch:
@@ -129,6 +149,6 @@ def build(database_url: str, count: int, batch: int = 200) -> float:
     return time.perf_counter() - started
 
 
-if __name__ == "__main__":  # python -m bench.data DATABASE_URL COUNT
-    seconds = build(sys.argv[1], int(sys.argv[2]))
+if __name__ == "__main__":  # python -m bench.data DATABASE_URL COUNT (BENCH_EVENTS: 2 or 5)
+    seconds = build(sys.argv[1], int(sys.argv[2]), events=int(os.environ.get("BENCH_EVENTS", "2")))
     print(json.dumps({"seconds": seconds}))

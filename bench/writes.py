@@ -2,8 +2,9 @@
 on PostgreSQL, against `bench/write_baseline_app.py` (one new eventsourcing aggregate saved a
 request, to the same kind of store), interleaved rounds; no goal set yet (informational).
 
-The bodies spread over BODY_YEARS decision years, so that 8 clients rarely race for the
-same year's next registration number (each year holds 9,999).
+The bodies spread over the decision years since the rule took effect (2024 to 2026; an
+earlier decision comes only by a legacy import), so the 8 clients race for a year's next
+registration number as a registry's registrars would, and a lost race is retried.
 """
 
 import json
@@ -35,28 +36,32 @@ from bench.scaleout import postmaster_pid
 
 CLIENTS = 8
 ISSUE = "/api/v1/certificates"
-BODY_YEARS = 120
+BODY_YEARS = (2024, 2025, 2026)  # after RULE_EFFECTIVE, before the registry's today
+BODIES = 120
 
 
 def issue_request(i: int) -> dict[str, Any]:
-    """The i-th issue request (decision year i mod BODY_YEARS; levels vary), dates as dates."""
-    year = i % BODY_YEARS
-    facts = data.issue_arguments(year * data.PER_YEAR + year)
+    """The i-th issue request (decision year cycling over BODY_YEARS; levels and days vary),
+    dates as dates."""
+    facts = data.issue_arguments(i)
+    decided = facts["decision_date"]
     return {
         "holder": facts["holder"],
         "level": facts["level"],
         "scope": {"sites": facts["sites"]},
-        "decision_date": facts["decision_date"],
+        "decision_date": decided.replace(  # never in December: not after today (2026-12)
+            year=BODY_YEARS[i % len(BODY_YEARS)], month=min(decided.month, 11)
+        ),
         "person_days": facts["person_days"],
         "evaluation": facts["evaluation"],
     }
 
 
 def bodies(path: Path) -> Path:
-    """One issue request a line as JSON, one for each decision year."""
+    """One issue request a line as JSON, BODIES of them."""
     lines = [
         json.dumps(issue_request(i), ensure_ascii=False, default=date.isoformat) + "\n"
-        for i in range(BODY_YEARS)
+        for i in range(BODIES)
     ]
     path.write_text("".join(lines))
     return path

@@ -3,13 +3,13 @@
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypedDict, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp, jsonable
@@ -53,6 +53,8 @@ from registry.rules.numbers import (
     parse_number,
     parse_oid,
     registration_no,
+    registration_year,
+    sequence_of,
 )
 from registry.settings import Settings, storage_env, storage_setup
 
@@ -120,6 +122,7 @@ class Registry(Application[UUID]):
         if projector not in ("inline", "external"):
             raise InvalidInput(f"the projector is 'inline' or 'external', not {projector!r}")
         self.clock = clock
+        self._taken_up_to: dict[int, int] = {}  # year: a sequence seen taken (a lower bound)
         self.inline_projection = projector == "inline"
         super().__init__(env)
         _fail_fast(self.recorder)
@@ -204,9 +207,12 @@ class Registry(Application[UUID]):
             "papers_received_date": papers_received_date,
         }
         arguments |= {k: v for k, v in added.items() if v is not None}  # same key as before
-        return self._execute(
+        issued = self._execute(
             "issue", None, arguments, actor, idempotency_key, run, attempts=ISSUE_ATTEMPTS
         )
+        registration = str(issued["registration_no"])
+        self._saw_taken(registration_year(registration), sequence_of(registration))
+        return issued
 
     def command(
         self,
@@ -507,14 +513,16 @@ class Registry(Application[UUID]):
                     f"{target or 'the registry'} was changed by another request; "
                     "reload it and decide again"
                 ) from None
-            self.project(recordings[-1].notification.id)
+            self.project(recordings, cert)
             return answer(facts(cert), today)
         raise AssertionError("unreachable")
 
-    def project(self, position: int) -> None:
-        """Read-your-writes: return once the read models include `position` (bounded)."""
+    def project(self, recordings: Sequence[Recording[UUID]], cert: Certificate) -> None:
+        """Read-your-writes: return once the read models include what a command has just
+        saved (bounded); inline, the projector takes the events and the certificate as built."""
+        position = recordings[-1].notification.id
         if self.inline_projection:
-            self.projector.catch_up(until=position)
+            self.projector.project_saved(recordings, [cert])
         elif not self.projector.wait(position):  # the answer stands; reads may lag behind it
             log.warning(
                 "the read models have not reached position %d: is `registry project` running?",
@@ -553,19 +561,38 @@ class Registry(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFound("no such certificate") from None
 
-    def _exists(self, year: int, sequence: int) -> bool:
-        return Certificate.create_id(registration_no(year, sequence)) in self.repository
+    def stored(self, aggregate_id: UUID) -> bool:
+        """Whether the aggregate has an event in the store: one indexed row read, nothing
+        decoded or folded (`id in repository` loads the whole aggregate)."""
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def _taken(self, year: int, sequence: int) -> bool:
+        return self.stored(Certificate.create_id(registration_no(year, sequence)))
 
     def next_registration_no(self, year: int) -> str:
-        """The number after the year's last, found by bisection: numbers are gapless."""
-        low, high = 0, MAX_SEQUENCE + 1  # low is taken (or 0), high is free
-        while high - low > 1:
+        """The lowest free number of the year; numbers are gapless, so the one after the last.
+
+        The search starts above the highest number this process has seen taken (a number,
+        once taken, stays so): one probe when no other issuer came between, else it gallops
+        and bisects. It only proposes: the store's uniqueness of the aggregate id decides,
+        and an issue that loses the number to a concurrent issuer asks again."""
+        low = self._taken_up_to.get(year, 0)  # taken (or 0)
+        high, step = low + 1, 1  # high: the first probe
+        while high <= MAX_SEQUENCE and self._taken(year, high):
+            low, step = high, step * 2
+            high = min(low + step, MAX_SEQUENCE + 1)
+        while high - low > 1:  # low is taken (or 0), high is free (or past the last)
             middle = (low + high) // 2
-            if self._exists(year, middle):
+            if self._taken(year, middle):
                 low = middle
             else:
                 high = middle
+        self._saw_taken(year, low)
         return registration_no(year, low + 1)
+
+    def _saw_taken(self, year: int, sequence: int) -> None:
+        if sequence > self._taken_up_to.get(year, 0):  # a racing thread may lower it: harmless
+            self._taken_up_to[year] = sequence
 
 
 def _utc_bound(moment: date | None) -> str | None:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Stamp
@@ -240,33 +241,39 @@ class Importer:
         return registration_no(decided.year, sequence)
 
     def _save(self, batch: list["Pending"], result: ImportResult) -> None:
-        if not self._saved_together(batch, result):  # rows stored before, or a number taken
-            fresh = [item for item in batch if not self._stored(item)]
-            result.skipped += len(batch) - len(fresh)
-            # The failed save has collected the aggregates' events: the rows are made again.
-            fresh = [self.pending(item.line, item.row) for item in fresh]
-            if not self._saved_together(fresh, result):  # a number taken, or twice in the file
-                for item in fresh:
-                    self._save_one(item, result)
+        saved = self._saved_together(batch, result)
+        if saved is not None:  # the projector takes the events and certificates just built
+            self.registry.projector.project_saved(saved, (item.cert for item in batch))
+            return
+        # Rows stored before, or a number taken.
+        fresh = [item for item in batch if not self._stored(item)]
+        result.skipped += len(batch) - len(fresh)
+        # The failed save has collected the aggregates' events: the rows are made again.
+        fresh = [self.pending(item.line, item.row) for item in fresh]
+        if self._saved_together(fresh, result) is None:  # a number taken, or twice in the file
+            for item in fresh:
+                self._save_one(item, result)
         self.registry.projector.catch_up()
 
-    def _saved_together(self, items: list["Pending"], result: ImportResult) -> bool:
-        """Save the rows in one transaction; False, with nothing saved, if one of their
-        numbers or records exists already."""
+    def _saved_together(
+        self, items: list["Pending"], result: ImportResult
+    ) -> list[Recording[UUID]] | None:
+        """Save the rows in one transaction and return what was recorded; None, with nothing
+        saved, if one of their numbers or records exists already."""
         try:
-            self.registry.save(*(a for p in items for a in p.aggregates))
+            recordings = self.registry.save(*(a for p in items for a in p.aggregates))
         except IntegrityError:
             self._next.clear()
-            return False
+            return None
         result.imported += len(items)
-        return True
+        return recordings
 
     def _stored(self, item: "Pending") -> bool:
         """Whether an earlier run stored this row: its number, or the record of a row
         without one, exists (one indexed read, nothing decoded; a resumed import of a
         million rows skips the half it stored in seconds)."""
         stored = item.cert if item.record is None else item.record
-        return bool(self.registry.recorder.select_events(stored.id, limit=1))
+        return self.registry.stored(stored.id)
 
     def _save_one(self, item: "Pending", result: ImportResult) -> None:
         """Save one row after its batch failed: a row already imported (its number, or the
@@ -280,7 +287,7 @@ class Importer:
                 result.imported += 1
                 return
             except IntegrityError:
-                if item.record is None or item.record.id in self.registry.repository:
+                if item.record is None or self.registry.stored(item.record.id):
                     result.skipped += 1
                     return
                 if attempt == 2:

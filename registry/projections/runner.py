@@ -7,14 +7,14 @@ lose nor repeat an event. The same loop serves SQLite and PostgreSQL.
 
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import Repository
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, Recording
 
 from registry.aggregates.certificate import Certificate
 from registry.aggregates.chain import Chained
@@ -137,6 +137,50 @@ class Projector:
                 }
                 self._apply(batch, behind)
 
+    def project_saved(
+        self, recordings: Sequence[Recording[UUID]], certificates: Iterable[Certificate]
+    ) -> None:
+        """Project what this process has just saved without reading it back: the events as
+        they were built, and each certificate as it stands after them (a certificate with
+        one event in the save is not folded again). When the projections are not right
+        behind these events (another writer's came between), it catches up from the log.
+
+        The certificates are only read, never kept: the projector's cache holds its own
+        folds, which it mutates, and the caller may still answer from its certificates."""
+        if not recordings:
+            return
+        ids = [r.notification.id for r in recordings]
+        first, last = ids[0], ids[-1]
+        if ids == list(range(first, last + 1)):
+            with self._lock:
+                batch = self._batch_saved(recordings, certificates)
+                if self._apply(batch, {p.name: first - 1 for p in self.projections}):
+                    return
+        self.catch_up(until=last)
+
+    def _batch_saved(
+        self, recordings: Sequence[Recording[UUID]], certificates: Iterable[Certificate]
+    ) -> Batch:
+        saved = {cert.id: cert for cert in certificates}  # each as its last event left it
+        events = Counter(
+            r.domain_event.originator_id
+            for r in recordings
+            if isinstance(r.domain_event, Certificate.Event)
+        )
+        batch = Batch()
+        for recording in recordings:
+            event = cast(Chained.Event, recording.domain_event)
+            cert = saved.get(event.originator_id)
+            alone = events[event.originator_id] == 1
+            if isinstance(event, Certificate.Event) and alone and cert is not None:
+                self._cache.pop(cert.id, None)  # out of date; the next event loads it
+            elif isinstance(event, Certificate.Event):
+                cert = self._certificate_after(event)  # several in one save: each step's subject
+            batch.items.append(Item(recording.notification.id, event, _subject(event, cert)))
+            if cert is not None and isinstance(event, Certificate.Event):
+                batch.certificates[cert.registration_no] = cert
+        return batch
+
     def wait(self, position: int, timeout: float = 5.0) -> bool:
         """Block until every projection has reached `position` (another process projects)."""
         deadline = time.monotonic() + timeout
@@ -187,12 +231,13 @@ class Projector:
             self.catch_up()
             stop.wait(interval)
 
-    def _apply(self, batch: Batch, expected: dict[str, int]) -> None:
+    def _apply(self, batch: Batch, expected: dict[str, int]) -> bool:
         """Write the batch into every projection that is behind, with their new positions, in
         one transaction (one commit a batch); the tracking rows are locked first and a
         projection that another projector has moved meanwhile is left out (it is not lost:
-        catch_up reads the positions again)."""
+        catch_up reads the positions again). True when none was left out."""
         lock = " FOR UPDATE" if self.store.postgres else ""  # SQLite: BEGIN IMMEDIATE locks
+        applied: list[str] = []
         with self.store.transaction() as cursor:
             cursor.execute(f"SELECT name, position FROM projection_tracking ORDER BY name{lock}")
             current = {str(name): int(position) for name, position in cursor.fetchall()}
@@ -201,25 +246,25 @@ class Projector:
                 if position is None or current.get(projection.name) != position:
                     continue
                 projection.process(cursor, batch.after(position))
+                applied.append(projection.name)
+            if applied:  # one statement, not one a projection: a round trip each on PostgreSQL
                 cursor.execute(
-                    "UPDATE projection_tracking SET position = %s WHERE name = %s",
-                    (batch.last_position, projection.name),
+                    "UPDATE projection_tracking SET position = %s "
+                    f"WHERE name IN ({', '.join(['%s'] * len(applied))})",
+                    (batch.last_position, *applied),
                 )
+        return len(applied) == len(expected)
 
     def _batch(self, notifications: Sequence[Notification]) -> Batch:
         batch = Batch()
         mapper = self.mapper
         for notification in notifications:
             event = cast(Chained.Event, mapper.to_domain_event(notification))
+            cert = None
             if isinstance(event, Certificate.Event):
                 cert = self._certificate_after(event)
-                subject = Subject(
-                    cert.registration_no, cert.certificate_no, cert.holder.name, cert.holder.uscc
-                )
                 batch.certificates[cert.registration_no] = cert
-            else:
-                subject = Subject(getattr(event, "registration_no", None))
-            batch.items.append(Item(notification.id, event, subject))
+            batch.items.append(Item(notification.id, event, _subject(event, cert)))
         return batch
 
     def _certificate_after(self, event: Certificate.Event) -> Certificate:
@@ -237,6 +282,16 @@ class Projector:
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return cert
+
+
+def _subject(event: Chained.Event, cert: Certificate | None) -> Subject:
+    """Whom the event concerns: its certificate as the event left it, or the certificate a
+    command record names."""
+    if isinstance(event, Certificate.Event) and cert is not None:
+        return Subject(
+            cert.registration_no, cert.certificate_no, cert.holder.name, cert.holder.uscc
+        )
+    return Subject(getattr(event, "registration_no", None))
 
 
 def _index_name(statement: str) -> str:

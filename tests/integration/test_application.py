@@ -59,6 +59,22 @@ def test_registration_numbers_are_gapless_within_each_decision_year(registry: Re
     ]
 
 
+def test_an_issuer_takes_the_next_number_after_those_another_process_issued_meanwhile(
+    durable_database_url: str, clock: Clock
+) -> None:
+    settings = Settings(database_url=durable_database_url)
+    with (
+        open_registry(settings, clock=clock) as first,
+        open_registry(settings, clock=clock) as second,
+    ):
+        numbers = [issue(first)]
+        numbers += [issue(second) for _ in range(5)]
+
+        numbers.append(issue(first))
+
+    assert numbers == [f"CESI2026EV/IMG1{n:04d}" for n in range(1, 8)]
+
+
 def test_unknown_certificate_is_not_found(registry: Registry) -> None:
     with pytest.raises(NotFound):
         registry.verify(number="CESI2026EV/IMG19999")

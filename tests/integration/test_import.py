@@ -13,6 +13,7 @@ from registry.demo import demo_rows
 from registry.importer import COLUMNS, Importer, read_csv
 from tests.api.conftest import body
 from tests.examples import HOLDER, SITES, surveillance
+from tests.history import dump
 
 GOOD = {
     "holder_name": HOLDER["name"],
@@ -183,6 +184,17 @@ def test_importing_the_same_file_again_doubles_nothing(registry: Registry, tmp_p
 
     assert (again.imported, again.skipped, again.errors) == (0, 2, [])
     assert registry.recorder.max_notification_id() == head
+
+
+def test_the_read_models_an_import_writes_equal_a_rebuild_from_the_events(
+    registry: Registry,
+) -> None:
+    Importer(registry, actor="demo").run(enumerate(demo_rows(registry.today(), 60), start=2))
+    imported = dump(registry)
+
+    registry.projector.rebuild()
+
+    assert dump(registry) == imported
 
 
 def test_demo_data_set_has_every_kind_of_history_and_loads_once(registry: Registry) -> None:
