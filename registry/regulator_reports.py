@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 
 from eventsourcing.application import AggregateNotFoundError
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from registry import canonical
 from registry.aggregates.chain import Stamp
@@ -142,16 +143,13 @@ def render(
         document = {"from": start.isoformat(), "to": end.isoformat(), "items": items}
         body = json.dumps(document, ensure_ascii=False, indent=1).encode()
     else:
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = "状态变更"
+        # Write-only: rows stream to the file as they come (a sheet held whole, and looked up
+        # row by row, made a month of 100k changes quadratic in time and over 700 MB).
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("状态变更")
         sheet.append([title for _, title in COLUMNS])
         for row in _rows(items):
-            sheet.append(row)
-            for cell in sheet[sheet.max_row]:
-                if cell.data_type == "f":  # openpyxl reads a leading = as a formula: keep text
-                    cell.data_type = "s"
+            sheet.append([_as_text(sheet, value) for value in row])
         out = io.BytesIO()
         book.save(out)
         body = out.getvalue()
@@ -170,6 +168,15 @@ def render(
     _, manifest_signature = keys.sign_detached(manifest, REPORT_TYP)
     name = f"status-changes-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Report(body, FORMATS[fmt], name, signature, len(items), manifest, manifest_signature)
+
+
+def _as_text(sheet: Any, value: object) -> object:
+    """A cell value; openpyxl reads a leading = as a formula, so such a string stays text."""
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
