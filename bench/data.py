@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 PER_YEAR = 9999
 EVENTS = (2, 5)  # a certificate's events: issue and lapse, or a long history (BENCH_EVENTS)
 FIRST_YEAR = 1900
+BEIJING = ZoneInfo("Asia/Shanghai")
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # registry.rules.uscc.CHARSET
 EVALUATION = {  # level -> (not met, partially met, fully met): §5.3.5 Table 1, at most 104
     1: (3, 30, 60),
@@ -30,8 +32,28 @@ PERSON_DAYS = {1: 4.0, 2: 4.0, 3: 5.0, 4: 5.0, 5: 6.0}
 CITIES = ["广东省深圳市", "浙江省杭州市", "江苏省苏州市", "山东省青岛市", "四川省成都市"]
 
 
+IN_FORCE = 1000  # the first certificates, decided last year, are still valid: the QR
+# endpoints print only certificates in force (an expired one answers 410)
+RECENT_YEAR = datetime.now(BEIJING).year - 1  # its surveillance is due by the end of this year
+
+
+def decided_on(i: int) -> date:
+    """Certificate i's decision date: last year for the first IN_FORCE, else from 1900 on."""
+    if i < IN_FORCE:  # January to June: a long history's last step (+90 days) is past too
+        return date(RECENT_YEAR, i % 6 + 1, i % 28 + 1)
+    return date(FIRST_YEAR + i // PER_YEAR, i % 12 + 1, i % 28 + 1)
+
+
 def number(i: int) -> str:
+    """Certificate i's registration number (bench/load.lua makes the same)."""
+    if i < IN_FORCE:
+        return f"CESI{RECENT_YEAR:04d}EV/IMG1{i + 1:04d}"
     return f"CESI{FIRST_YEAR + i // PER_YEAR:04d}EV/IMG1{i % PER_YEAR + 1:04d}"
+
+
+def numbers_args(count: int, template: str) -> list[str]:
+    """bench/load.lua's arguments for GET `template` with random numbers of `count`."""
+    return ["numbers", str(count), template, str(IN_FORCE), str(RECENT_YEAR)]
 
 
 def uscc(i: int) -> str:
@@ -48,7 +70,7 @@ def row(i: int) -> dict[str, str]:
     """Import-CSV row of certificate i (registry/importer.py COLUMNS)."""
     level = i % 5 + 1
     not_met, partially_met, fully_met = EVALUATION[level]
-    decided = date(FIRST_YEAR + i // PER_YEAR, i % 12 + 1, i % 28 + 1)
+    decided = decided_on(i)
     address = f"{CITIES[i % len(CITIES)]}科技园路{i % 997 + 1}号"
     sites = [{"address": address, "activities": ["全屋定制家具的设计与交付", "定制家具安装服务"]}]
     return {
@@ -88,7 +110,7 @@ def issue_arguments(i: int) -> dict[str, Any]:
             "platform_met": True,
             "report_ref": r["report_ref"],
         },
-        "legacy": True,  # decisions from 1900: older than the rule
+        "legacy": True,  # most decisions are from 1900: older than the rule
     }
 
 

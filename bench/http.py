@@ -133,11 +133,13 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
         }
         bodies, paths = qr_inputs(registry, cfg, workdir)
         candidates = [
-            Candidate("baseline", baseline, ["numbers", str(cfg.scale), VERIFY]),
-            Candidate("verify", registry, ["numbers", str(cfg.scale), VERIFY]),
+            Candidate("baseline", baseline, data.numbers_args(cfg.scale, VERIFY)),
+            Candidate("verify", registry, data.numbers_args(cfg.scale, VERIFY)),
             Candidate("qr_verify", registry, ["post", "/api/v1/qr/verify", str(bodies)]),
             Candidate("qr_png", registry, ["get", str(paths)]),
-            Candidate("verify_reference", reference, ["numbers", str(cfg.reference_scale), VERIFY]),
+            Candidate(
+                "verify_reference", reference, data.numbers_args(cfg.reference_scale, VERIFY)
+            ),
         ]
 
         def one_round(c: Candidate, seconds: float) -> Round:
@@ -206,7 +208,8 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
 def qr_inputs(registry: Server, cfg: Config, workdir: Path) -> tuple[Path, Path]:
     """wrk's inputs for the QR endpoints: request bodies with tokens decoded from served
     images (which fills the server's image cache), and the images' paths."""
-    chosen = random.Random(2026).sample(range(cfg.scale), min(cfg.qr_codes, cfg.scale))
+    in_force = range(min(cfg.scale, data.IN_FORCE))  # the QR endpoints print these alone
+    chosen = random.Random(2026).sample(in_force, min(cfg.qr_codes, len(in_force)))
     numbers = [data.number(i) for i in chosen]
     tokens = qr_tokens(registry, numbers)
     answer = json.loads(registry.get(VERIFY % numbers[0]))

@@ -1,5 +1,7 @@
 -- wrk script: random requests from a fixed set, and one JSON line of results at the end.
--- args: "numbers" COUNT TEMPLATE   GET TEMPLATE with %s = the number of certificate i (0 <= i < COUNT)
+-- args: "numbers" COUNT TEMPLATE IN_FORCE RECENT_YEAR
+--                                  GET TEMPLATE with %s = the number of certificate i
+--                                  (0 <= i < COUNT), as bench/data.py numbers them
 --       "get" FILE                 GET a random line of FILE (a path)
 --       "post" PATH FILE [TOKEN]   POST a random line of FILE (a JSON body) to PATH, with
 --                                  Authorization: Bearer TOKEN when given
@@ -12,7 +14,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local mode, count, template, path
+local mode, count, template, path, in_force, recent_year
 local lines = {}
 local headers = { ["Content-Type"] = "application/json" }
 
@@ -22,6 +24,8 @@ function init(args)
   if mode == "numbers" then
     count = tonumber(args[2])
     template = args[3]
+    in_force = tonumber(args[4])
+    recent_year = tonumber(args[5])
   else
     local file = (mode == "post") and args[3] or args[2]
     path = args[2]
@@ -35,7 +39,12 @@ end
 function request()
   if mode == "numbers" then
     local i = math.random(0, count - 1)
-    local number = string.format("CESI%04dEV/IMG1%04d", 1900 + math.floor(i / 9999), i % 9999 + 1)
+    local number
+    if i < in_force then
+      number = string.format("CESI%04dEV/IMG1%04d", recent_year, i + 1)
+    else
+      number = string.format("CESI%04dEV/IMG1%04d", 1900 + math.floor(i / 9999), i % 9999 + 1)
+    end
     return wrk.format("GET", string.format(template, number))
   elseif mode == "get" then
     return wrk.format("GET", lines[math.random(#lines)])

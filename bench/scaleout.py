@@ -76,7 +76,7 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> Section:
             server.wait_ready(VERIFY % data.number(0), 300 + cfg.scale / 1000)
         cluster = postmaster_pid(admin)
         extra = [project.pid] + ([cluster] if cluster else [])
-        args = ["numbers", str(cfg.scale), VERIFY]
+        args = data.numbers_args(cfg.scale, VERIFY)
 
         def one_round(server: Server, seconds: float) -> Round:
             return load(
