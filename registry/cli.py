@@ -147,7 +147,7 @@ def token(args: argparse.Namespace) -> int:
             print(create_token(registry, name=args.name, role=args.role, user=args.user))
         elif args.action == "list":
             for info in list_tokens(registry):
-                state = "revoked" if info.revoked else "live"
+                state = info.state
                 person = f"  (for {info.user})" if info.user else ""
                 print(
                     f"{info.id}  {info.role:9}  {state:7}  {info.created_at}  {info.name}{person}"

@@ -38,6 +38,11 @@ class TokenInfo:
     created_at: str
     revoked: bool
     user: str | None  # the person it acts for
+    idle: bool = False  # not revoked, but its person is disabled or lost its role: 401
+
+    @property
+    def state(self) -> str:
+        return "revoked" if self.revoked else "idle" if self.idle else "live"
 
 
 def actor_of(name: str, user: str | None) -> str:
@@ -145,6 +150,7 @@ def list_tokens(registry: Registry) -> list[TokenInfo]:
             record.created_on.isoformat(timespec="seconds"),
             record.revoked,
             record.user,
+            record.user is not None and not _acts_as(registry, record.user, record.role),
         )
         for record in _records(registry)
     ]

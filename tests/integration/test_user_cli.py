@@ -121,3 +121,17 @@ def test_binding_a_token_to_an_unknown_user_is_refused_in_one_line(tmp_path: Pat
         "registry: a token is bound to a live user holding the auditor role; 'nobody' is not one"
     )
     assert cli(settings(tmp_path), "token", "list").stdout == ""
+
+
+def test_a_token_whose_person_is_disabled_is_listed_idle(tmp_path: Path) -> None:
+    cli(settings(tmp_path), "user", "create", "--name", "alice", "--role", "registrar")
+    cli(
+        settings(tmp_path), "token", "create", "--role", "registrar", "--name", "ci-bot",
+        "--user", "alice",
+    )  # fmt: skip
+    live = cli(settings(tmp_path), "token", "list").stdout.split()[2]
+    cli(settings(tmp_path), "user", "disable", "alice")
+
+    idle = cli(settings(tmp_path), "token", "list").stdout.split()[2]
+
+    assert (live, idle) == ("live", "idle")
