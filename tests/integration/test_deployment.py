@@ -11,6 +11,7 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 
 from registry.settings import Settings
 from tests.api.conftest import body
@@ -129,3 +130,22 @@ def test_json_logs_are_one_json_document_a_line_access_log_included(
     lines = [json.loads(line) for line in log.read_text("utf-8").splitlines() if line]
     assert any(line.get("route") == "/api/v1/clauses" for line in lines)
     assert any(line.get("logger", "").startswith("uvicorn") for line in lines)
+
+
+def test_a_served_registry_exposes_metrics_prometheus_can_parse(tmp_path: Path) -> None:
+    """`registry serve` as deployed: /metrics from loopback, read with prometheus-client's
+    own parser, counts the verification just answered under its route template."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/registry.sqlite")
+
+    with server(settings) as base:
+        httpx.get(f"{base}/api/v1/verify", params={"number": "CESI2026EV/IMG10001"})
+        text = httpx.get(f"{base}/metrics").text
+
+    families = {f.name: f.samples for f in text_string_to_metric_families(text)}
+    verified = [
+        s.value
+        for s in families["registry_http_requests"]
+        if s.labels == {"route": "/api/v1/verify", "method": "GET", "status": "404"}
+    ]
+    assert verified == [1.0]
+    assert "registry_http_request_duration_seconds" in families
