@@ -105,13 +105,16 @@ class AuditQueries(Queries):
         filters = (
             ("registration_no", registration_no),
             ("originator_id", originator_id),
-            ("actor", actor),
             ("type", type),
         )
         for column, value in filters:
             if value is not None:
                 where.append(f"{column} = %s")
                 params.append(value)
+        if actor is not None:  # a person, and the tokens bound to them ("alice via token ci")
+            bound = f"{actor} via token "
+            where.append("(actor = %s OR substr(actor, 1, %s) = %s)")
+            params += [actor, len(bound), bound]
         if recorded_from is not None:
             where.append("recorded_at >= %s")
             params.append(recorded_from)

@@ -88,6 +88,25 @@ def test_a_bound_tokens_events_record_the_person_acting_through_it(api: Api) -> 
     assert [e["actor"] for e in history.json()] == ["alice via token ci-bot"]
 
 
+def test_searching_the_audit_by_a_person_finds_what_they_did_through_bound_tokens(
+    api: Api,
+) -> None:
+    api.tokens["registrar"] = bound_token(api)
+    no = api.issue()
+
+    found = api.client.get(
+        "/api/v1/audit/events", params={"actor": "alice"}, headers=api.auth("auditor")
+    ).json()
+    other = api.client.get(
+        "/api/v1/audit/events", params={"actor": "ali"}, headers=api.auth("auditor")
+    ).json()
+
+    assert [(e["registration_no"], e["actor"]) for e in found if e["registration_no"]] == [
+        (no, "alice via token ci-bot")
+    ]
+    assert other == []
+
+
 def test_an_unbound_tokens_events_record_the_tokens_name(api: Api) -> None:
     no = api.issue()
 
