@@ -64,7 +64,7 @@ fonts:
 # restart or cut off the shared PostgreSQL server). WORKERS=1 for one process.
 WORKERS ?= auto
 unit: install browser fonts
-	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup -m 'not serial'
+	$(BIN)/pytest -q -n $(WORKERS) -m 'not serial'
 	$(BIN)/pytest -q -m serial
 
 test: lint unit

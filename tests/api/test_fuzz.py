@@ -36,9 +36,6 @@ ROLES = ("registrar", "auditor", "regulator")
 MAX_EXAMPLES = 100 if IN_CI else 60
 AnyCase = Case[Any]
 SENT: list[str] = []  # one entry per request sent, for the summary line
-# Every operation fuzzes the one app of `fuzzed`, each after the ones before it: in one
-# worker, in file order, so that a run in parallel sends what a run in one process does.
-pytestmark = pytest.mark.xdist_group("fuzz")
 
 # The schema of an app that is never started (building one opens nothing): one test per
 # operation. `schemathesis.pytest.from_fixture` would load it from the started app, but the

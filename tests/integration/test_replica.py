@@ -24,8 +24,7 @@ from tests.api.conftest import SUSPENSION, Api
 from tests.conftest import ADMIN_URL, IN_CI, Clock
 from tests.processes import free_port
 
-# In one worker: the standby (a copy of the whole server) is made once for the module.
-pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("replica")]
+pytestmark = pytest.mark.postgres
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 REPLICATION = "host replication all 127.0.0.1/32 trust"
