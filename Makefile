@@ -59,8 +59,13 @@ fonts:
 	      fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	  else echo "note: no CJK font or Pango and not root: PDF certificates will say why"; fi; }
 
+# Two passes. First every test but the serial ones, on every core (pytest-xdist; each worker
+# has its own PostgreSQL database, temp folders and ports); then the serial ones alone (they
+# restart or cut off the shared PostgreSQL server). WORKERS=1 for one process.
+WORKERS ?= auto
 unit: install browser fonts
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS) -m 'not serial'
+	$(BIN)/pytest -q -m serial
 
 test: lint unit
 

@@ -59,6 +59,17 @@ def registry_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["REGISTRY_HOME"] = before
 
 
+@pytest.hookimpl(tryfirst=True)  # before any fixture is set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A serial test restarts or cuts off the shared PostgreSQL server: beside other workers
+    it would fail their tests, so in a parallel run it fails at once, unrun."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and item.get_closest_marker("serial"):
+        pytest.fail(
+            "serial tests run alone: `-n N -m 'not serial'`, then `-m serial` (as make test does)",
+            pytrace=False,
+        )
+
+
 class Clock:
     """A clock the test moves by hand: the domain never reads the wall clock."""
 

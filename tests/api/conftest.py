@@ -1,6 +1,8 @@
 """An app on a real store with a fixed clock, and one token per role."""
 
 import base64
+import getpass
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from registry.application import open_registry
+from registry.aggregates.chain import Stamp
+from registry.aggregates.keyring import Keyring
+from registry.application import Registry, open_registry
 from registry.settings import Settings
 from registry.signing import open_keys
 from registry.tokens import create_token
@@ -62,14 +66,54 @@ def settings(durable_database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@dataclass(frozen=True)
+class SealedKey:
+    """A signing key and the document-signing root, sealed at rest as in production, and the
+    key set that `Keys.generate` left in the keyring's events."""
+
+    folder: Path
+    kid: str
+    public_jwk: dict[str, str]
+    jwks: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def sealed_key(tmp_path_factory: pytest.TempPathFactory) -> SealedKey:
+    """Made once a session by `Keys.generate` itself, on the fixed clock: sealing costs two
+    PBKDF2 derivations at 600,000 rounds (the key and the root), which were most of an API
+    test's setup. Each test gets a copy of the files (tests/integration/test_secrets.py tests
+    generating)."""
+    folder = tmp_path_factory.mktemp("sealed-key") / "keys"
+    settings = Settings(
+        database_url="memory:", keys_dir=folder, key_passphrase=SecretStr(PASSPHRASE)
+    )
+    with open_registry(settings, clock=Clock()) as registry:
+        keys = open_keys(registry, settings)
+        kid = keys.generate()
+        jwks = keys.jwks()
+    public = {k: jwks["keys"][0][k] for k in ("kty", "crv", "x")}
+    return SealedKey(folder, kid, public, jwks)
+
+
+def install_sealed_key(registry: Registry, settings: Settings, key: SealedKey) -> None:
+    """What `Keys.generate` leaves behind, with the session's key: its files in the keys
+    folder and its keyring events in the store."""
+    shutil.copytree(key.folder, settings.keys_dir)
+    stamp = Stamp(f"cli:{getpass.getuser()}", registry.clock())
+    keyring = Keyring.start(stamp=stamp)
+    keyring.add(kid=key.kid, public_jwk=key.public_jwk, activate=True, stamp=stamp)
+    registry.save(keyring)
+    assert open_keys(registry, settings).jwks() == key.jwks
+
+
 @pytest.fixture
-def api(settings: Settings, clock: Clock) -> Iterator[Api]:
+def api(settings: Settings, clock: Clock, sealed_key: SealedKey) -> Iterator[Api]:
     with open_registry(settings, clock=clock) as registry:
         tokens = {
             role: create_token(registry, name=f"{role}-1", role=role)
             for role in ("registrar", "auditor", "regulator")
         }
-        open_keys(registry, settings).generate()
+        install_sealed_key(registry, settings, sealed_key)
     with TestClient(create_app(settings, clock=clock)) as client:
         yield Api(client, tokens)
 

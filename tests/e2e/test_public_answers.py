@@ -42,10 +42,12 @@ def full_width(text: str) -> str:
     return typed
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A server with a valid, a suspended and a revoked certificate (the revoked one of
-    another holder, found by its USCC); the revoked one's QR photo was taken before."""
+    another holder, found by its USCC); the revoked one's QR photo was taken before. One
+    for the module: its tests only read, as the public does."""
+    tmp_path = tmp_path_factory.mktemp("served")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(

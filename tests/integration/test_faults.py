@@ -29,7 +29,9 @@ from tests.conftest import ADMIN_URL
 from tests.examples import issue_request
 from tests.processes import server, serving
 
-pytestmark = pytest.mark.faults
+# Serial: these restart the shared PostgreSQL server and cut its connections, which would
+# fail the tests of every other worker; make test runs them alone, after the rest.
+pytestmark = [pytest.mark.faults, pytest.mark.serial]
 
 
 def verified_after_restart(registry: Registry, settings: Settings) -> VerifyReport:

@@ -24,7 +24,8 @@ from tests.api.conftest import SUSPENSION, Api
 from tests.conftest import ADMIN_URL, IN_CI, Clock
 from tests.processes import free_port
 
-pytestmark = pytest.mark.postgres
+# serial: it edits the shared server's pg_hba.conf and copies the whole cluster for a standby
+pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 REPLICATION = "host replication all 127.0.0.1/32 trust"
