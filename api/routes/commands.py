@@ -35,7 +35,15 @@ from registry.rules.lifecycle import CommandName
 router = APIRouter(prefix="/api/v1/certificates", tags=["registrar"])
 
 
-@router.post("", status_code=201, response_model=CertificateOut, responses=PROBLEM_RESPONSES)
+# A command answers exactly what verification then answers: the registry's own answer,
+# without the defaults of fields it leaves out (a site without English has no `address_en`).
+@router.post(
+    "",
+    status_code=201,
+    response_model=CertificateOut,
+    response_model_exclude_unset=True,
+    responses=PROBLEM_RESPONSES,
+)
 def issue(
     body: IssueRequest, registry: RegistryDep, registrar: Registrar, key: IdempotencyKey = None
 ) -> Answer:
@@ -114,6 +122,7 @@ for path, command, body_model, summary in COMMANDS:
         methods=["POST"],
         status_code=201,
         response_model=CertificateOut,
+        response_model_exclude_unset=True,
         responses=PROBLEM_RESPONSES,
         summary=summary,
         description="`{no}` is the registration number or any printed certificate number; "
