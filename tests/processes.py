@@ -67,15 +67,23 @@ def _machine_time() -> float:
 def cli(
     settings: Settings, *args: str, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `registry ARGS` with a bare environment: only what the settings (and `env`) say."""
+    """Run `registry ARGS` with a bare environment: only what the settings (and `env`) say,
+    and the hunt's shifted clock when there is one (the command shares the test's clock)."""
     return subprocess.run(
         [sys.executable, "-m", "registry.cli", *args],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", **settings_env(settings), **(env or {})},
+        env={"PATH": "/usr/bin:/bin", **hunt_clock(), **settings_env(settings), **(env or {})},
         timeout=120,
         check=False,
     )
+
+
+def hunt_clock() -> dict[str, str]:
+    """What makes a child process share a `.ci/hunt` run's shifted clock
+    (tests/clock/sitecustomize.py): nothing outside a hunt."""
+    names = ("PYTHONPATH", "HUNT_CLOCK", "HUNT_CLOCK_AT")
+    return {n: os.environ[n] for n in names if "HUNT_CLOCK" in os.environ and n in os.environ}
 
 
 def clock_env(shift_file: Path) -> dict[str, str]:

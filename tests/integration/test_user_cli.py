@@ -9,7 +9,7 @@ from registry.application import open_registry
 from registry.settings import Settings
 from registry.tokens import Principal, authenticate
 from registry.users import Accounts
-from tests.processes import cli, settings_env
+from tests.processes import cli, hunt_clock, settings_env
 
 
 def settings(tmp_path: Path) -> Settings:
@@ -45,7 +45,7 @@ def test_user_create_reads_the_password_from_stdin_when_asked(tmp_path: Path) ->
         input="a long enough passphrase\n",
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", **settings_env(settings(tmp_path))},
+        env={"PATH": "/usr/bin:/bin", **hunt_clock(), **settings_env(settings(tmp_path))},
         check=False,
     )
 
