@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import http, pdf, rebuild, scaleout, slow, storage, writes
+from bench import http, pdf, rebuild, replica, scaleout, slow, storage, writes
 from bench.common import ROOT, Config, Quiet, Section
 from bench.load import wrk
 
@@ -118,7 +118,7 @@ def summary(cfg: Config, sections: list[Section], found: dict[str, Any], seconds
                 verdict = f"met ({t.margin:+.0%} of goal)"
             else:
                 verdict = f"MISSED by {-t.margin:.0%}"
-            lines.append(f"  {t.name:42} {t.ratio.text():24} {t.goal:8} {verdict}")
+            lines.append(f"  {t.name:42} {t.ratio.text(unit=t.unit):24} {t.goal:8} {verdict}")
             if t.note and not t.note.startswith("informational"):
                 lines.append(f"  {'':42} {t.note}")
         lines += [f"  note: {n}" for n in section.notes]
@@ -175,6 +175,8 @@ def main() -> int:
             sections += guarded("storage", lambda: [storage.measure(cfg, workdir, quiet)])
         if cfg.runs("scaleout"):
             sections += guarded("scale-out", lambda: [scaleout.measure(cfg, workdir, quiet)])
+        if cfg.runs("replica"):
+            sections += guarded("replica", lambda: [replica.measure(cfg, workdir, quiet)])
         if cfg.runs("pdf"):
             sections += guarded("pdf", lambda: [pdf.measure(cfg, workdir, quiet)])
         if cfg.runs("writes"):

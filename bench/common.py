@@ -45,7 +45,9 @@ class Config:
     profile: bool = os.environ.get("BENCH_PROFILE", "1") != "0"
     quiet_budget: float = env_float("BENCH_QUIET_WAIT", 150.0)  # seconds, whole run
     pin: bool = os.environ.get("BENCH_PIN", "1") != "0"
-    sections: str = os.environ.get("BENCH_SECTIONS", "http,rebuild,storage,scaleout,pdf,writes")
+    sections: str = os.environ.get(
+        "BENCH_SECTIONS", "http,rebuild,storage,scaleout,replica,pdf,writes"
+    )
 
     def runs(self, section: str) -> bool:
         return section in {name.strip() for name in self.sections.split(",")}
@@ -88,8 +90,8 @@ class Spread:
     def of(cls, values: Sequence[float]) -> "Spread":
         return cls(statistics.median(values), min(values), max(values))
 
-    def text(self, digits: int = 2) -> str:
-        return f"{self.median:.{digits}f}× [{self.low:.{digits}f}–{self.high:.{digits}f}]"
+    def text(self, digits: int = 2, unit: str = "×") -> str:
+        return f"{self.median:.{digits}f}{unit} [{self.low:.{digits}f}–{self.high:.{digits}f}]"
 
     def json(self) -> dict[str, float]:
         return {"median": self.median, "min": self.low, "max": self.high}
@@ -108,6 +110,7 @@ class Target:
     ratio: Spread
     goal: str  # ">= 0.6" or "<= 3"
     note: str = ""
+    unit: str = "×"  # a ratio; " s" for a bound in seconds
 
     @property
     def met(self) -> bool:
@@ -131,6 +134,7 @@ class Target:
             "met": self.met,
             "margin": self.margin,
             "note": self.note,
+            "unit": self.unit,
         }
 
 
@@ -287,6 +291,13 @@ def run(cmd: Sequence[str], env: dict[str, str], cwd: Path, timeout: float) -> s
 def run_json(cmd: Sequence[str], env: dict[str, str], cwd: Path, timeout: float) -> Any:
     """Run a bench helper that prints one JSON object as its last line."""
     return json.loads(run(cmd, env, cwd, timeout).strip().splitlines()[-1])
+
+
+def build(url: str, count: int, workdir: Path, timeout: float) -> float:
+    """Fill the store at `url` with `count` certificates (`bench/data.py`); its seconds."""
+    cmd = [str(VENV_BIN / "python"), "-m", "bench.data", url, str(count)]
+    seconds: float = run_json(cmd, child_env(), workdir, timeout)["seconds"]
+    return seconds
 
 
 def run_measured(

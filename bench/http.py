@@ -24,12 +24,12 @@ from bench.common import (
     Server,
     Spread,
     Target,
+    build,
     child_env,
     ratios,
     registry_cmd,
     registry_env,
     run,
-    run_json,
     tree_rss_mb,
     uvicorn_cmd,
 )
@@ -58,15 +58,10 @@ def build_registry(workdir: Path, name: str, count: int) -> tuple[str, float]:
     """A SQLite registry of `count` certificates with a signing key; (URL, build seconds)."""
     url = f"sqlite:///{workdir / name}.sqlite"
     timeout = 600 + count / 50
-    built = run_json(
-        [str(VENV_BIN / "python"), "-m", "bench.data", url, str(count)],
-        child_env(),
-        workdir,
-        timeout,
-    )
+    build_seconds = build(url, count, workdir, timeout)
     env = registry_env(url, workdir / "keys")
     run([str(VENV_BIN / "registry"), "keys", "generate"], env, workdir, 300)
-    return url, float(built["seconds"])
+    return url, build_seconds
 
 
 def copy_sqlite(source: str, name: str) -> str:

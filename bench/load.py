@@ -3,12 +3,12 @@
 import json
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import CpuWindow, pinned
+from bench.common import Config, CpuWindow, Quiet, pinned
 
 SCRIPT = Path(__file__).with_name("load.lua")
 
@@ -84,3 +84,24 @@ def load(
         machine_busy_pct=cpu["machine_busy_pct"],
         steal_pct=cpu["steal_pct"],
     )
+
+
+def alternate(
+    cfg: Config,
+    quiet: Quiet,
+    servers: Mapping[str, tuple[str, Sequence[int]]],
+    args: Sequence[str],
+) -> dict[str, list[Round]]:
+    """The same load on each of `servers` (name: URL and the PIDs whose CPU counts): a
+    warm-up each, then `cfg.rounds` rounds taking turns, each after waiting for quiet."""
+    for url, pids in servers.values():
+        load(url, args, duration=cfg.warmup, connections=cfg.connections, servers=pids)
+    rounds: dict[str, list[Round]] = {name: [] for name in servers}
+    for _ in range(cfg.rounds):
+        for name, (url, pids) in servers.items():
+            quiet.wait()
+            found = load(
+                url, args, duration=cfg.duration, connections=cfg.connections, servers=pids
+            )
+            rounds[name].append(found)
+    return rounds

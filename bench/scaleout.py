@@ -7,14 +7,10 @@ the projector and the whole PostgreSQL cluster (so it includes other users of th
 
 import os
 import statistics
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
-from psycopg import sql
-
-from bench import data
+from bench import data, postgres
 from bench.common import (
     VENV_BIN,
     Config,
@@ -23,46 +19,31 @@ from bench.common import (
     Server,
     Target,
     background,
-    child_env,
+    build,
     ratios,
     registry_cmd,
     registry_env,
-    run_json,
     stop,
 )
 from bench.http import VERIFY
-from bench.load import Round, load
-
-
-def postmaster_pid(admin: str) -> int | None:
-    """The PostgreSQL server's main process, when it runs on this machine and we may ask."""
-    try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            row = conn.execute("SHOW data_directory").fetchone()
-        return int(Path(str(row[0]), "postmaster.pid").read_text().split()[0]) if row else None
-    except (psycopg.Error, OSError, ValueError):
-        return None
+from bench.load import alternate
 
 
 def measure(cfg: Config, workdir: Path, quiet: Quiet) -> Section:
     section = Section(f"5. Scale-out on PostgreSQL ({cfg.scale:,} certificates)")
-    base = cfg.postgres_url.rstrip("/")
-    admin = base + "/postgres"
-    name = f"certbench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = f"{base}/{name}?schema=registry"
+    with postgres.database(cfg) as name:
+        url = postgres.registry_url(cfg, name)
+        section.data["build_seconds"] = build(url, cfg.scale, workdir, 900 + cfg.scale / 20)
+        deploy(cfg, workdir, quiet, url, section)
+    section.data["database"] = urlsplit(url)._replace(query="").geturl()
+    return section
+
+
+def deploy(cfg: Config, workdir: Path, quiet: Quiet, url: str, section: Section) -> None:
+    """Both deployments on the store at `url`, measured into `section`."""
     servers: list[Server] = []
     project = None
     try:
-        python = str(VENV_BIN / "python")
-        built = run_json(
-            [python, "-m", "bench.data", url, str(cfg.scale)],
-            child_env(),
-            workdir,
-            900 + cfg.scale / 20,
-        )
-        section.data["build_seconds"] = built["seconds"]
         keys = workdir / "pg-keys"
         external = registry_env(url, keys, REGISTRY_PROJECTOR="external")
         one = Server("pg-one", registry_cmd(1), registry_env(url, keys), workdir)
@@ -74,26 +55,16 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> Section:
         )
         for server in servers:
             server.wait_ready(VERIFY % data.number(0), 300 + cfg.scale / 1000)
-        cluster = postmaster_pid(admin)
+        cluster = postgres.postmaster_pid(postgres.admin_url(cfg))
         extra = [project.pid] + ([cluster] if cluster else [])
         args = data.numbers_args(cfg.scale, VERIFY)
 
-        def one_round(server: Server, seconds: float) -> Round:
-            return load(
-                server.url,
-                args,
-                duration=seconds,
-                connections=cfg.connections,
-                servers=[server.pid, *extra],
-            )
-
-        rounds: dict[str, list[Round]] = {"one": [], "two": []}
-        for server in (one, two):
-            one_round(server, cfg.warmup)
-        for _ in range(cfg.rounds):
-            for key, server in (("one", one), ("two", two)):
-                quiet.wait()
-                rounds[key].append(one_round(server, cfg.duration))
+        rounds = alternate(
+            cfg,
+            quiet,
+            {"one": (one.url, [one.pid, *extra]), "two": (two.url, [two.pid, *extra])},
+            args,
+        )
         rps = {k: [r.rps for r in v] for k, v in rounds.items()}
         section.targets.append(
             Target("2 API processes + projector req/s", ratios(rps["two"], rps["one"]), ">= 1.6")
@@ -122,11 +93,3 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> Section:
             stop(project)
         for server in servers:
             server.stop()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    section.data["database"] = urlsplit(url)._replace(query="").geturl()
-    return section

@@ -8,15 +8,11 @@ registration number as a registry's registrars would, and a lost race is retried
 """
 
 import json
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
-
-from bench import data
+from bench import data, postgres
 from bench.common import (
     VENV_BIN,
     Config,
@@ -32,7 +28,6 @@ from bench.common import (
     uvicorn_cmd,
 )
 from bench.load import Round, load
-from bench.scaleout import postmaster_pid
 
 CLIENTS = 8
 ISSUE = "/api/v1/certificates"
@@ -99,7 +94,7 @@ def compare(
     try:
         for server in servers.values():
             server.wait_ready("/healthz", 300)
-        cluster = postmaster_pid(f"{cfg.postgres_url.rstrip('/')}/postgres")
+        cluster = postgres.postmaster_pid(postgres.admin_url(cfg))
         extra = [cluster] if backend == "postgres" and cluster else []
         for round_ in range(cfg.rounds + 1):  # the first is the warm-up
             for name, server in servers.items():
@@ -139,21 +134,10 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> Section:
         f"sqlite:///{workdir / 'writes-baseline.sqlite'}",
     )
     section.targets.append(target)
-    base = cfg.postgres_url.rstrip("/")
-    name = f"certbench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        url = f"{base}/{name}?schema=registry"  # the same schema: the tables are namespaced
+    with postgres.database(cfg) as name:
+        url = postgres.registry_url(cfg, name)  # one schema: the tables are namespaced
         target, results["postgres"] = compare(cfg, workdir, quiet, "postgres", url, url)
         section.targets.append(target)
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
     section.data["rounds"] = {
         f"{backend}-{server}": [r.json() for r in found]
         for backend, by_server in results.items()
