@@ -11,6 +11,7 @@ from typing import Any
 from bench.common import Config, CpuWindow, Quiet, pinned
 
 SCRIPT = Path(__file__).with_name("load.lua")
+EACH = Path(__file__).with_name("each.lua")  # each line's command once
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ def load(
     connections: int,
     servers: Sequence[int] = (),
     cpus: str | None = None,
+    script: Path = SCRIPT,
 ) -> Round:
-    """One bounded run of wrk against `url` (see load.lua for `args`)."""
+    """One bounded run of wrk against `url` (see load.lua, or `script`, for `args`)."""
     cmd = pinned(
         [
             wrk(),
@@ -56,7 +58,7 @@ def load(
             "--timeout",
             "10s",
             "-s",
-            str(SCRIPT),
+            str(script),
             url,
             "--",
             *args,
