@@ -2,7 +2,6 @@
 here from the draft, and `registry verify-qr --offline` deciding on it."""
 
 import base64
-import io
 import json
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -11,8 +10,6 @@ from typing import Any
 
 import jwt
 import pytest
-import zxingcpp
-from PIL import Image
 
 from registry.application import open_registry
 from registry.qrcodes import VERIFY_PATH, png, printed_claims
@@ -21,6 +18,7 @@ from registry.signing import open_keys
 from tests.api.conftest import SUSPENSION, Api
 from tests.conftest import Clock
 from tests.processes import cli
+from tests.scanning import scan
 
 REVOCATION = {"reason": "b", "details": "监督发现严重不符合", "effective_date": "2026-07-01"}
 URI = "https://registry.example/api/v1/status-list"
@@ -53,8 +51,7 @@ def served_list(api: Api) -> tuple[dict[str, Any], dict[str, Any], str]:
 def status_ref(api: Api, no: str) -> dict[str, Any]:
     """The `status.status_list` claim of the certificate's QR token, as scanned."""
     image = api.client.get(f"/api/v1/certificates/{no}/qr.png").content
-    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image)))
-    token = result.text.rsplit("/v/", 1)[1]
+    token = scan(image).rsplit("/v/", 1)[1]
     ref: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})["status"]
     return dict(ref["status_list"])
 

@@ -1,20 +1,15 @@
 """Pages a person trusts at a glance: status first, no green tick for a certificate not in
 force, reasons as text in the page's language, a helpful not-found page, the history."""
 
-import io
-
-import zxingcpp
-from PIL import Image
-
 from tests.api.conftest import SUSPENSION, Api
+from tests.scanning import scan
 
 REVOCATION = {"reason": "b", "details": "内部说明：不公开", "effective_date": "2026-07-01"}
 
 
 def scanned(api: Api, no: str) -> str:
     image = api.client.get(f"/api/v1/certificates/{no}/qr.png").content
-    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image)))
-    return str(result.text.rsplit("/v/", 1)[1])
+    return scan(image).rsplit("/v/", 1)[1]
 
 
 def test_the_live_status_comes_before_anything_else_on_the_page(api: Api) -> None:

@@ -1,6 +1,5 @@
 """A deployment a newcomer can run: REGISTRY_HOME from any folder, the port in QR codes."""
 
-import io
 import json
 import os
 import subprocess
@@ -9,14 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import zxingcpp
-from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 from registry.settings import Settings
 from tests.api.conftest import body
 from tests.examples import issue_request
 from tests.processes import cli, free_port, server, settings_env, wait_ready
+from tests.scanning import scan
 
 
 def registry_in(folder: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -82,8 +80,7 @@ def test_qr_codes_follow_the_port_served_on_unless_the_base_url_is_set(tmp_path:
         process.kill()
         process.wait(timeout=10)
 
-    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.content)))
-    assert code.text.startswith(f"{base}/v/")
+    assert scan(image.content).startswith(f"{base}/v/")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from typing import Any
 
 import pypdfium2
 import pytest
-import zxingcpp
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -29,6 +28,7 @@ from registry.signing import Keys
 from registry.x509chain import load_certificate, root_certificate
 from tests.conftest import Clock
 from tests.examples import NOW, issue_request
+from tests.scanning import qr_texts
 
 ACTOR = "registrar-alice"
 PASSPHRASE = b"correct horse battery staple"
@@ -131,10 +131,7 @@ def test_the_pdf_text_holds_holder_number_oid_level_and_dates(setup: Setup) -> N
 
 def test_every_certificate_page_carries_the_signed_qr_code(setup: Setup) -> None:
     document = pypdfium2.PdfDocument(setup.pdf())
-    scanned = [
-        [code.text for code in zxingcpp.read_barcodes(page.render(scale=3).to_pil())]
-        for page in document
-    ]
+    scanned = [qr_texts(page.render(scale=3).to_pil()) for page in document]
 
     token = setup.keys.sign(printed_claims(setup.registry.verify(number=setup.registration_no)))
     url = f"https://registry.example/v/{token}"
