@@ -5,6 +5,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 from uuid import UUID
 
@@ -29,7 +30,15 @@ LOCK_BASE = timedelta(minutes=1)  # then 1, 2, 4 … minutes, at most a day
 LOCK_MAX = timedelta(days=1)
 
 _hasher = PasswordHasher()  # Argon2id with the library's (RFC 9106) parameters
-_DUMMY = _hasher.hash("an unknown user costs as much as a known one")
+
+
+@cache
+def _dummy() -> str:
+    """A hash to check an unknown user's password against, so that it costs as much as a
+    known one's. Made at the first such sign-in, not at import: every process imports this
+    module (each CLI command, each server), and one Argon2id hash is ~0.6 s of CPU."""
+    return _hasher.hash("an unknown user costs as much as a known one")
+
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS console_failures (
@@ -162,6 +171,12 @@ class Accounts:
         user.enrol_totp(secret, stamp=self._stamp(name))
         self.registry.save(user)
 
+    def prepare_sign_in(self) -> None:
+        """Make the hash an unknown user's password is checked against, once a process,
+        before the first sign-in (which would otherwise pay for it, and so take longer for
+        an unknown name)."""
+        _dummy()
+
     def sign_in(self, name: str, password: str) -> User | None:
         """The user when the password is right, the account live and not locked; None when
         wrong (counted). Raises `Locked` while locked, whatever the password."""
@@ -178,7 +193,7 @@ class Accounts:
             self._forget_failures(name)
             return user
         if user is None:
-            _verifies(_DUMMY, password)
+            _verifies(_dummy(), password)
         self.failed(name)
         return None
 

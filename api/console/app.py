@@ -23,7 +23,9 @@ from registry.users import Accounts
 
 
 def open_sessions(registry: Registry, settings: Settings) -> Sessions:
-    return Sessions(Accounts(registry), timedelta(minutes=settings.console_idle_minutes))
+    accounts = Accounts(registry)
+    accounts.prepare_sign_in()  # a server's first sign-in costs what every other one does
+    return Sessions(accounts, timedelta(minutes=settings.console_idle_minutes))
 
 
 def install(app: FastAPI) -> None:
