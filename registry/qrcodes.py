@@ -100,7 +100,10 @@ def compact_svg(data: str) -> bytes:
     ).encode()
 
 
-QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+def qr_only() -> zxingcpp.BarcodeFormats:
+    """zxing-cpp's formats argument for QR codes alone; made per call, never held in a
+    module: nanobind reports an object of its still alive at exit on stderr."""
+    return zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 def decode(path: Path) -> list[str]:
@@ -110,7 +113,7 @@ def decode(path: Path) -> list[str]:
             image.load()
             # QR codes only: reading every format, zxing-cpp now and then also finds a
             # Codabar that is not there in one of our codes (tests/unit/test_scanning.py).
-            results = zxingcpp.read_barcodes(image, formats=QR_ONLY)
+            results = zxingcpp.read_barcodes(image, formats=qr_only())
     except (OSError, UnidentifiedImageError) as error:
         raise InvalidInput(f"{path}: not an image this tool can read ({error})") from None
     return [r.text for r in results if r.valid]

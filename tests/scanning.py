@@ -9,13 +9,12 @@ import io
 import zxingcpp
 from PIL import Image
 
-QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-
 
 def qr_texts(image: bytes | Image.Image) -> list[str]:
     """The texts of every QR code in an image (PNG bytes or a PIL image)."""
     picture = Image.open(io.BytesIO(image)) if isinstance(image, bytes) else image
-    return [code.text for code in zxingcpp.read_barcodes(picture, formats=QR)]
+    qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)  # never held at exit: nanobind
+    return [code.text for code in zxingcpp.read_barcodes(picture, formats=qr)]
 
 
 def scan(image: bytes) -> str:
