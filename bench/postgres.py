@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from bench.common import Config
+from bench.common import Config, Section, build, ready_to_serve, registry_env
 
 
 def admin_url(cfg: Config) -> str:
@@ -32,6 +32,22 @@ def database(cfg: Config) -> Iterator[str]:
                 (name,),
             )
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+@contextmanager
+def served_store(
+    cfg: Config, workdir: Path, keys: str, section: Section
+) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """A new database filled with `cfg.scale` certificates and made ready to serve (a signing
+    key in `workdir / keys`, last month's report made): its name, the registry's URL and the
+    registry's environment. The build's and the report's seconds go into `section.data`."""
+    with database(cfg) as name:
+        url = registry_url(cfg, name)
+        timeout = 900 + cfg.scale / 20
+        section.data["build_seconds"] = build(url, cfg.scale, workdir, timeout)
+        env = registry_env(url, workdir / keys)
+        section.data["monthly_report_seconds"] = ready_to_serve(env, workdir, timeout)
+        yield name, url, env
 
 
 def registry_url(cfg: Config, name: str) -> str:

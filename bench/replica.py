@@ -26,11 +26,8 @@ from bench.common import (
     Server,
     Spread,
     Target,
-    build,
     ratios,
-    ready_to_serve,
     registry_cmd,
-    registry_env,
     run,
 )
 from bench.http import VERIFY
@@ -74,12 +71,7 @@ def lag_seconds(primary: Server, replica: Server, token: str, number: str) -> fl
 
 def measure(cfg: Config, workdir: Path, quiet: Quiet) -> Section:
     section = Section(f"9. Reads from a PostgreSQL replica ({cfg.scale:,} certificates)")
-    with postgres.database(cfg) as name:
-        url = postgres.registry_url(cfg, name)
-        timeout = 900 + cfg.scale / 20
-        section.data["build_seconds"] = build(url, cfg.scale, workdir, timeout)
-        env = registry_env(url, workdir / "replica-keys")
-        section.data["monthly_report_seconds"] = ready_to_serve(env, workdir, timeout)
+    with postgres.served_store(cfg, workdir, "replica-keys", section) as (name, _, env):
         registry = str(VENV_BIN / "registry")
         create = [registry, "token", "create", "--role", "registrar", "--name", "bench-replica"]
         token = run(create, env, workdir, 120).strip()

@@ -19,9 +19,7 @@ from bench.common import (
     Server,
     Target,
     background,
-    build,
     ratios,
-    ready_to_serve,
     registry_cmd,
     registry_env,
     stop,
@@ -32,12 +30,7 @@ from bench.load import alternate
 
 def measure(cfg: Config, workdir: Path, quiet: Quiet) -> Section:
     section = Section(f"5. Scale-out on PostgreSQL ({cfg.scale:,} certificates)")
-    with postgres.database(cfg) as name:
-        url = postgres.registry_url(cfg, name)
-        timeout = 900 + cfg.scale / 20
-        section.data["build_seconds"] = build(url, cfg.scale, workdir, timeout)
-        env = registry_env(url, workdir / "pg-keys")
-        section.data["monthly_report_seconds"] = ready_to_serve(env, workdir, timeout)
+    with postgres.served_store(cfg, workdir, "pg-keys", section) as (_, url, _env):
         deploy(cfg, workdir, quiet, url, section)
     section.data["database"] = urlsplit(url)._replace(query="").geturl()
     return section
