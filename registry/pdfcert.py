@@ -37,7 +37,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from registry.answers import Answer, printable
 from registry.errors import InvalidInput, RegistryError
-from registry.qrcodes import VERIFY_PATH, compact_svg, printed_claims
+from registry.qrcodes import VERIFY_PATH, png, printed_claims
 from registry.signing import KeyringError, Keys
 from registry.x509chain import kid_of, root_certificate, signing_certificate
 
@@ -139,7 +139,7 @@ class PdfCertificates:
             ) from None
 
         url = self.public_base_url + VERIFY_PATH + self.keys.sign(printed_claims(answer))
-        qr = "data:image/svg+xml;base64," + base64.b64encode(compact_svg(url)).decode()
+        qr = "data:image/png;base64," + base64.b64encode(png(url)).decode()
         css = (TEMPLATES / "document.css").as_uri()
         html = document_html(answer, qr=qr, css=css, electronic=True)
         if self._font is None:  # fonts are found and loaded once
