@@ -25,6 +25,7 @@ from bench.common import (
     Target,
     build,
     child_env,
+    granian_cmd,
     ratios,
     ready_to_serve,
     registry_cmd,
@@ -121,6 +122,23 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             "reference", registry_cmd(), registry_env(reference_url, keys), workdir, pin.server
         )
         servers.append(reference)
+        # The same two apps on granian: what the HTTP server costs, apart from the app.
+        baseline_granian = Server(
+            "baseline_granian",
+            granian_cmd("bench.baseline_app:create_app"),
+            child_env(),
+            workdir,
+            pin.server,
+        )
+        servers.append(baseline_granian)
+        registry_granian = Server(
+            "registry_granian",
+            granian_cmd("api.app:create_app"),
+            registry_env(main_url, keys),
+            workdir,
+            pin.server,
+        )
+        servers.append(registry_granian)
         ready_timeout = 300 + cfg.scale / 1000
         http.data["ready_seconds"] = {
             s.name: s.wait_ready(VERIFY % data.number(0), ready_timeout) for s in servers
@@ -134,6 +152,8 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             Candidate(
                 "verify_reference", reference, data.numbers_args(cfg.reference_scale, VERIFY)
             ),
+            Candidate("baseline_granian", baseline_granian, data.numbers_args(cfg.scale, VERIFY)),
+            Candidate("verify_granian", registry_granian, data.numbers_args(cfg.scale, VERIFY)),
         ]
 
         def one_round(c: Candidate, seconds: float) -> Round:
@@ -162,6 +182,17 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             Target("GET /verify p99", ratios(by["verify"].p99(), base.p99()), "<= 1.5"),
             Target("POST /qr/verify req/s", ratios(by["qr_verify"].rps(), base.rps()), ">= 0.4"),
             Target("GET qr.png (cached) req/s", ratios(by["qr_png"].rps(), base.rps()), ">= 0.5"),
+            Target(
+                "GET /verify on granian req/s",
+                ratios(by["verify_granian"].rps(), base.rps()),
+                ">= 1.5",
+                note="the whole app on granian against the trivial route on uvicorn",
+            ),
+            Target(
+                "GET /verify on granian p99",
+                ratios(by["verify_granian"].p99(), base.p99()),
+                "<= 1.5",
+            ),
         ]
         ref = by["verify_reference"]
         scale.targets = [
@@ -179,6 +210,13 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             ),
         ]
         cpu = {c.name: [r.server_cpu_us_per_req for r in c.rounds] for c in candidates}
+        floor = ratios(by["baseline_granian"].rps(), base.rps()).text(2)
+        http.notes.append(
+            f"the trivial route on granian: {floor} its req/s on uvicorn; server CPU per "
+            f"request {ratios(cpu['baseline_granian'], cpu['baseline']).text(2)}; the "
+            f"registry on granian: {ratios(cpu['verify_granian'], cpu['verify']).text(2)} "
+            "its CPU per request on uvicorn"
+        )
         http.notes.append(
             "server CPU per request vs the baseline's (steadier under noise): "
             + ", ".join(
@@ -257,6 +295,8 @@ def _candidate_of(target: str) -> str | None:
         return "qr_verify"
     if "qr.png" in target:
         return "qr_png"
+    if "granian" in target:
+        return "verify_granian"
     if "verify" in target:
         return "verify"
     return None
