@@ -8,14 +8,17 @@ import io
 import json
 import random
 import shutil
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import zxingcpp
 from PIL import Image
 
 from bench import data
 from bench.common import (
+    VENV_BIN,
     Config,
     Pinning,
     Quiet,
@@ -30,6 +33,7 @@ from bench.common import (
     ready_to_serve,
     registry_cmd,
     registry_env,
+    run_json,
     tree_rss_mb,
     uvicorn_cmd,
 )
@@ -210,6 +214,8 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             ),
         ]
         cpu = {c.name: [r.server_cpu_us_per_req for r in c.rounds] for c in candidates}
+        http.data["in_process"] = in_process(cfg, workdir, registry_env(main_url, keys))
+        http.notes.append(server_share(http.data["in_process"], cpu))
         floor = ratios(by["baseline_granian"].rps(), base.rps()).text(2)
         http.notes.append(
             f"the trivial route on granian: {floor} its req/s on uvicorn; server CPU per "
@@ -236,6 +242,34 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
         for s in servers:
             s.stop()
     return [http, scale], main_url
+
+
+def in_process(cfg: Config, workdir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Each app's verification driven in process, without an HTTP server (bench/in_process)."""
+    python = [str(VENV_BIN / "python"), "-m", "bench.in_process"]
+    apps = {"baseline": "bench.baseline_app:create_app", "verify": "api.app:create_app"}
+    envs = {"baseline": child_env(), "verify": env}
+    timeout = 600 + cfg.scale / 1000
+    return {
+        name: run_json([*python, app, str(cfg.scale)], envs[name], workdir, timeout)
+        for name, app in apps.items()
+    }
+
+
+def server_share(apps: dict[str, Any], cpu: dict[str, list[float]]) -> str:
+    """What the HTTP server costs a request (over HTTP minus in process, the trivial route),
+    and so the most any route could reach against the trivial route on uvicorn."""
+    alone = {name: float(found["cpu_us_per_request"]) for name, found in apps.items()}
+    http = {name: statistics.median(values) for name, values in cpu.items()}
+    uvicorn = http["baseline"] - alone["baseline"]
+    granian = http["baseline_granian"] - alone["baseline"]
+    return (
+        f"in process, no HTTP server: verify {alone['verify']:.0f} µs a request, the "
+        f"trivial route {alone['baseline']:.0f} µs; so the server's own share of a request "
+        f"is ~{uvicorn:.0f} µs on uvicorn and ~{granian:.0f} µs on granian, and a route "
+        f"costing nothing would reach {http['baseline'] / uvicorn:.2f}× the trivial route's "
+        f"rate on uvicorn, {http['baseline'] / granian:.2f}× on granian"
+    )
 
 
 def qr_inputs(registry: Server, cfg: Config, workdir: Path) -> tuple[Path, Path]:
