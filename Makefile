@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.installed-runtime
+BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
 .PHONY: install install-runtime browser fonts run test lint unit bench clean
@@ -70,10 +71,15 @@ unit: install browser fonts
 test: lint unit
 
 # BENCH_SCALE=1000000 for the full size; the default is small enough for a few minutes.
-bench: install
+bench: install $(BENCH_STAMP)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
+
+# The benchmark's own tools, beside the tests' (granian and py-spy; `make test` needs neither).
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

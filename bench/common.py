@@ -389,35 +389,25 @@ class Server:
             return body
 
 
+LISTEN = ["--host", "127.0.0.1", "--port", "{port}"]  # the Server's port, on loopback
+ONE_WORKER = [*LISTEN, "--workers", "1"]
+
+
 def uvicorn_cmd(app: str) -> list[str]:
     """How the baseline app is served: as `registry serve` serves the registry."""
-    return [
-        str(VENV_BIN / "python"),
-        "-m",
-        "uvicorn",
-        app,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--workers",
-        "1",
-        "--no-access-log",
-    ]
+    python = str(VENV_BIN / "python")
+    return [python, "-m", "uvicorn", app, "--factory", *ONE_WORKER, "--no-access-log"]
+
+
+def granian_cmd(app: str) -> list[str]:
+    """The same app factory on granian (a Rust HTTP server), uvloop: section 1 measures what
+    the HTTP server costs apart from the app (issue 18 allows any server)."""
+    granian = [str(VENV_BIN / "granian"), "--interface", "asgi", "--loop", "uvloop"]
+    return [*granian, "--factory", *ONE_WORKER, "--log-level", "warning", app]
 
 
 def registry_cmd(workers: int = 1) -> list[str]:
-    return [
-        str(VENV_BIN / "registry"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--workers",
-        str(workers),
-    ]
+    return [str(VENV_BIN / "registry"), "serve", *LISTEN, "--workers", str(workers)]
 
 
 def registry_env(database_url: str, keys_dir: Path, **extra: str) -> dict[str, str]:

@@ -8,14 +8,17 @@ import io
 import json
 import random
 import shutil
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import zxingcpp
 from PIL import Image
 
 from bench import data
 from bench.common import (
+    VENV_BIN,
     Config,
     Pinning,
     Quiet,
@@ -25,10 +28,12 @@ from bench.common import (
     Target,
     build,
     child_env,
+    granian_cmd,
     ratios,
     ready_to_serve,
     registry_cmd,
     registry_env,
+    run_json,
     tree_rss_mb,
     uvicorn_cmd,
 )
@@ -121,6 +126,23 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             "reference", registry_cmd(), registry_env(reference_url, keys), workdir, pin.server
         )
         servers.append(reference)
+        # The same two apps on granian: what the HTTP server costs, apart from the app.
+        baseline_granian = Server(
+            "baseline_granian",
+            granian_cmd("bench.baseline_app:create_app"),
+            child_env(),
+            workdir,
+            pin.server,
+        )
+        servers.append(baseline_granian)
+        registry_granian = Server(
+            "registry_granian",
+            granian_cmd("api.app:create_app"),
+            registry_env(main_url, keys),
+            workdir,
+            pin.server,
+        )
+        servers.append(registry_granian)
         ready_timeout = 300 + cfg.scale / 1000
         http.data["ready_seconds"] = {
             s.name: s.wait_ready(VERIFY % data.number(0), ready_timeout) for s in servers
@@ -134,6 +156,8 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             Candidate(
                 "verify_reference", reference, data.numbers_args(cfg.reference_scale, VERIFY)
             ),
+            Candidate("baseline_granian", baseline_granian, data.numbers_args(cfg.scale, VERIFY)),
+            Candidate("verify_granian", registry_granian, data.numbers_args(cfg.scale, VERIFY)),
         ]
 
         def one_round(c: Candidate, seconds: float) -> Round:
@@ -162,6 +186,17 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             Target("GET /verify p99", ratios(by["verify"].p99(), base.p99()), "<= 1.5"),
             Target("POST /qr/verify req/s", ratios(by["qr_verify"].rps(), base.rps()), ">= 0.4"),
             Target("GET qr.png (cached) req/s", ratios(by["qr_png"].rps(), base.rps()), ">= 0.5"),
+            Target(
+                "GET /verify on granian req/s",
+                ratios(by["verify_granian"].rps(), base.rps()),
+                ">= 1.5",
+                note="the whole app on granian against the trivial route on uvicorn",
+            ),
+            Target(
+                "GET /verify on granian p99",
+                ratios(by["verify_granian"].p99(), base.p99()),
+                "<= 1.5",
+            ),
         ]
         ref = by["verify_reference"]
         scale.targets = [
@@ -179,6 +214,15 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
             ),
         ]
         cpu = {c.name: [r.server_cpu_us_per_req for r in c.rounds] for c in candidates}
+        http.data["in_process"] = in_process(cfg, workdir, registry_env(main_url, keys))
+        http.notes.append(server_share(http.data["in_process"], cpu))
+        floor = ratios(by["baseline_granian"].rps(), base.rps()).text(2)
+        http.notes.append(
+            f"the trivial route on granian: {floor} its req/s on uvicorn; server CPU per "
+            f"request {ratios(cpu['baseline_granian'], cpu['baseline']).text(2)}; the "
+            f"registry on granian: {ratios(cpu['verify_granian'], cpu['verify']).text(2)} "
+            "its CPU per request on uvicorn"
+        )
         http.notes.append(
             "server CPU per request vs the baseline's (steadier under noise): "
             + ", ".join(
@@ -198,6 +242,34 @@ def measure(cfg: Config, workdir: Path, quiet: Quiet) -> tuple[list[Section], st
         for s in servers:
             s.stop()
     return [http, scale], main_url
+
+
+def in_process(cfg: Config, workdir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Each app's verification driven in process, without an HTTP server (bench/in_process)."""
+    python = [str(VENV_BIN / "python"), "-m", "bench.in_process"]
+    apps = {"baseline": "bench.baseline_app:create_app", "verify": "api.app:create_app"}
+    envs = {"baseline": child_env(), "verify": env}
+    timeout = 600 + cfg.scale / 1000
+    return {
+        name: run_json([*python, app, str(cfg.scale)], envs[name], workdir, timeout)
+        for name, app in apps.items()
+    }
+
+
+def server_share(apps: dict[str, Any], cpu: dict[str, list[float]]) -> str:
+    """What the HTTP server costs a request (over HTTP minus in process, the trivial route),
+    and so the most any route could reach against the trivial route on uvicorn."""
+    alone = {name: float(found["cpu_us_per_request"]) for name, found in apps.items()}
+    http = {name: statistics.median(values) for name, values in cpu.items()}
+    uvicorn = http["baseline"] - alone["baseline"]
+    granian = http["baseline_granian"] - alone["baseline"]
+    return (
+        f"in process, no HTTP server: verify {alone['verify']:.0f} µs a request, the "
+        f"trivial route {alone['baseline']:.0f} µs; so the server's own share of a request "
+        f"is ~{uvicorn:.0f} µs on uvicorn and ~{granian:.0f} µs on granian, and a route "
+        f"costing nothing would reach {http['baseline'] / uvicorn:.2f}× the trivial route's "
+        f"rate on uvicorn, {http['baseline'] / granian:.2f}× on granian"
+    )
 
 
 def qr_inputs(registry: Server, cfg: Config, workdir: Path) -> tuple[Path, Path]:
@@ -257,6 +329,8 @@ def _candidate_of(target: str) -> str | None:
         return "qr_verify"
     if "qr.png" in target:
         return "qr_png"
+    if "granian" in target:
+        return "verify_granian"
     if "verify" in target:
         return "verify"
     return None
