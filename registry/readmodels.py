@@ -103,11 +103,8 @@ def sample(registry: Registry, after: str) -> tuple[str, str | None]:
     if row is None:
         return "", None
     registration = str(row[0])
-    found = registry.views.query_one(
-        "SELECT MAX(position) FROM audit_events WHERE originator_id = %s",
-        (str(Certificate.create_id(registration)),),
-    )
-    last = None if found is None or found[0] is None else int(found[0])
+    latest = registry.audit_index.latest_leaf(registration)
+    last = None if latest is None else latest[0]
     if last is not None and last > registry.projector.positions().get("certificates", 0):
         return registration, None  # not projected yet
     cert = _fold(registry, registration)

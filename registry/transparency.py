@@ -234,7 +234,7 @@ class AuditLog:
         the events too, signed together: evidence a buyer can keep."""
         checkpoint = self.current()
         registration = answer["registration_no"]
-        latest = self.registry.audit_index.latest_leaf(str(Certificate.create_id(registration)))
+        latest = self.registry.audit_index.latest_leaf(registration)
         if latest is None:
             raise NotFound(f"no events of {registration} in the audit log yet")
         position, event_hash = latest
