@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench import stores
+
 ROOT = Path(__file__).resolve().parent.parent  # the project
 VENV_BIN = Path(sys.executable).parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -297,9 +299,15 @@ def run_json(cmd: Sequence[str], env: dict[str, str], cwd: Path, timeout: float)
 
 
 def build(url: str, count: int, workdir: Path, timeout: float) -> float:
-    """Fill the store at `url` with `count` certificates (`bench/data.py`); its seconds."""
+    """Fill the store at `url` with `count` certificates (`bench/data.py`), or copy it from
+    the store cache (`bench/stores.py`); the build's seconds."""
+    events = env_int("BENCH_EVENTS", 2)
+    kept = stores.restore(url, count, events)
+    if kept is not None:
+        return kept
     cmd = [str(VENV_BIN / "python"), "-m", "bench.data", url, str(count)]
     seconds: float = run_json(cmd, child_env(), workdir, timeout)["seconds"]
+    stores.keep(url, count, events, seconds)
     return seconds
 
 

@@ -7,7 +7,6 @@ slow minute of the machine hits the baseline and the candidates alike.
 import io
 import json
 import random
-import shutil
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import zxingcpp
 from PIL import Image
 
-from bench import data
+from bench import data, stores
 from bench.common import (
     VENV_BIN,
     Config,
@@ -69,11 +68,9 @@ def build_registry(workdir: Path, name: str, count: int) -> tuple[str, dict[str,
 
 
 def copy_sqlite(source: str, name: str) -> str:
-    path = Path(source.removeprefix("sqlite:///"))
+    path = stores.sqlite_path(source)
     target = path.with_name(f"{name}.sqlite")
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{path}{suffix}").exists():
-            shutil.copyfile(f"{path}{suffix}", f"{target}{suffix}")
+    stores.copy_sqlite(path, target)
     return f"sqlite:///{target}"
 
 
