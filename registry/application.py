@@ -242,6 +242,10 @@ class Registry(Application[UUID]):
         """Record every expiry and automatic revocation due by `as_of` (§6.1, §6.3.1.5).
 
         Idempotent: what is recorded once is not due again. Returns the registrations changed.
+        The candidates come from the read models: inline, this process brings them up to
+        date first; with an external projector, `registry project` is their only writer, so
+        the sweep takes them as far as it has come (one not yet projected is found by the
+        next sweep; answers derive lapses meanwhile).
         """
         today = self.today()
         as_of = today if as_of is None else as_of
@@ -250,7 +254,7 @@ class Registry(Application[UUID]):
                 f"cannot sweep as of {as_of.isoformat()}, after today", field="as_of"
             )
         changed = []
-        self.projector.catch_up()
+        self.catch_up_projections()
         for registration in self.certificates.lapsing(as_of):
             certificate_id = Certificate.create_id(registration)
             for _attempt in range(3):

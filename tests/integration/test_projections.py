@@ -16,6 +16,7 @@ from registry.answers import answer, facts
 from registry.application import Registry, open_registry
 from registry.projections.feed import feed_page
 from registry.settings import Settings
+from registry.tokens import create_token
 from tests.conftest import Clock
 from tests.examples import issue_request
 from tests.history import build_history, dump
@@ -258,3 +259,21 @@ def test_a_command_with_no_projector_running_answers_and_says_the_reads_lag(
         assert answer["status"] == "valid"
         assert registry.certificates.facts(answer["registration_no"]) is None
         assert "is `registry project` running?" in caplog.text
+
+
+def test_a_sweep_with_an_external_projector_leaves_the_read_models_to_it(
+    durable_database_url: str, clock: Clock
+) -> None:
+    """`registry project` is the read models' only writer. A server's start-up sweep (the
+    first tick of its maintenance thread) used to project whatever it found unprojected:
+    the flake of `test_readyz_is_503_while_a_read_model_lags_beyond_the_bound`, whose
+    server, started late on a loaded machine, projected the event the test had just added."""
+    external = Settings(database_url=durable_database_url, projector="external")
+    with open_registry(external, clock=clock) as registry:
+        create_token(registry, name="late", role="auditor")  # stored, not projected
+        before = _positions(registry)
+
+        registry.sweep()
+
+        assert _positions(registry) == before
+        assert all(s.lag > 0 for s in registry.projector.status())
