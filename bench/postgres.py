@@ -40,13 +40,14 @@ def served_store(
 ) -> Iterator[tuple[str, str, dict[str, str]]]:
     """A new database filled with `cfg.scale` certificates and made ready to serve (a signing
     key in `workdir / keys`, last month's report made): its name, the registry's URL and the
-    registry's environment. The build's and the report's seconds go into `section.data`."""
+    registry's environment. The build's and the report's seconds (and the report's peak
+    memory) go into `section.data`."""
     with database(cfg) as name:
         url = registry_url(cfg, name)
         timeout = 900 + cfg.scale / 20
         section.data["build_seconds"] = build(url, cfg.scale, workdir, timeout)
         env = registry_env(url, workdir / keys)
-        section.data["monthly_report_seconds"] = ready_to_serve(env, workdir, timeout)
+        section.data |= ready_to_serve(env, workdir, timeout)
         yield name, url, env
 
 

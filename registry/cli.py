@@ -430,12 +430,12 @@ def report(args: argparse.Namespace) -> int:
 def verify_report(args: argparse.Namespace) -> int:
     """A report (a monthly file, or a period report) against its manifest, and the manifest's
     detached signature against the registry's key set. Exit 0 intact, 1 otherwise."""
-    body = args.file.read_bytes()
     manifest = args.manifest.read_bytes()
     signed = args.manifest_signature or args.manifest.with_name(args.manifest.name + ".jws")
     signature = signed.read_text("utf-8", errors="replace")
     try:
-        vouched = check_report(body, manifest, signature, _key_set(args.jwks))
+        with args.file.open("rb") as body:  # a monthly report can be gigabytes
+            vouched = check_report(body, manifest, signature, _key_set(args.jwks))
     except ReportMismatch as error:
         return refuse(f"{args.file}: NOT the signed report: {error}", 1)
     period = vouched.month or f"{vouched.start} to {vouched.end}"

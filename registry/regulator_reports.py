@@ -3,18 +3,20 @@ with BOM, for Excel), JSON or XLSX, signed; the monthly report, due by the 10th 
 month, and the changes not reported by their deadline; and the check of a report against its
 signed manifest that anyone holding the registry's public keys can run."""
 
-import csv
 import hashlib
 import io
 import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
+from hashlib import file_digest
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from eventsourcing.application import AggregateNotFoundError
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from registry import canonical
 from registry.aggregates.chain import Stamp
@@ -22,6 +24,7 @@ from registry.aggregates.reports import REPORTS_ID, RegulatorReports
 from registry.application import Registry
 from registry.errors import InvalidInput, LifecycleConflict, RegistryError
 from registry.projections.feed import Change
+from registry.report_writers import write
 from registry.rules.dates import ONE_DAY, day_start_utc, local_date
 from registry.signing import REPORT_TYP, Keys, detached_header, verify_detached
 
@@ -47,22 +50,6 @@ EVENT_NAMES = {
 # The certificate's status right after each change (证书状态).
 STATUS_AFTER = {"Suspended": "暂停", "Revoked": "撤销", "Cancelled": "注销", "Expired": "过期"}
 PROJECT = "大规模个性化定制服务认证"  # 认证项目: the certification of CESI-SC-OD13
-# The column titles a CNCA submission uses (README maps them to the JSON fields).
-COLUMNS = [
-    ("position", "序号"),
-    ("certificate_no", "证书编号"),
-    ("registration_no", "注册号"),
-    ("holder_name", "获证组织名称"),
-    ("uscc", "统一社会信用代码"),
-    ("project", "认证项目"),
-    ("event", "事件"),
-    ("event_name", "事件名称"),
-    ("status", "证书状态"),
-    ("reason", "原因代码"),
-    ("reason_text", "原因"),
-    ("effective_date", "状态变化日期"),
-    ("recorded_at", "记录时间"),
-]
 
 
 @dataclass(frozen=True)
@@ -93,7 +80,7 @@ def status_changes(registry: Registry, start: date, end: date) -> list[ReportIte
 
 def monthly_changes(
     registry: Registry, month: str, up_to_position: int, after: tuple[str, int] | None
-) -> list[ReportItem]:
+) -> Iterator[ReportItem]:
     """The monthly rule (§6.3.3): every status change *effective* by the month's last day
     (Beijing) and stored by `up_to_position` (the log's head when the report is made), less
     what the previous report held (effective by *its* month's end and stored by *its*
@@ -104,7 +91,7 @@ def monthly_changes(
     _, end = month_bounds(month)
     less = None if after is None else (month_bounds(after[0])[1].isoformat(), after[1])
     changes = registry.feed.effective_and_stored_by(end.isoformat(), up_to_position, less)
-    return [_item(change) for change in changes]
+    return (_item(change) for change in changes)
 
 
 def _item(change: Change) -> ReportItem:
@@ -114,11 +101,6 @@ def _item(change: Change) -> ReportItem:
         "status": STATUS_AFTER.get(change["event"], "有效"),
         "project": PROJECT,
     }
-
-
-def _rows(items: list[ReportItem]) -> list[list[object]]:
-    """Each item's values in the order of the report's columns."""
-    return [[cast(dict[str, object], item)[key] for key, _ in COLUMNS] for item in items]
 
 
 def render(
@@ -132,27 +114,9 @@ def render(
 ) -> Report:
     if fmt not in FORMATS:
         raise InvalidInput(f"format is csv, json or xlsx, not {fmt!r}", field="format")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([title for _, title in COLUMNS])
-        for row in _rows(items):
-            writer.writerow(["" if value is None else _inert(value) for value in row])
-        body = buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
-    elif fmt == "json":
-        document = {"from": start.isoformat(), "to": end.isoformat(), "items": items}
-        body = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    else:
-        # Write-only: rows stream to the file as they come (a sheet held whole, and looked up
-        # row by row, made a month of 100k changes quadratic in time and over 700 MB).
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("状态变更")
-        sheet.append([title for _, title in COLUMNS])
-        for row in _rows(items):
-            sheet.append([_as_text(sheet, value) for value in row])
-        out = io.BytesIO()
-        book.save(out)
-        body = out.getvalue()
+    out = io.BytesIO()
+    write(items, {fmt: out}, start.isoformat(), end.isoformat())
+    body = out.getvalue()
     _, signature = keys.sign_detached(body, REPORT_TYP)
     # The body alone does not say its period (two empty months are the same bytes): the
     # manifest does, and names the body by its digest.
@@ -168,26 +132,6 @@ def render(
     _, manifest_signature = keys.sign_detached(manifest, REPORT_TYP)
     name = f"status-changes-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Report(body, FORMATS[fmt], name, signature, len(items), manifest, manifest_signature)
-
-
-def _as_text(sheet: Any, value: object) -> object:
-    """A cell value; openpyxl reads a leading = as a formula, so such a string stays text."""
-    if not (isinstance(value, str) and value.startswith("=")):
-        return value
-    cell = WriteOnlyCell(sheet, value)
-    cell.data_type = "s"
-    return cell
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value: object) -> object:
-    """A text cell that a spreadsheet would run, with a leading `'` that keeps it text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -231,42 +175,77 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
     else:
         up_to = head
         after = _previous(reports, month)
-    items = monthly_changes(registry, month, up_to, after)
-    written: dict[str, bytes] = {}  # file suffix -> content, written once the report is recorded
-    files = {}
-    for fmt in FORMATS:
-        report = render(items, fmt, start, end, keys, generated_at=registry.clock())
-        written[fmt], written[f"{fmt}.jws"] = report.body, (report.signature + "\n").encode()
-        files[fmt] = {"sha256": hashlib.sha256(report.body).hexdigest(), "bytes": len(report.body)}
-    manifest = canonical.dumps(
-        {
-            "month": month,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "rule": MONTHLY_RULE,
-            "items": len(items),
-            "up_to_position": up_to,
-            "after": None if after is None else {"month": after[0], "up_to_position": after[1]},
-            "files": files,
-        }
-    )
-    written["manifest.json"] = manifest
-    written["manifest.json.jws"] = (keys.sign_detached(manifest, REPORT_TYP)[1] + "\n").encode()
-    if made is None:  # two processes making it at once: the second fails here, writes nothing
-        reports.record_monthly(
-            month=month,
-            items=len(items),
-            up_to_position=up_to,
-            after=after,
-            sha256=hashlib.sha256(manifest).hexdigest(),
-            made_on=today,
-            stamp=Stamp(actor, registry.clock()),
-        )
-        registry.save(reports)
     folder.mkdir(parents=True, exist_ok=True)
-    for suffix, content in written.items():
-        (folder / f"regulator-report-{month}.{suffix}").write_bytes(content)
+    parts = {fmt: _part(folder, month, fmt) for fmt in FORMATS}
+    try:
+        with ExitStack() as stack:
+            outs = {fmt: stack.enter_context(path.open("wb")) for fmt, path in parts.items()}
+            items = write(
+                monthly_changes(registry, month, up_to, after),
+                outs,
+                start.isoformat(),
+                end.isoformat(),
+            )
+        signatures: dict[str, bytes] = {}  # file suffix -> its detached signature
+        files = {}
+        for fmt, path in parts.items():
+            with path.open("rb") as body:
+                digest = file_digest(body, "sha256").hexdigest()
+            files[fmt] = {"sha256": digest, "bytes": path.stat().st_size}
+            signatures[f"{fmt}.jws"] = _signature(keys.sign_detached_file(path, REPORT_TYP))
+        manifest = canonical.dumps(
+            {
+                "month": month,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "rule": MONTHLY_RULE,
+                "items": items,
+                "up_to_position": up_to,
+                "after": None if after is None else {"month": after[0], "up_to_position": after[1]},
+                "files": files,
+            }
+        )
+        if made is None:  # two processes making it at once: the second fails here, writes nothing
+            reports.record_monthly(
+                month=month,
+                items=items,
+                up_to_position=up_to,
+                after=after,
+                sha256=hashlib.sha256(manifest).hexdigest(),
+                made_on=today,
+                stamp=Stamp(actor, registry.clock()),
+            )
+            registry.save(reports)
+        # The signatures and manifest first: a file is served only once it is in place, and
+        # then with its signature.
+        small = {
+            **signatures,
+            "manifest.json": manifest,
+            "manifest.json.jws": _signature(keys.sign_detached(manifest, REPORT_TYP)),
+        }
+        for suffix, content in small.items():
+            (folder / f"regulator-report-{month}.{suffix}").write_bytes(content)
+        for fmt, path in parts.items():
+            path.replace(folder / f"regulator-report-{month}.{fmt}")
+    finally:
+        for path in parts.values():
+            path.unlink(missing_ok=True)
     return folder / f"regulator-report-{month}.csv"
+
+
+def _part(folder: Path, month: str, fmt: str) -> Path:
+    """A new file in `folder` that a report's file is written into before it is recorded:
+    its own, so that two processes making the same report never write into one file."""
+    handle, name = tempfile.mkstemp(
+        prefix=f".regulator-report-{month}.", suffix=f".{fmt}", dir=folder
+    )
+    os.close(handle)
+    return Path(name)
+
+
+def _signature(signed: tuple[str, str]) -> bytes:
+    """A `.jws` file's content: the detached JWS of (kid, JWS) and a newline."""
+    return (signed[1] + "\n").encode()
 
 
 MONTHLY_RULE = (
@@ -409,10 +388,13 @@ class Vouched:
     kid: str  # the key that signed the manifest
 
 
-def check_report(body: bytes, manifest: bytes, signature: str, jwks: dict[str, Any]) -> Vouched:
+def check_report(
+    body: bytes | io.BufferedReader, manifest: bytes, signature: str, jwks: dict[str, Any]
+) -> Vouched:
     """The report `body` as its manifest vouches for it: the manifest signed for reports
-    (`report+jws`) by a key of `jwks`, and naming the body's SHA-256 (a monthly manifest
-    names each of its files, a period report's its one body). Raises `ReportMismatch`."""
+        (`report+jws`) by a key of `jwks`, and naming the body's SHA-256 (a monthly manifest
+        names each of its files, a period report's its one body). A body may be an open file: it
+    is hashed as it is read, never held whole. Raises `ReportMismatch`."""
     if not verify_detached(signature.strip(), manifest, jwks, REPORT_TYP):
         raise ReportMismatch(
             "the manifest's signature does not verify with the key set: the manifest was "
@@ -425,7 +407,9 @@ def check_report(body: bytes, manifest: bytes, signature: str, jwks: dict[str, A
         start, end = str(document["from"]), str(document["to"])
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ReportMismatch("the signed file is not a report's manifest") from None
-    digest = hashlib.sha256(body).hexdigest()
+    digest = (
+        hashlib.sha256(body) if isinstance(body, bytes) else file_digest(body, "sha256")
+    ).hexdigest()
     fmt = next((f for f, named in digests.items() if named == digest), None)
     if fmt is None:
         raise ReportMismatch(

@@ -1,6 +1,7 @@
 """Regulator feed: every status-relevant event (§6.3.3), paged by position."""
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from registry.aggregates.certificate import Certificate
@@ -69,6 +70,7 @@ CHANGE_COLUMNS = (
     "position, certificate_no, registration_no, holder_name, uscc, type, reason, reason_text, "
     "effective_date, recorded_at"
 )
+PAGE = 10_000  # changes read at a time for a monthly report
 
 
 class FeedProjection:
@@ -145,20 +147,26 @@ class FeedQueries(Queries):
         return self._changes("recorded_at >= %s AND recorded_at < %s", start, end)
 
     def effective_and_stored_by(
-        self, last_day: str, position: int, less: tuple[str, int] | None = None
-    ) -> list[Change]:
+        self, last_day: str, position: int, less: tuple[str, int] | None = None, page: int = PAGE
+    ) -> Iterator[Change]:
         """The changes effective by `last_day` (ISO date) and stored by `position`, less
-        those that were also effective by `less[0]` and stored by `less[1]`."""
+        those that were also effective by `less[0]` and stored by `less[1]`, read a page at
+        a time: the first month after an import holds every change the registry has."""
         condition = "effective_date <= %s AND position <= %s"
         params: list[object] = [last_day, position]
         if less is not None:
             condition += " AND NOT (effective_date <= %s AND position <= %s)"
             params += list(less)
-        return self._changes(condition, *params)
+        after = 0
+        while found := self._changes(f"{condition} AND position > %s", *params, after, page=page):
+            yield from found
+            after = found[-1]["position"]
 
-    def _changes(self, condition: str, *params: object) -> list[Change]:
+    def _changes(self, condition: str, *params: object, page: int | None = None) -> list[Change]:
+        limit = "" if page is None else f" LIMIT {page:d}"
         rows = self.store.query(
-            f"SELECT {CHANGE_COLUMNS} FROM regulator_feed WHERE {condition} ORDER BY position",
+            f"SELECT {CHANGE_COLUMNS} FROM regulator_feed WHERE {condition} ORDER BY position"
+            + limit,
             params,
         )
         return [cast(Change, dict(zip(Change.__annotations__, row, strict=True))) for row in rows]

@@ -92,6 +92,35 @@ def test_a_skipped_months_changes_go_into_the_next_report_which_closes_it(
         make_monthly(registry, keys, "2026-12", tmp_path, actor="test")
 
 
+def test_the_month_is_read_from_the_feed_a_page_at_a_time_without_a_change_lost(
+    registry: Registry, clock: Clock, four: list[str]
+) -> None:
+    suspend(registry, four[1], date(2026, 11, 20))
+    head = registry.recorder.max_notification_id() or 0
+    registry.catch_up_projections()
+
+    paged = list(registry.feed.effective_and_stored_by("2026-11-30", head, page=2))
+
+    assert [c["registration_no"] for c in paged] == [*four, four[1]]
+    assert paged == list(registry.feed.effective_and_stored_by("2026-11-30", head))
+
+
+def test_a_monthly_report_leaves_its_files_in_the_folder_and_nothing_else(
+    registry: Registry, keys: Keys, clock: Clock, four: list[str], tmp_path: Path
+) -> None:
+    clock.now = beijing(date(2026, 12, 1))
+
+    make_monthly(registry, keys, "2026-11", tmp_path / "reports", actor="test")
+
+    names = {f"regulator-report-2026-11.{suffix}" for suffix in ("csv", "json", "xlsx")}
+    names |= {f"{name}.jws" for name in names}
+    names |= {
+        "regulator-report-2026-11.manifest.json",
+        "regulator-report-2026-11.manifest.json.jws",
+    }
+    assert {path.name for path in (tmp_path / "reports").iterdir()} == names
+
+
 def test_the_server_makes_last_months_report_from_the_first_by_itself(
     registry: Registry, keys: Keys, clock: Clock, four: list[str], tmp_path: Path
 ) -> None:

@@ -1,12 +1,17 @@
 """Our JWS against RFC 8037 and RFC 7638, and against an independent implementation (PyJWT)."""
 
+from pathlib import Path
+
 import jwt
+import pytest
 from jwcrypto import jwk
 
 from registry.signing import (
     CHECKPOINT_TYP,
     RECEIPT_TYP,
+    REPORT_TYP,
     sign,
+    sign_detached_file,
     sign_detached_with,
     verify_detached,
     verify_signature,
@@ -82,3 +87,23 @@ def test_a_detached_signature_of_another_purpose_is_refused() -> None:
 
     assert verify_detached(receipt, b"{}", jwks, RECEIPT_TYP)
     assert not verify_detached(receipt, b"{}", jwks, CHECKPOINT_TYP)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 5, 6, 7, 100])
+def test_a_file_signed_in_pieces_has_the_signature_of_its_bytes(tmp_path: Path, size: int) -> None:
+    key = jwk.JWK(**RFC8037_KEY)
+    body = bytes(range(size))
+    (tmp_path / "report.csv").write_bytes(body)
+
+    signature = sign_detached_file(tmp_path / "report.csv", key, REPORT_TYP, chunk=3)
+
+    assert signature == sign_detached_with(body, key, REPORT_TYP)
+    jwks = {"keys": [{**RFC8037_PUBLIC, "kid": key.thumbprint()}]}
+    assert verify_detached(signature, body, jwks, REPORT_TYP)
+
+
+def test_a_file_is_signed_in_pieces_of_whole_base64_groups_only(tmp_path: Path) -> None:
+    (tmp_path / "report.csv").write_bytes(b"abcd")
+
+    with pytest.raises(ValueError, match="multiple of 3"):
+        sign_detached_file(tmp_path / "report.csv", jwk.JWK(**RFC8037_KEY), REPORT_TYP, chunk=4)
