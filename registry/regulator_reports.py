@@ -6,8 +6,7 @@ signed manifest that anyone holding the registry's public keys can run."""
 import hashlib
 import io
 import json
-import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -179,7 +178,7 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
     parts = {fmt: _part(folder, month, fmt) for fmt in FORMATS}
     try:
         with ExitStack() as stack:
-            outs = {fmt: stack.enter_context(path.open("wb")) for fmt, path in parts.items()}
+            outs = {fmt: stack.enter_context(path.open("xb")) for fmt, path in parts.items()}
             items = write(
                 monthly_changes(registry, month, up_to, after),
                 outs,
@@ -234,13 +233,9 @@ def make_monthly(registry: Registry, keys: Keys, month: str, folder: Path, actor
 
 
 def _part(folder: Path, month: str, fmt: str) -> Path:
-    """A new file in `folder` that a report's file is written into before it is recorded:
-    its own, so that two processes making the same report never write into one file."""
-    handle, name = tempfile.mkstemp(
-        prefix=f".regulator-report-{month}.", suffix=f".{fmt}", dir=folder
-    )
-    os.close(handle)
-    return Path(name)
+    """Where a report's file is written before it is recorded: a name of its own, so that two
+    processes making the same report never write into one file."""
+    return folder / f".regulator-report-{month}.{fmt}.{uuid.uuid4().hex}.part"
 
 
 def _signature(signed: tuple[str, str]) -> bytes:

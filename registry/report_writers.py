@@ -3,11 +3,11 @@ Excel), JSON and XLSX. Nothing holds the whole report, so its size is bounded by
 by memory: the first monthly report after importing a registry lists every change it ever had
 (a million certificates, five million rows)."""
 
-import codecs
 import csv
+import io
 import json
 from collections.abc import Iterable, Mapping
-from typing import IO, Any, Protocol
+from typing import IO, Any, BinaryIO, Protocol, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -49,19 +49,16 @@ class CsvRows:
     """One line an item, CRLF, after a BOM; a text cell a spreadsheet would run stays text."""
 
     def __init__(self, out: IO[bytes], start: str, end: str) -> None:
-        self.out = out
-        out.write(codecs.BOM_UTF8)
-        self.lines = csv.writer(self, lineterminator="\r\n")
+        self.text = _text(out)
+        self.text.write("\ufeff")  # the BOM makes Excel read UTF-8
+        self.lines = csv.writer(self.text, lineterminator="\r\n")
         self.lines.writerow(TITLES)
-
-    def write(self, line: str) -> None:  # where `csv.writer` puts each line
-        self.out.write(line.encode())
 
     def add(self, item: Item) -> None:
         self.lines.writerow(["" if item[key] is None else _inert(item[key]) for key, _ in COLUMNS])
 
     def close(self) -> None:
-        pass
+        self.text.detach()  # flushed into `out`, which stays open
 
 
 class JsonRows:
@@ -69,18 +66,19 @@ class JsonRows:
     ensure_ascii=False, indent=1)` writes, an item at a time."""
 
     def __init__(self, out: IO[bytes], start: str, end: str) -> None:
-        self.out = out
+        self.text = _text(out)
         empty = json.dumps({"from": start, "to": end, "items": []}, ensure_ascii=False, indent=1)
-        out.write(empty.removesuffix("[]\n}").encode() + b"[")
+        self.text.write(empty.removesuffix("[]\n}") + "[")
         self.first = True
 
     def add(self, item: Item) -> None:
-        text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n  ")
-        self.out.write(("\n  " if self.first else ",\n  ").encode() + text.encode())
+        self.text.write("\n  " if self.first else ",\n  ")
+        self.text.write(json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n  "))
         self.first = False
 
     def close(self) -> None:
-        self.out.write(b"]\n}" if self.first else b"\n ]\n}")
+        self.text.write("]\n}" if self.first else "\n ]\n}")
+        self.text.detach()
 
 
 class XlsxRows:
@@ -130,6 +128,11 @@ def write(items: Iterable[Item], files: Mapping[str, IO[bytes]], start: str, end
     for writer in writers:
         writer.close()
     return count
+
+
+def _text(out: IO[bytes]) -> io.TextIOWrapper:
+    """UTF-8 text into `out`, buffered, newlines as written."""
+    return io.TextIOWrapper(cast(BinaryIO, out), encoding="utf-8", newline="")
 
 
 def _inert(value: object) -> object:
